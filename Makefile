@@ -1,0 +1,34 @@
+# lade — Makefile. `make demo` renders the bundled example chart; `make test` runs every test.
+GO        ?= go
+BIN       ?= bin/lade
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X github.com/lade-dev/lade/internal/version.Commit=$(COMMIT)
+CONFORMANCE ?= ../shared/conformance
+
+.PHONY: build demo test test-unit conformance bench lint fuzz clean
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lade
+
+demo: build
+	$(BIN) template demo testdata/charts/demo
+
+# Every test: unit tests, cluster and registry tests (the control plane is built first),
+# and the Helm conformance corpus when it exists beside the project.
+test: build
+	$(GO) test -count=1 ./...
+	@if [ -d "$(CONFORMANCE)" ]; then python3 $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
+	else echo "conformance corpus not found at $(CONFORMANCE): skipped"; fi
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	$(GO) vet ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzLoadArchive -fuzztime 30s ./pkg/chart
+
+clean:
+	rm -rf bin
