@@ -1,0 +1,378 @@
+// Package render turns a chart and its values into Kubernetes manifests the
+// way Helm v4 does: the template engine, Helm's built-in objects and
+// functions, manifest splitting, hook extraction and install ordering.
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"text/template"
+	"text/template/parse"
+
+	"github.com/lade-dev/lade/pkg/chart"
+)
+
+// LookupFunc backs the `lookup` template function (apiVersion, kind, namespace, name).
+type LookupFunc func(apiVersion, kind, namespace, name string) (map[string]any, error)
+
+// Engine renders chart templates. The zero value renders as `helm template` does.
+type Engine struct {
+	// Strict makes a missing map key an error (missingkey=error).
+	Strict bool
+	// LintMode turns `required` and `fail` into warnings.
+	LintMode bool
+	// EnableDNS lets getHostByName resolve names; off, it returns "".
+	EnableDNS bool
+	// Lookup backs `lookup`; nil returns an empty map (no cluster).
+	Lookup LookupFunc
+	// Parallelism bounds concurrent template execution (0: GOMAXPROCS).
+	Parallelism int
+	// Warn receives lint-mode warnings from `required` and `fail`; nil logs them.
+	Warn func(msg string)
+}
+
+const (
+	errStart         = "HELM_ERR_START"
+	errEnd           = "HELM_ERR_END"
+	includeMaxNested = 1000
+	rootName         = "gotpl"
+)
+
+// tplSource is one template to parse, with the data it renders with.
+type tplSource struct {
+	name     string
+	src      string
+	vals     map[string]any
+	basePath string
+	partial  bool
+}
+
+// Render executes every template of ch (and its subcharts) with the render
+// values top (see NewRenderValues) and returns the output by template path
+// ("chart/templates/x.yaml"). Partials (_*) are parsed but not returned.
+func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any) (map[string]string, error) {
+	srcs := collectTemplates(ch, top)
+	set, err := e.parse(srcs)
+	if err != nil {
+		return nil, err
+	}
+	return e.execute(ctx, set, srcs)
+}
+
+// collectTemplates builds the per-chart objects (.Chart, .Values, .Files,
+// .Subcharts...) and lists templates in Helm's parse order: deepest paths
+// first, so a parent's `define` overrides a subchart's.
+func collectTemplates(ch *chart.Chart, top map[string]any) []*tplSource {
+	var out []*tplSource
+	collectChart(ch, top, &out)
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].name, out[j].name
+		ca, cb := strings.Count(a, "/"), strings.Count(b, "/")
+		if ca != cb {
+			return ca > cb
+		}
+		return a > b
+	})
+	return out
+}
+
+func collectChart(ch *chart.Chart, parent map[string]any, out *[]*tplSource) map[string]any {
+	meta := metadataMap(ch.Metadata)
+	if meta != nil {
+		meta["IsRoot"] = ch.IsRoot()
+	}
+	subcharts := make(map[string]any)
+	next := map[string]any{
+		"Chart":        meta,
+		"Files":        newFiles(ch.Files),
+		"Release":      parent["Release"],
+		"Capabilities": parent["Capabilities"],
+		"Values":       map[string]any{},
+		"Subcharts":    subcharts,
+	}
+	if ch.IsRoot() {
+		next["Values"] = parent["Values"]
+	} else if pv, ok := parent["Values"].(map[string]any); ok {
+		if sv, ok := pv[ch.Name()].(map[string]any); ok {
+			next["Values"] = sv
+		}
+	}
+	for _, dep := range ch.Dependencies() {
+		subcharts[dep.Name()] = collectChart(dep, next, out)
+	}
+	full := ch.ChartFullPath()
+	library := ch.IsLibrary()
+	for _, t := range ch.Templates {
+		if t == nil {
+			continue
+		}
+		partial := strings.HasPrefix(path.Base(t.Name), "_")
+		if library && !partial {
+			continue
+		}
+		*out = append(*out, &tplSource{
+			name:     path.Join(full, t.Name),
+			src:      string(t.Data),
+			vals:     next,
+			basePath: path.Join(full, "templates"),
+			partial:  partial,
+		})
+	}
+	return next
+}
+
+func (e *Engine) missingKey() string {
+	if e.Strict {
+		return "missingkey=error"
+	}
+	return "missingkey=zero"
+}
+
+// parse parses all templates into one namespace, in the given order.
+func (e *Engine) parse(srcs []*tplSource) (*template.Template, error) {
+	t := template.New(rootName).Option(e.missingKey()).Funcs(baseFuncs())
+	for _, s := range srcs {
+		if _, err := t.New(s.name).Parse(s.src); err != nil {
+			return nil, parseError(s.name, err)
+		}
+	}
+	return t, nil
+}
+
+// parseError shortens text/template's parse errors to Helm's form:
+// "parse error at (chart/templates/x.yaml:3): unexpected ...".
+func parseError(name string, err error) error {
+	tokens := strings.Split(err.Error(), ": ")
+	if len(tokens) == 1 {
+		return fmt.Errorf("parse error in (%s): %w", name, err)
+	}
+	return fmt.Errorf("parse error at (%s): %s", tokens[1], tokens[len(tokens)-1])
+}
+
+// execute renders all non-partial templates, concurrently, each worker on
+// its own clone of the parsed set so per-render state (include depth, tpl
+// cache) is never shared.
+func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tplSource) (map[string]string, error) {
+	var jobs []int
+	for i, s := range srcs {
+		if !s.partial {
+			jobs = append(jobs, i)
+		}
+	}
+	outs := make([]string, len(srcs))
+	errs := make([]error, len(srcs))
+
+	workers := e.Parallelism
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		ws := set
+		if w > 0 {
+			var err error
+			if ws, err = set.Clone(); err != nil {
+				return nil, fmt.Errorf("clone templates: %w", err)
+			}
+		}
+		r := e.newRunner(ctx, ws)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				outs[i], errs[i] = r.run(srcs[i])
+			}
+		}()
+	}
+	for _, i := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Report the error Helm would: the first failing template in order.
+	for _, i := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+	}
+	rendered := make(map[string]string, len(jobs))
+	for _, i := range jobs {
+		rendered[srcs[i].name] = outs[i]
+	}
+	return rendered, nil
+}
+
+// runner executes templates of one worker's template set.
+type runner struct {
+	e        *Engine
+	ctx      context.Context
+	set      *template.Template
+	depth    map[string]int
+	tplCache map[string]*template.Template
+	tplFuncs template.FuncMap
+}
+
+func (e *Engine) newRunner(ctx context.Context, set *template.Template) *runner {
+	r := &runner{e: e, ctx: ctx, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"include":  r.includeIn(set),
+		"tpl":      r.tpl,
+		"required": r.required,
+		"fail":     r.fail,
+	}
+	if e.Lookup != nil && !e.LintMode {
+		funcs["lookup"] = e.Lookup
+	}
+	if !e.EnableDNS {
+		funcs["getHostByName"] = func(string) string { return "" }
+	}
+	set.Funcs(funcs)
+	r.tplFuncs = funcs
+	return r
+}
+
+func (r *runner) run(s *tplSource) (out string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("rendering template failed: %v", p)
+		}
+	}()
+	vals := make(map[string]any, len(s.vals)+1)
+	maps.Copy(vals, s.vals)
+	vals["Template"] = map[string]any{"Name": s.name, "BasePath": s.basePath}
+	var b strings.Builder
+	if err := r.set.ExecuteTemplate(&b, s.name, vals); err != nil {
+		return "", execError(s.name, err)
+	}
+	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+}
+
+// includeIn returns `include` executing named templates of set, with Helm's
+// nesting limit per name.
+func (r *runner) includeIn(set *template.Template) func(string, any) (string, error) {
+	return func(name string, data any) (string, error) {
+		if r.depth[name] > includeMaxNested {
+			return "", fmt.Errorf("rendering template has a nested reference name: %s: %w",
+				name, errors.New("unable to execute template"))
+		}
+		r.depth[name]++
+		defer func() { r.depth[name]-- }()
+		var b strings.Builder
+		err := set.ExecuteTemplate(&b, name, data)
+		return b.String(), err
+	}
+}
+
+func (r *runner) required(msg string, val any) (any, error) {
+	if val == nil || val == "" {
+		if r.e.LintMode {
+			r.e.warn("missing required value: " + msg)
+			return "", nil
+		}
+		return val, errors.New(errStart + msg + errEnd)
+	}
+	return val, nil
+}
+
+func (r *runner) fail(msg string) (string, error) {
+	if r.e.LintMode {
+		r.e.warn("fail: " + msg)
+		return "", nil
+	}
+	return "", errors.New(errStart + msg + errEnd)
+}
+
+func (e *Engine) warn(msg string) {
+	if e.Warn != nil {
+		e.Warn(msg)
+		return
+	}
+	slog.Warn(msg)
+}
+
+// tpl renders a string as a template. Parsed strings are cached per worker:
+// Helm clones and re-parses the whole template set on every call.
+func (r *runner) tpl(src string, vals any) (string, error) {
+	t, err := r.tplTemplate(src)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, vals); err != nil {
+		return "", fmt.Errorf("error during tpl function execution for %q: %w", src, err)
+	}
+	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+}
+
+func (r *runner) tplTemplate(src string) (*template.Template, error) {
+	if t, ok := r.tplCache[src]; ok {
+		return t, nil
+	}
+	// Fast path: a string that defines nothing and calls no {{template}} only
+	// needs the functions; `include` reaches the chart's defines through them.
+	t, err := template.New(rootName).Option(r.e.missingKey()).Funcs(baseFuncs()).Funcs(r.tplFuncs).Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("cannot parse template %q: %w", src, err)
+	}
+	if len(t.Templates()) > 1 || usesTemplateAction(t.Tree) {
+		// Helm's semantics: the string sees, and may add to, a copy of the set.
+		c, err := r.set.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("cannot clone template: %w", err)
+		}
+		c.Option(r.e.missingKey())
+		c.Funcs(template.FuncMap{"include": r.includeIn(c)})
+		if t, err = c.New(rootName).Parse(src); err != nil {
+			return nil, fmt.Errorf("cannot parse template %q: %w", src, err)
+		}
+	}
+	r.tplCache[src] = t
+	return t, nil
+}
+
+// usesTemplateAction reports whether a parse tree contains {{template}}.
+func usesTemplateAction(tree *parse.Tree) bool {
+	if tree == nil || tree.Root == nil {
+		return false
+	}
+	var walk func(n parse.Node) bool
+	walk = func(n parse.Node) bool {
+		switch x := n.(type) {
+		case *parse.TemplateNode:
+			return true
+		case *parse.ListNode:
+			if x == nil {
+				return false
+			}
+			for _, c := range x.Nodes {
+				if walk(c) {
+					return true
+				}
+			}
+		case *parse.IfNode:
+			return walk(x.List) || walk(x.ElseList)
+		case *parse.RangeNode:
+			return walk(x.List) || walk(x.ElseList)
+		case *parse.WithNode:
+			return walk(x.List) || walk(x.ElseList)
+		}
+		return false
+	}
+	return walk(tree.Root)
+}

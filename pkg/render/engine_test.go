@@ -1,0 +1,184 @@
+package render
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/lade-dev/lade/pkg/chart"
+)
+
+// newChart builds a chart in memory: templates by name (relative to the chart root).
+func newChart(name string, templates map[string]string, deps ...*chart.Chart) *chart.Chart {
+	c := &chart.Chart{Metadata: &chart.Metadata{APIVersion: "v2", Name: name, Version: "1.0.0", AppVersion: "2.0"}}
+	for n, src := range templates {
+		c.Templates = append(c.Templates, &chart.File{Name: n, Data: []byte(src)})
+	}
+	c.AddDependency(deps...)
+	return c
+}
+
+func renderTop(t *testing.T, e *Engine, c *chart.Chart, vals map[string]any) (map[string]string, error) {
+	t.Helper()
+	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
+	return e.Render(context.Background(), c, top)
+}
+
+func TestRenderBasics(t *testing.T) {
+	sub := newChart("sub", map[string]string{
+		"templates/_h.tpl":  `{{ define "name" }}sub-name{{ end }}{{ define "subonly" }}only-{{ .Chart.Name }}{{ end }}`,
+		"templates/cm.yaml": `sub:{{ include "name" . }}:{{ include "subonly" . }}:{{ .Values.x }}:{{ .Values.global.g }}:{{ .Chart.IsRoot }}`,
+	})
+	root := newChart("root", map[string]string{
+		"templates/_h.tpl":     `{{ define "name" }}root-name{{ end }}`,
+		"templates/a.yaml":     `a:{{ include "name" . }}:{{ .Release.Name }}:{{ .Release.Namespace }}:{{ .Template.Name }}:{{ .Template.BasePath }}:{{ .Chart.IsRoot }}`,
+		"templates/nv.yaml":    `missing:{{ .Values.nope }}:{{ .Values.nested }}`,
+		"templates/NOTES.txt":  `notes {{ .Release.Name }}`,
+		"templates/empty.yaml": "  \n",
+		"templates/caps.yaml":  `{{ .Capabilities.KubeVersion }}|{{ .Capabilities.KubeVersion.Minor }}|{{ .Capabilities.APIVersions.Has "apps/v1" }}|{{ .Capabilities.HelmVersion.Version }}|{{ .Release.Service }}|{{ .Release.IsInstall }}|{{ .Release.Revision }}`,
+	}, sub)
+	vals := map[string]any{
+		"nested": map[string]any{},
+		"global": map[string]any{"g": "G"},
+		"sub":    map[string]any{"x": float64(3), "global": map[string]any{"g": "G"}},
+	}
+	out, err := renderTop(t, &Engine{}, root, vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"root/templates/a.yaml":             "a:root-name:rel:ns:root/templates/a.yaml:root/templates:true",
+		"root/charts/sub/templates/cm.yaml": "sub:root-name:only-sub:3:G:false",
+		"root/templates/nv.yaml":            "missing::map[]",
+		"root/templates/NOTES.txt":          "notes rel",
+		"root/templates/empty.yaml":         "  \n",
+		"root/templates/caps.yaml":          "v1.37.0|37|true|v4.3.1|Helm|true|1",
+	}
+	for k, v := range want {
+		if out[k] != v {
+			t.Errorf("%s = %q, want %q", k, out[k], v)
+		}
+	}
+	for k := range out {
+		if strings.Contains(k, "_h.tpl") {
+			t.Errorf("partial %s was emitted", k)
+		}
+	}
+}
+
+func TestRenderLibraryChartOnlyPartials(t *testing.T) {
+	lib := newChart("lib", map[string]string{
+		"templates/_lib.tpl": `{{ define "lib.hello" }}hello {{ . }}{{ end }}`,
+		"templates/cm.yaml":  `should not render`,
+	})
+	lib.Metadata.Type = "library"
+	root := newChart("app", map[string]string{"templates/x.yaml": `{{ include "lib.hello" "world" }}`}, lib)
+	out, err := renderTop(t, &Engine{}, root, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out["app/templates/x.yaml"] != "hello world" {
+		t.Fatalf("got %v", out)
+	}
+}
+
+func TestRenderErrorsUseHelmFormat(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+	}{
+		{"required", "a: {{ required \"need .Values.x\" .Values.x }}", "execution error at (c/templates/t.yaml:1:6): need .Values.x"},
+		{"fail", "\n\n  {{ fail \"boom\" }}", "execution error at (c/templates/t.yaml:3:5): boom"},
+		{"parse", "{{ if }}", "parse error at (c/templates/t.yaml:1): missing value for if"},
+		{"nested include", `{{ define "a" }}{{ include "b" . }}{{ end }}{{ include "a" . }}`,
+			"c/templates/t.yaml:1:47\n  executing \"c/templates/t.yaml\" at <include \"a\" .>:\n    error calling include:\nc/templates/t.yaml:1:19\n  executing \"a\" at <include \"b\" .>:\n    error calling include:\ntemplate: no template \"b\" associated with template \"gotpl\""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newChart("c", map[string]string{"templates/t.yaml": tc.src})
+			_, err := renderTop(t, &Engine{}, c, map[string]any{})
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error = %v\nwant    %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRequiredAndFailInLintMode(t *testing.T) {
+	var warnings []string
+	e := &Engine{LintMode: true, Warn: func(m string) { warnings = append(warnings, m) }}
+	c := newChart("c", map[string]string{"templates/t.yaml": `x: {{ required "need x" .Values.x }}{{ fail "nope" }}`})
+	out, err := renderTop(t, e, c, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out["c/templates/t.yaml"] != "x: " || len(warnings) != 2 {
+		t.Fatalf("out %q warnings %v", out, warnings)
+	}
+}
+
+func TestIncludeRecursionLimit(t *testing.T) {
+	c := newChart("c", map[string]string{"templates/t.yaml": `{{ define "loop" }}{{ include "loop" . }}{{ end }}{{ include "loop" . }}`})
+	_, err := renderTop(t, &Engine{}, c, map[string]any{})
+	if err == nil || !strings.Contains(err.Error(), "rendering template has a nested reference name: loop") {
+		t.Fatalf("want recursion error, got %v", err)
+	}
+}
+
+func TestTplSeesDefinesAndCaches(t *testing.T) {
+	c := newChart("c", map[string]string{
+		"templates/_h.tpl": `{{ define "who" }}{{ .Release.Name }}{{ end }}`,
+		"templates/t.yaml": `{{ range until 3 }}{{ tpl "[{{ include \"who\" $ }}-{{ .Values.v }}]" $ }}{{ end }}|{{ tpl "{{ define \"x\" }}X{{ end }}{{ template \"x\" }}{{ include \"x\" . }}" . }}|{{ tpl "{{ .missing }}" dict }}`,
+	})
+	out, err := renderTop(t, &Engine{}, c, map[string]any{"v": "V"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out["c/templates/t.yaml"], "[rel-V][rel-V][rel-V]|XX|"; got != want {
+		t.Fatalf("got %q want %q", got, want)
+	}
+	_, err = renderTop(t, &Engine{}, newChart("c", map[string]string{"templates/t.yaml": `{{ tpl "{{ .x | nosuchfn }}" . }}`}), nil)
+	if err == nil || !strings.Contains(err.Error(), `cannot parse template "{{ .x | nosuchfn }}"`) {
+		t.Fatalf("want tpl parse error, got %v", err)
+	}
+}
+
+func TestFilesObject(t *testing.T) {
+	c := newChart("c", map[string]string{"templates/t.yaml": `{{ .Files.Get "conf/a.txt" }}|{{ len (.Files.Lines "conf/a.txt") }}|{{ range $p, $_ := .Files.Glob "conf/*.txt" }}{{ $p }},{{ end }}|{{ (.Files.Glob "conf/b.*").AsConfig }}|{{ (.Files.Glob "conf/b.*").AsSecrets }}|{{ .Files.Get "missing" }}`})
+	c.Files = []*chart.File{
+		{Name: "conf/a.txt", Data: []byte("one\ntwo\n")},
+		{Name: "conf/b.txt", Data: []byte("bee")},
+		{Name: "other/c.txt", Data: []byte("c")},
+	}
+	out, err := renderTop(t, &Engine{}, c, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "one\ntwo\n|2|conf/a.txt,conf/b.txt,|b.txt: bee|b.txt: YmVl|"
+	if got := out["c/templates/t.yaml"]; got != want {
+		t.Fatalf("got %q want %q", got, want)
+	}
+}
+
+func TestParallelRenderMatchesSerial(t *testing.T) {
+	tpls := map[string]string{"templates/_h.tpl": `{{ define "h" }}{{ .Values.n }}-{{ tpl "{{ .Template.Name }}" . }}{{ end }}`}
+	for i := range 50 {
+		tpls["templates/t"+strings.Repeat("x", i)+".yaml"] = `v: {{ include "h" . }}`
+	}
+	c := newChart("c", tpls)
+	serial, err := renderTop(t, &Engine{Parallelism: 1}, c, map[string]any{"n": 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	par, err := renderTop(t, &Engine{Parallelism: 8}, c, map[string]any{"n": 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(serial) != 50 || len(par) != 50 {
+		t.Fatalf("rendered %d and %d templates", len(serial), len(par))
+	}
+	for k, v := range serial {
+		if par[k] != v || !strings.HasSuffix(v, k) {
+			t.Fatalf("%s: serial %q parallel %q", k, v, par[k])
+		}
+	}
+}

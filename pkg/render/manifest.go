@@ -1,0 +1,226 @@
+package render
+
+import (
+	"fmt"
+	"log/slog"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Hook annotations, as Helm defines them.
+const (
+	HookAnnotation          = "helm.sh/hook"
+	HookWeightAnnotation    = "helm.sh/hook-weight"
+	HookDeleteAnnotation    = "helm.sh/hook-delete-policy"
+	HookOutputLogAnnotation = "helm.sh/hook-output-log-policy"
+)
+
+// HookEvent is a lifecycle point a hook runs at.
+type HookEvent string
+
+// Hook events, as Helm names them.
+const (
+	HookPreInstall   HookEvent = "pre-install"
+	HookPostInstall  HookEvent = "post-install"
+	HookPreDelete    HookEvent = "pre-delete"
+	HookPostDelete   HookEvent = "post-delete"
+	HookPreUpgrade   HookEvent = "pre-upgrade"
+	HookPostUpgrade  HookEvent = "post-upgrade"
+	HookPreRollback  HookEvent = "pre-rollback"
+	HookPostRollback HookEvent = "post-rollback"
+	HookTest         HookEvent = "test"
+)
+
+var hookEvents = map[string]HookEvent{
+	"pre-install": HookPreInstall, "post-install": HookPostInstall,
+	"pre-delete": HookPreDelete, "post-delete": HookPostDelete,
+	"pre-upgrade": HookPreUpgrade, "post-upgrade": HookPostUpgrade,
+	"pre-rollback": HookPreRollback, "post-rollback": HookPostRollback,
+	"test": HookTest, "test-success": HookTest,
+}
+
+// Hook is a rendered object annotated with helm.sh/hook.
+type Hook struct {
+	Name              string      `json:"name,omitempty"`
+	Kind              string      `json:"kind,omitempty"`
+	Path              string      `json:"path,omitempty"`
+	Manifest          string      `json:"manifest,omitempty"`
+	Events            []HookEvent `json:"events,omitempty"`
+	Weight            int         `json:"weight,omitempty"`
+	DeletePolicies    []string    `json:"delete_policies,omitempty"`
+	OutputLogPolicies []string    `json:"output_log_policies,omitempty"`
+}
+
+// IsTest reports whether the hook runs on `test`.
+func (h *Hook) IsTest() bool {
+	for _, e := range h.Events {
+		if e == HookTest {
+			return true
+		}
+	}
+	return false
+}
+
+// Head is the part of an object the sorter reads.
+type Head struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind,omitempty"`
+	Metadata   *struct {
+		Name        string            `json:"name"`
+		Annotations map[string]string `json:"annotations"`
+	} `json:"metadata,omitempty"`
+}
+
+// Manifest is one YAML document rendered from the template at Path.
+type Manifest struct {
+	Path    string
+	Content string
+	Head    *Head
+}
+
+var docSep = regexp.MustCompile(`(?m)^---[ \t]*`)
+
+// SplitDocuments splits a multi-document YAML string the way Helm does,
+// dropping empty documents and leading whitespace of each.
+func SplitDocuments(s string) []string {
+	var out []string
+	for _, d := range docSep.Split(strings.TrimLeftFunc(s, unicode.IsSpace), -1) {
+		if strings.TrimSpace(d) == "" {
+			continue
+		}
+		out = append(out, strings.TrimLeftFunc(d, unicode.IsSpace))
+	}
+	return out
+}
+
+// SortManifests splits rendered templates into documents, separates hooks,
+// and orders both by kind (order, e.g. InstallOrder), stably, as Helm does.
+func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifest, error) {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+
+	var hooks []*Hook
+	var manifests []Manifest
+	for _, p := range paths {
+		content := files[p]
+		if strings.HasPrefix(path.Base(p), "_") || strings.TrimSpace(content) == "" {
+			continue
+		}
+		for _, doc := range SplitDocuments(content) {
+			var head Head
+			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+				return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", p, err)
+			}
+			var hookSpec string
+			var isHook bool
+			if head.Metadata != nil {
+				hookSpec, isHook = head.Metadata.Annotations[HookAnnotation]
+			}
+			if !isHook {
+				manifests = append(manifests, Manifest{Path: p, Content: doc, Head: &head})
+				continue
+			}
+			h, ok := newHook(p, doc, &head, hookSpec)
+			if !ok {
+				slog.Info("skipping unknown hooks", "hookTypes", hookSpec)
+				continue
+			}
+			hooks = append(hooks, h)
+		}
+	}
+	sort.SliceStable(hooks, func(i, j int) bool { return order.less(hooks[i].Kind, hooks[j].Kind) })
+	sort.SliceStable(manifests, func(i, j int) bool { return order.less(manifests[i].Head.Kind, manifests[j].Head.Kind) })
+	return hooks, manifests, nil
+}
+
+func newHook(p, doc string, head *Head, spec string) (*Hook, bool) {
+	ann := head.Metadata.Annotations
+	w, err := strconv.Atoi(ann[HookWeightAnnotation])
+	if err != nil {
+		w = 0
+	}
+	h := &Hook{
+		Name: head.Metadata.Name, Kind: head.Kind, Path: p, Manifest: doc, Weight: w,
+		Events: []HookEvent{}, DeletePolicies: []string{}, OutputLogPolicies: []string{},
+	}
+	for ev := range strings.SplitSeq(spec, ",") {
+		e, ok := hookEvents[strings.ToLower(strings.TrimSpace(ev))]
+		if !ok {
+			return nil, false
+		}
+		h.Events = append(h.Events, e)
+	}
+	h.DeletePolicies = annotationList(ann, HookDeleteAnnotation, h.DeletePolicies)
+	h.OutputLogPolicies = annotationList(ann, HookOutputLogAnnotation, h.OutputLogPolicies)
+	return h, true
+}
+
+func annotationList(ann map[string]string, key string, into []string) []string {
+	v, ok := ann[key]
+	if !ok {
+		return into
+	}
+	for x := range strings.SplitSeq(v, ",") {
+		into = append(into, strings.ToLower(strings.TrimSpace(x)))
+	}
+	return into
+}
+
+// KindOrder ranks kinds; kinds not listed sort after listed ones, alphabetically.
+type KindOrder []string
+
+// InstallOrder is Helm's install order of kinds.
+var InstallOrder = KindOrder{
+	"PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
+	"PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList",
+	"ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
+	"CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
+	"ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service",
+	"DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+	"HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress",
+	"APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+}
+
+// UninstallOrder is Helm's uninstall order of kinds.
+var UninstallOrder = KindOrder{
+	"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "Ingress",
+	"IngressClass", "Service", "CronJob", "Job", "StatefulSet", "HorizontalPodAutoscaler",
+	"Deployment", "ReplicaSet", "ReplicationController", "Pod", "DaemonSet", "RoleBindingList",
+	"RoleBinding", "RoleList", "Role", "ClusterRoleBindingList", "ClusterRoleBinding",
+	"ClusterRoleList", "ClusterRole", "CustomResourceDefinition", "PersistentVolumeClaim",
+	"PersistentVolume", "StorageClass", "ConfigMap", "SecretList", "Secret", "ServiceAccount",
+	"PodDisruptionBudget", "PodSecurityPolicy", "LimitRange", "ResourceQuota", "NetworkPolicy",
+	"Namespace", "PriorityClass",
+}
+
+func (o KindOrder) rank(kind string) (int, bool) {
+	for i, k := range o {
+		if k == kind {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (o KindOrder) less(a, b string) bool {
+	ra, aok := o.rank(a)
+	rb, bok := o.rank(b)
+	switch {
+	case !aok && !bok:
+		return a < b
+	case !aok:
+		return false
+	case !bok:
+		return true
+	}
+	return ra < rb
+}
