@@ -142,6 +142,8 @@ func (l *loader) readArchive(r io.Reader) ([]*BufferedFile, error) {
 // drive letter or contain a ".." element, with "/" or "\" as separators.
 func checkEntryName(name string) error {
 	switch {
+	case hasDriveLetter(name):
+		return errors.New("chart contains illegally named files (Windows drive letter)")
 	case isAbsName(name):
 		return errors.New("chart illegally contains absolute paths")
 	case hasDotDot(name):

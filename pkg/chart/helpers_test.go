@@ -169,3 +169,12 @@ func wantErrContains(t *testing.T, err error, want string) {
 }
 
 const minimalChart = "apiVersion: v2\nname: mini\nversion: 0.1.0\n"
+
+// captureWarnings collects the loader's warnings until the test ends.
+func captureWarnings(t *testing.T) *[]string {
+	var got []string
+	old := WarningHandler
+	WarningHandler = func(m string) { got = append(got, m) }
+	t.Cleanup(func() { WarningHandler = old })
+	return &got
+}

@@ -332,6 +332,8 @@ func checkFileName(name string) error {
 	switch {
 	case name == "":
 		return errors.New("chart contains a file with an empty name")
+	case hasDriveLetter(name):
+		return fmt.Errorf("file %q: chart contains illegally named files (Windows drive letter)", name)
 	case isAbsName(name):
 		return fmt.Errorf("file %q: chart illegally contains absolute paths", name)
 	case hasDotDot(name):
@@ -342,12 +344,14 @@ func checkFileName(name string) error {
 	return nil
 }
 
-// isAbsName reports whether a slash or backslash path is absolute or starts
-// with a Windows drive letter ("C:", "C:\x", "c:/x").
+// isAbsName reports whether a slash or backslash path is absolute, counting
+// names that start with a Windows drive letter as absolute.
 func isAbsName(name string) bool {
-	if strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) {
-		return true
-	}
+	return strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) || hasDriveLetter(name)
+}
+
+// hasDriveLetter reports whether name starts with a drive letter ("C:", "c:/x", `C:\x`).
+func hasDriveLetter(name string) bool {
 	return len(name) >= 2 && name[1] == ':' &&
 		('a' <= name[0] && name[0] <= 'z' || 'A' <= name[0] && name[0] <= 'Z')
 }

@@ -150,9 +150,7 @@ func sameChart(t *testing.T, where string, a, b *Chart) {
 }
 
 func TestLoadV1Requirements(t *testing.T) {
-	var warnings []string
-	WarningHandler = func(m string) { warnings = append(warnings, m) }
-	defer func() { WarningHandler = func(m string) { os.Stderr.WriteString(m + "\n") } }()
+	warnings := captureWarnings(t)
 
 	c, err := LoadDir(filepath.Join(fixtures, "v1"))
 	if err != nil {
@@ -184,8 +182,8 @@ func TestLoadV1Requirements(t *testing.T) {
 	if got := depNames(c); !slices.Equal(got, []string{"dep1"}) {
 		t.Errorf("subcharts = %q", got)
 	}
-	if len(warnings) != 0 {
-		t.Errorf("unexpected warnings %q", warnings)
+	if len(*warnings) != 0 {
+		t.Errorf("unexpected warnings %q", *warnings)
 	}
 
 	// The same files in a v2 chart: dependencies still read, with Helm's warnings.
@@ -206,8 +204,8 @@ func TestLoadV1Requirements(t *testing.T) {
 		`Warning: Dependency locking is handled in Chart.lock since apiVersion "v2". We recommend migrating to Chart.lock.`,
 		`Warning: Dependencies are handled in Chart.yaml since apiVersion "v2". We recommend migrating dependencies to Chart.yaml.`,
 	}
-	if !slices.Equal(warnings, wantWarnings) {
-		t.Errorf("warnings = %q", warnings)
+	if !slices.Equal(*warnings, wantWarnings) {
+		t.Errorf("warnings = %q", *warnings)
 	}
 }
 
@@ -485,8 +483,7 @@ func TestLoadConformanceCharts(t *testing.T) {
 	if err != nil {
 		t.Skipf("no conformance corpus: %v", err)
 	}
-	WarningHandler = nil
-	defer func() { WarningHandler = func(m string) { os.Stderr.WriteString(m + "\n") } }()
+	captureWarnings(t)
 	n := 0
 	for _, e := range entries {
 		if !e.IsDir() {
