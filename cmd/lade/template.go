@@ -1,0 +1,194 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/release"
+	"github.com/lade-dev/lade/pkg/render"
+)
+
+const templateLong = `Render chart templates locally and print the manifests, exactly as
+'helm template' would.
+
+Values a template would look up in a cluster are empty ('lookup' returns an
+empty map) and no server-side validation is done. CHART is a chart directory
+or a packaged .tgz.
+
+Use --api-versions (repeatable or comma-separated) to set the API versions
+.Capabilities.APIVersions reports, and --kube-version for .Capabilities.KubeVersion:
+
+    $ lade template web ./mychart --kube-version 1.33 --api-versions monitoring.coreos.com/v1
+`
+
+// nameFlags are the release-name flags shared by template and install.
+type nameFlags struct {
+	generate     bool
+	nameTemplate string
+}
+
+func (n *nameFlags) add(f *pflag.FlagSet) {
+	f.BoolVarP(&n.generate, "generate-name", "g", false, "generate the name (and omit the NAME parameter)")
+	f.StringVar(&n.nameTemplate, "name-template", "", "specify template used to name the release")
+}
+
+// resolve returns the release name and chart reference from [NAME] CHART.
+func (n *nameFlags) resolve(args []string, fallback string) (string, string, error) {
+	if len(args) > 2 {
+		return "", "", fmt.Errorf("expected at most two arguments, unexpected arguments: %v", strings.Join(args[2:], ", "))
+	}
+	if len(args) == 2 {
+		if n.generate {
+			return "", "", errors.New("cannot set --generate-name and also specify a name")
+		}
+		if n.nameTemplate != "" {
+			return "", "", errors.New("cannot set --name-template and also specify a name")
+		}
+		return args[0], args[1], nil
+	}
+	if n.nameTemplate != "" {
+		name, err := release.NameFromTemplate(n.nameTemplate)
+		return name, args[0], err
+	}
+	if fallback != "" {
+		return fallback, args[0], nil
+	}
+	if !n.generate {
+		return "", "", errors.New("must either provide a name or specify --generate-name")
+	}
+	return release.GenerateName(args[0]), args[0], nil
+}
+
+// renderFlags are the flags that shape a render: release, capabilities, values.
+type renderFlags struct {
+	names                nameFlags
+	values               valueFlags
+	kubeVersion          string
+	apiVersions          []string
+	isUpgrade            bool
+	skipSchemaValidation bool
+	enableDNS            bool
+	subNotes             bool
+	dependencyUpdate     bool
+	chartVersion         string
+}
+
+func (r *renderFlags) add(f *pflag.FlagSet) {
+	r.names.add(f)
+	r.values.add(f)
+	f.StringVar(&r.kubeVersion, "kube-version", "", "Kubernetes version used for Capabilities.KubeVersion")
+	f.StringSliceVarP(&r.apiVersions, "api-versions", "a", nil, "Kubernetes api versions used for Capabilities.APIVersions (multiple can be specified)")
+	f.BoolVar(&r.isUpgrade, "is-upgrade", false, "set .Release.IsUpgrade instead of .Release.IsInstall")
+	f.BoolVar(&r.skipSchemaValidation, "skip-schema-validation", false, "disable JSON schema validation of values")
+	f.BoolVar(&r.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
+	f.BoolVar(&r.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
+	f.StringVar(&r.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
+}
+
+// load reads the chart and checks what Helm checks before rendering.
+func loadChart(ref string) (*chart.Chart, error) {
+	ch, err := chart.Load(ref)
+	if err != nil {
+		return nil, err
+	}
+	if ch.Metadata.Deprecated {
+		warnf("this chart is deprecated")
+	}
+	if err := chart.CheckDependencies(ch); err != nil {
+		return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'lade dependency build' to fetch missing dependencies: %w", err)
+	}
+	return ch, nil
+}
+
+func newTemplateCmd(g *globalFlags) *cobra.Command {
+	var rf renderFlags
+	var to render.TemplateOptions
+	var outputDir string
+	var useReleaseName bool
+	cmd := &cobra.Command{
+		Use:   "template [NAME] CHART",
+		Short: "render chart templates locally",
+		Long:  templateLong,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var kube *render.KubeVersion
+			if rf.kubeVersion != "" {
+				kv, err := render.ParseKubeVersion(rf.kubeVersion)
+				if err != nil {
+					return fmt.Errorf("invalid kube version '%s': %w", rf.kubeVersion, err)
+				}
+				kube = kv
+			}
+			name, ref, err := rf.names.resolve(args, "release-name")
+			if err != nil {
+				return err
+			}
+			if err := release.ValidateName(name); err != nil {
+				return fmt.Errorf("release name check failed: release name %q: %w", name, err)
+			}
+			userVals, err := rf.values.merge()
+			if err != nil {
+				return err
+			}
+			ch, err := loadChart(ref)
+			if err != nil {
+				return err
+			}
+			opts := render.Options{
+				ReleaseName:          name,
+				Namespace:            g.ns(),
+				IsUpgrade:            rf.isUpgrade,
+				Capabilities:         render.DefaultCapabilities(kube, rf.apiVersions...),
+				SkipSchemaValidation: rf.skipSchemaValidation,
+				SubNotes:             rf.subNotes,
+				Engine:               render.Engine{EnableDNS: rf.enableDNS},
+			}
+			res, err := render.Chart(cmd.Context(), ch, userVals, opts)
+			out := cmd.OutOrStdout()
+			if err != nil {
+				var re *render.RenderError
+				if !errors.As(err, &re) {
+					return err
+				}
+				if g.debug && re.Partial != nil && re.Partial.Rendered != nil {
+					fmt.Fprint(out, re.Partial.RawText())
+					return err
+				}
+				return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
+			}
+			if outputDir != "" {
+				dir := outputDir
+				if useReleaseName {
+					dir = filepath.Join(outputDir, name)
+				}
+				paths, err := res.WriteDir(dir, to)
+				for _, p := range paths {
+					fmt.Fprintf(out, "wrote %s\n", p)
+				}
+				return err
+			}
+			text, err := res.TemplateText(to)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(out, text)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	rf.add(f)
+	f.BoolVar(&to.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
+	f.BoolVar(&to.SkipTests, "skip-tests", false, "skip tests from templated output")
+	f.BoolVar(&to.NoHooks, "no-hooks", false, "prevent hooks from being printed")
+	f.Bool("skip-crds", false, "if set, no CRDs will be installed (CRDs are only printed with --include-crds)")
+	f.StringArrayVarP(&to.ShowOnly, "show-only", "s", nil, "only show manifests rendered from the given templates")
+	f.StringVar(&outputDir, "output-dir", "", "writes the executed templates to files in output-dir instead of stdout")
+	f.BoolVar(&useReleaseName, "release-name", false, "use release name in the output-dir path")
+	return cmd
+}

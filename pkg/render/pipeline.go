@@ -1,0 +1,162 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/render/values"
+)
+
+// Options describe the release a chart is rendered for.
+type Options struct {
+	ReleaseName string
+	Namespace   string
+	// Revision is .Release.Revision (1 when zero).
+	Revision int
+	// IsUpgrade sets .Release.IsUpgrade instead of .Release.IsInstall.
+	IsUpgrade bool
+	// Capabilities of the target cluster; nil means DefaultCapabilities(nil).
+	Capabilities *Capabilities
+	// SkipSchemaValidation turns off values.schema.json checks.
+	SkipSchemaValidation bool
+	// SubNotes includes subcharts' NOTES.txt in Notes.
+	SubNotes bool
+	// Engine settings (strict, lint mode, DNS, lookup).
+	Engine Engine
+}
+
+// Result is a rendered chart.
+type Result struct {
+	// Chart is the chart after dependency processing (disabled subcharts removed).
+	Chart *chart.Chart
+	// Values are the coalesced values the root chart rendered with.
+	Values map[string]any
+	// Manifests are the non-hook documents in install order.
+	Manifests []Manifest
+	// Hooks are the hook documents in install order.
+	Hooks []*Hook
+	// Notes is the rendered NOTES.txt.
+	Notes string
+	// Rendered holds every rendered template by path (set even when sorting fails).
+	Rendered map[string]string
+}
+
+// ErrNotInstallable is returned for charts whose type cannot be rendered as a release.
+var ErrNotInstallable = errors.New("charts are not installable")
+
+// RenderError is an error raised after values were computed (rendering,
+// parsing the output); Partial then holds what was rendered, for --debug.
+type RenderError struct {
+	Err     error
+	Partial *Result
+}
+
+func (e *RenderError) Error() string { return e.Err.Error() }
+func (e *RenderError) Unwrap() error { return e.Err }
+
+// Chart renders ch with user values (already merged from -f/--set flags)
+// exactly as `helm template` / `helm install` would: dependency conditions,
+// values coalescing, schema validation, templates, notes, hooks and ordering.
+// ch is modified (disabled subcharts are removed).
+func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts Options) (*Result, error) {
+	if t := ch.Metadata.Type; t != "" && t != "application" {
+		return nil, fmt.Errorf("%s %w", t, ErrNotInstallable)
+	}
+	if userVals == nil {
+		userVals = map[string]any{}
+	}
+	if err := values.ProcessDependencies(ch, userVals); err != nil {
+		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
+	}
+	caps := opts.Capabilities
+	if caps == nil {
+		caps = DefaultCapabilities(nil)
+	}
+	vals, err := values.CoalesceValues(ch, userVals)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.SkipSchemaValidation {
+		if err := values.ValidateSchema(ch, vals); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{Chart: ch, Values: vals}
+	fail := func(err error) (*Result, error) { return res, &RenderError{Err: err, Partial: res} }
+
+	if kv := ch.Metadata.KubeVersion; kv != "" && !compatibleRange(kv, caps.KubeVersion.String()) {
+		return fail(fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version))
+	}
+	top := NewRenderValues(ch, vals, opts, caps)
+	eng := opts.Engine
+	files, err := eng.Render(ctx, ch, top)
+	if err != nil {
+		return fail(err)
+	}
+	res.Rendered = files
+
+	var notes strings.Builder
+	rootNotes := path.Join(ch.Name(), "templates", "NOTES.txt")
+	manifestFiles := make(map[string]string, len(files))
+	for name, out := range files {
+		if strings.HasSuffix(name, "NOTES.txt") {
+			if opts.SubNotes || name == rootNotes {
+				if notes.Len() > 0 {
+					notes.WriteString("\n")
+				}
+				notes.WriteString(out)
+			}
+			continue
+		}
+		manifestFiles[name] = out
+	}
+	res.Notes = notes.String()
+	res.Rendered = manifestFiles
+	hooks, manifests, err := SortManifests(manifestFiles, InstallOrder)
+	if err != nil {
+		return fail(err)
+	}
+	res.Hooks, res.Manifests = hooks, manifests
+	return res, nil
+}
+
+// NewRenderValues builds the top-level template object: .Values, .Release,
+// .Chart and .Capabilities (each chart's .Files, .Subcharts and .Template are
+// added by the engine).
+func NewRenderValues(ch *chart.Chart, vals map[string]any, opts Options, caps *Capabilities) map[string]any {
+	rev := opts.Revision
+	if rev == 0 {
+		rev = 1
+	}
+	return map[string]any{
+		"Chart":        metadataMap(ch.Metadata),
+		"Capabilities": caps,
+		"Release": map[string]any{
+			"Name":      opts.ReleaseName,
+			"Namespace": opts.Namespace,
+			"IsUpgrade": opts.IsUpgrade,
+			"IsInstall": !opts.IsUpgrade,
+			"Revision":  rev,
+			"Service":   "Helm",
+		},
+		"Values": vals,
+	}
+}
+
+func compatibleRange(constraint, version string) bool {
+	v, err := semver.NewVersion(version)
+	if err != nil {
+		return false
+	}
+	c, err := semver.NewConstraint(constraint)
+	if err != nil {
+		return false
+	}
+	return c.Check(v)
+}
