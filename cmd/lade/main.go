@@ -3,21 +3,33 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
 func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes lade with args and returns the process exit code. Errors are
+// printed to stderr as "Error: ..." like Helm does.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd()
-	if err := cmd.Execute(); err != nil {
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	if err := cmd.ExecuteContext(ctx); err != nil {
 		var ec exitCode
 		if errors.As(err, &ec) {
-			os.Exit(int(ec))
+			return int(ec)
 		}
-		fmt.Fprintf(os.Stderr, "Error: %s\n", err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "Error: %s\n", err)
+		return 1
 	}
+	return 0
 }
 
 // exitCode ends the process with a status and no message (already printed).

@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"path"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"sigs.k8s.io/yaml"
@@ -108,34 +111,51 @@ func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifes
 	}
 	sort.Strings(paths)
 
-	var hooks []*Hook
-	var manifests []Manifest
+	// Split every file, then parse the documents' heads concurrently: YAML
+	// parsing dominates sorting. Results are assembled in order, so output and
+	// the error reported (the first document that fails) match Helm's.
+	type doc struct {
+		path, text string
+		head       Head
+		err        error
+	}
+	var docs []*doc
 	for _, p := range paths {
 		content := files[p]
 		if strings.HasPrefix(path.Base(p), "_") || strings.TrimSpace(content) == "" {
 			continue
 		}
-		for _, doc := range SplitDocuments(content) {
-			var head Head
-			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
-				return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", p, err)
-			}
-			var hookSpec string
-			var isHook bool
-			if head.Metadata != nil {
-				hookSpec, isHook = head.Metadata.Annotations[HookAnnotation]
-			}
-			if !isHook {
-				manifests = append(manifests, Manifest{Path: p, Content: doc, Head: &head})
-				continue
-			}
-			h, ok := newHook(p, doc, &head, hookSpec)
-			if !ok {
-				slog.Info("skipping unknown hooks", "hookTypes", hookSpec)
-				continue
-			}
-			hooks = append(hooks, h)
+		for _, d := range SplitDocuments(content) {
+			docs = append(docs, &doc{path: p, text: d})
 		}
+	}
+	parallelEach(len(docs), func(i int) {
+		d := docs[i]
+		d.err = yaml.Unmarshal([]byte(d.text), &d.head)
+	})
+
+	var hooks []*Hook
+	var manifests []Manifest
+	for _, d := range docs {
+		if d.err != nil {
+			return hooks, manifests, fmt.Errorf("YAML parse error on %s: %w", d.path, d.err)
+		}
+		head := &d.head
+		var hookSpec string
+		var isHook bool
+		if head.Metadata != nil {
+			hookSpec, isHook = head.Metadata.Annotations[HookAnnotation]
+		}
+		if !isHook {
+			manifests = append(manifests, Manifest{Path: d.path, Content: d.text, Head: head})
+			continue
+		}
+		h, ok := newHook(d.path, d.text, head, hookSpec)
+		if !ok {
+			slog.Info("skipping unknown hooks", "hookTypes", hookSpec)
+			continue
+		}
+		hooks = append(hooks, h)
 	}
 	sort.SliceStable(hooks, func(i, j int) bool { return order.less(hooks[i].Kind, hooks[j].Kind) })
 	sort.SliceStable(manifests, func(i, j int) bool { return order.less(manifests[i].Head.Kind, manifests[j].Head.Kind) })
@@ -223,4 +243,25 @@ func (o KindOrder) less(a, b string) bool {
 		return true
 	}
 	return ra < rb
+}
+
+// parallelEach calls f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallelEach(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
