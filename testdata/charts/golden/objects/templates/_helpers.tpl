@@ -1,0 +1,3 @@
+{{- define "objects.templateName" -}}
+{{ .Template.Name }}
+{{- end -}}
