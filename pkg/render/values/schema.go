@@ -1,0 +1,125 @@
+package values
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/lade-dev/lade/pkg/chart"
+)
+
+// schemaURL is where each values.schema.json is registered, as in Helm, so
+// relative references resolve against it.
+const schemaURL = "file:///values.schema.json"
+
+// schemaErrorHeader starts every schema validation error, as in Helm.
+const schemaErrorHeader = "values don't meet the specifications of the schema(s) in the following chart(s):\n"
+
+// ValidateSchema checks vals (the coalesced values of the root chart c)
+// against the values.schema.json of c and, with the values each one sees, of
+// every subchart. The error lists each failing chart and the JSON paths, in Helm's format.
+func ValidateSchema(c *chart.Chart, vals map[string]any, opts ...Option) error {
+	return validateSchemas(newConfig(opts).log, c, vals)
+}
+
+func validateSchemas(log logger, c *chart.Chart, vals map[string]any) error {
+	v := &schemaValidator{log: log, warnedURNs: map[string]bool{}}
+	if err := v.validate(c, vals); err != nil {
+		return fmt.Errorf("%s%w", schemaErrorHeader, err)
+	}
+	return nil
+}
+
+type schemaValidator struct {
+	log        logger
+	warnedURNs map[string]bool
+}
+
+// validate is Helm's ValidateAgainstSchema: c's own schema, then each
+// subchart with the table of values under its name.
+func (v *schemaValidator) validate(c *chart.Chart, vals map[string]any) error {
+	var sb strings.Builder
+	if c.Schema != nil {
+		v.log.debug("chart name", "chart-name", c.Name())
+		if err := v.validateSingle(vals, c.Schema); err != nil {
+			fmt.Fprintf(&sb, "%s:\n", c.Name())
+			sb.WriteString(err.Error())
+		}
+	}
+	v.log.debug("number of dependencies in the chart", "chart", c.Name(), "dependencies", len(c.Dependencies()))
+	for _, sub := range c.Dependencies() {
+		raw, ok := vals[sub.Name()]
+		if !ok || raw == nil {
+			continue
+		}
+		subVals, ok := raw.(map[string]any)
+		if !ok {
+			fmt.Fprintf(&sb, "%s:\ninvalid type for values: expected object (map), got %T\n", sub.Name(), raw)
+			continue
+		}
+		if err := v.validate(sub, subVals); err != nil {
+			sb.WriteString(err.Error())
+		}
+	}
+	if sb.Len() > 0 {
+		return errors.New(sb.String())
+	}
+	return nil
+}
+
+// validateSingle validates vals against one schema document.
+func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte) (reterr error) {
+	defer func() {
+		if r := recover(); r != nil {
+			reterr = fmt.Errorf("unable to validate schema: %s", r)
+		}
+	}()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		return err
+	}
+	v.log.debug("unmarshalled JSON schema", "schema", schemaJSON)
+
+	compiler := jsonschema.NewCompiler()
+	compiler.UseLoader(jsonschema.SchemeURLLoader{
+		"file":  refusingLoader{"a $ref to another file is not supported: only references inside values.schema.json are allowed"},
+		"http":  refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
+		"https": refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
+		"urn":   urnLoader{v},
+	})
+	if err := compiler.AddResource(schemaURL, doc); err != nil {
+		return err
+	}
+	sch, err := compiler.Compile(schemaURL)
+	if err != nil {
+		return err
+	}
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	if err := sch.Validate(vals); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "jsonschema validation failed with '"+schemaURL+"#'\n")
+		return errors.New(msg + "\n")
+	}
+	return nil
+}
+
+// refusingLoader fails every load: lade resolves $ref only within the schema itself.
+type refusingLoader struct{ reason string }
+
+func (l refusingLoader) Load(string) (any, error) { return nil, errors.New(l.reason) }
+
+// urnLoader resolves urn: references as Helm does without a resolver: to the
+// permissive schema true, with one warning per URN.
+type urnLoader struct{ v *schemaValidator }
+
+func (l urnLoader) Load(urn string) (any, error) {
+	if !l.v.warnedURNs[urn] {
+		l.v.warnedURNs[urn] = true
+		l.v.log.warn("unresolved URN reference ignored; using permissive schema", "urn", urn)
+	}
+	return true, nil
+}
