@@ -44,6 +44,9 @@ func runChartCases(t *testing.T, tests []chartCase) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.chart == "" {
+				tt.chart = "schema"
+			}
 			got, errText, logs, processed := chartResult(t, tt.chart, tt.opts, tt.skip)
 			rec := tt.opts
 			record(oracleCase{Kind: "chart", Name: t.Name(), Chart: chartsDir + "/" + tt.chart, Opts: &rec, Skip: tt.skip,

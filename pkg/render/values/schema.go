@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
 	"github.com/lade-dev/lade/pkg/chart"
 )
@@ -101,10 +104,64 @@ func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte)
 		vals = map[string]any{}
 	}
 	if err := sch.Validate(vals); err != nil {
+		var verr *jsonschema.ValidationError
+		if errors.As(err, &verr) {
+			sortValidationError(verr)
+		}
 		msg := strings.TrimPrefix(err.Error(), "jsonschema validation failed with '"+schemaURL+"#'\n")
 		return errors.New(msg + "\n")
 	}
 	return nil
+}
+
+// sortValidationError puts the parts of a validation error that Helm lists
+// in Go map order (so differently from run to run) in a fixed order: the
+// names of additional properties sorted, and each run of errors about
+// members of an object or array ordered by member name (or index).
+func sortValidationError(e *jsonschema.ValidationError) {
+	if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+		sort.Strings(ap.Properties)
+	}
+	depth := len(e.InstanceLocation)
+	member := func(c *jsonschema.ValidationError) (string, bool) {
+		if len(c.InstanceLocation) > depth {
+			return c.InstanceLocation[depth], true
+		}
+		return "", false
+	}
+	for i := 0; i < len(e.Causes); {
+		j := i
+		for j < len(e.Causes) {
+			if _, ok := member(e.Causes[j]); !ok {
+				break
+			}
+			j++
+		}
+		if j > i {
+			run := e.Causes[i:j]
+			sort.SliceStable(run, func(a, b int) bool {
+				ma, _ := member(run[a])
+				mb, _ := member(run[b])
+				return lessMember(ma, mb)
+			})
+			i = j
+			continue
+		}
+		i++
+	}
+	for _, c := range e.Causes {
+		sortValidationError(c)
+	}
+}
+
+// lessMember orders member names, numerically when both are indexes.
+func lessMember(a, b string) bool {
+	na, errA := strconv.Atoi(a)
+	nb, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return na < nb
+	}
+	return a < b
 }
 
 // refusingLoader fails every load: lade resolves $ref only within the schema itself.
