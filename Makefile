@@ -21,11 +21,16 @@ test: build
 	@if [ -d "$(CONFORMANCE)" ]; then python3 $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
 	else echo "conformance corpus not found at $(CONFORMANCE): skipped"; fi
 
+# Benchmarks: Go benchmarks (time and allocations per render), then whole-process
+# timings beside the reference Helm when HELM=/path/to/helm v4.3.1 is given.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./pkg/...
+	HELM=$(HELM) scripts/bench-render.sh
 
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadArchive -fuzztime 30s ./pkg/chart

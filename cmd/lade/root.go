@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -27,6 +30,9 @@ Common actions:
   lade version                 print the version`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			setupLogging(cmd.ErrOrStderr(), g.debug)
+		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.namespace, "namespace", "n", "", "namespace scope for this request")
@@ -46,4 +52,32 @@ func (g *globalFlags) ns() string {
 		return g.namespace
 	}
 	return "default"
+}
+
+// setupLogging sends log records to stderr as Helm 4 does: text records
+// without a timestamp ("level=WARN msg=..."), debug ones only with --debug.
+func setupLogging(w io.Writer, debug bool) {
+	h := slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})
+	slog.SetDefault(slog.New(debugGate{Handler: h, debug: debug}))
+}
+
+// debugGate drops debug records unless --debug is set.
+type debugGate struct {
+	slog.Handler
+	debug bool
+}
+
+func (d debugGate) Enabled(ctx context.Context, l slog.Level) bool {
+	if l == slog.LevelDebug {
+		return d.debug
+	}
+	return d.Handler.Enabled(ctx, l)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 
@@ -98,7 +99,7 @@ func loadChart(ref string) (*chart.Chart, error) {
 		return nil, err
 	}
 	if ch.Metadata.Deprecated {
-		warnf("this chart is deprecated")
+		slog.Warn("this chart is deprecated")
 	}
 	if err := chart.CheckDependencies(ch); err != nil {
 		return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'lade dependency build' to fetch missing dependencies: %w", err)
@@ -167,11 +168,21 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				if useReleaseName {
 					dir = filepath.Join(outputDir, name)
 				}
-				paths, err := res.WriteDir(dir, to)
+				paths, err := res.WriteDir(dir, outputDir, to)
 				for _, p := range paths {
 					fmt.Fprintf(out, "wrote %s\n", p)
 				}
-				return err
+				if err != nil {
+					return err
+				}
+				// Helm then filters what it kept in memory (nothing but a
+				// newline): --show-only fails, otherwise a blank line prints.
+				if len(to.ShowOnly) > 0 {
+					_, err := (&render.Result{}).TemplateText(render.TemplateOptions{ShowOnly: to.ShowOnly, NoHooks: true})
+					return err
+				}
+				fmt.Fprintln(out)
+				return nil
 			}
 			text, err := res.TemplateText(to)
 			if err != nil {

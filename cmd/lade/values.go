@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/spf13/pflag"
 
 	"github.com/lade-dev/lade/pkg/render/values"
@@ -27,8 +24,4 @@ func (v *valueFlags) add(f *pflag.FlagSet) {
 // merge reads and merges the user-supplied values in Helm's order.
 func (v *valueFlags) merge() (map[string]any, error) {
 	return v.opts.MergeValues()
-}
-
-func warnf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "WARNING: "+format+"\n", args...)
 }

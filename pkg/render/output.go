@@ -99,13 +99,14 @@ func (r *Result) RawText() string {
 }
 
 // WriteDir writes the output as files under dir (--output-dir): one file per
-// template path, documents of the same path appended. It returns the path
+// template path, documents of the same path appended. Like Helm, CRDs go to
+// crdDir (the output dir without the release name). It returns the path
 // of every write, in order (Helm prints "wrote PATH" for each).
-func (r *Result) WriteDir(dir string, o TemplateOptions) ([]string, error) {
+func (r *Result) WriteDir(dir, crdDir string, o TemplateOptions) ([]string, error) {
 	written := map[string]bool{}
 	var order []string
 	appendExisting := false
-	write := func(name, data string) error {
+	write := func(dir, name, data string) error {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -131,13 +132,13 @@ func (r *Result) WriteDir(dir string, o TemplateOptions) ([]string, error) {
 	}
 	if o.IncludeCRDs {
 		for _, crd := range r.Chart.CRDObjects() {
-			if err := write(crd.Filename, string(crd.File.Data)); err != nil {
+			if err := write(crdDir, crd.Filename, string(crd.File.Data)); err != nil {
 				return order, err
 			}
 		}
 	}
 	for _, m := range r.Manifests {
-		if err := write(m.Path, m.Content); err != nil {
+		if err := write(dir, m.Path, m.Content); err != nil {
 			return order, err
 		}
 	}
@@ -148,7 +149,7 @@ func (r *Result) WriteDir(dir string, o TemplateOptions) ([]string, error) {
 			if o.SkipTests && h.IsTest() {
 				continue
 			}
-			if err := write(h.Path, h.Manifest); err != nil {
+			if err := write(dir, h.Path, h.Manifest); err != nil {
 				return order, err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path"
 	"strings"
 
@@ -71,21 +72,17 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	if userVals == nil {
 		userVals = map[string]any{}
 	}
-	if err := values.ProcessDependencies(ch, userVals); err != nil {
+	vopts := []values.Option{values.WithLogger(slog.Default()), values.SkipSchemaValidation(opts.SkipSchemaValidation)}
+	if err := values.ProcessDependencies(ch, userVals, vopts...); err != nil {
 		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
 	}
 	caps := opts.Capabilities
 	if caps == nil {
 		caps = DefaultCapabilities(nil)
 	}
-	vals, err := values.CoalesceValues(ch, userVals)
+	vals, err := values.CoalesceValues(ch, userVals, vopts...)
 	if err != nil {
 		return nil, err
-	}
-	if !opts.SkipSchemaValidation {
-		if err := values.ValidateSchema(ch, vals); err != nil {
-			return nil, err
-		}
 	}
 	res := &Result{Chart: ch, Values: vals}
 	fail := func(err error) (*Result, error) { return res, &RenderError{Err: err, Partial: res} }
