@@ -42,7 +42,10 @@ type goldenCase struct {
 	Archive     string   `json:"archive"`
 	ErrContains string   `json:"errContains"`
 	KnownBug    string   `json:"knownBug"`
-	Note        string   `json:"note"`
+	// StdoutBug is a known difference in stdout only: stdout is not
+	// compared, everything else is.
+	StdoutBug string `json:"stdoutBug"`
+	Note      string `json:"note"`
 }
 
 func loadGoldenCases(t *testing.T) []goldenCase {
@@ -321,7 +324,9 @@ func compareGolden(t *testing.T, c goldenCase, want, got runResult) {
 	if got.code != want.code {
 		t.Errorf("exit code: lade %d, helm %d\nlade stderr:\n%s", got.code, want.code, got.stderr)
 	}
-	if got.stdout != want.stdout {
+	if c.StdoutBug != "" && os.Getenv("LADE_GOLDEN_KNOWN_BUGS") == "" {
+		t.Logf("stdout not compared, known bug: %s", c.StdoutBug)
+	} else if got.stdout != want.stdout {
 		t.Errorf("stdout differs from %s:\n%s", goldenPath(c, ".yaml"), lineDiff(want.stdout, got.stdout))
 	}
 	if c.ErrContains != "" {
