@@ -139,12 +139,10 @@ func (c *Chart) CRDObjects() []CRD {
 	return crds
 }
 
+// hasYAMLExt reports a manifest extension (.yaml, .yml, .json, any case).
 func hasYAMLExt(name string) bool {
-	switch path.Ext(name) {
-	case ".yaml", ".yml", ".json":
-		return true
-	}
-	return false
+	ext := path.Ext(name)
+	return strings.EqualFold(ext, ".yaml") || strings.EqualFold(ext, ".yml") || strings.EqualFold(ext, ".json")
 }
 
 // Maintainer is a chart maintainer from Chart.yaml.
