@@ -78,3 +78,47 @@ func TestMergeValues(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeValuesRemote checks that URLs are refused rather than fetched
+// (Helm downloads them through its getters; lade reads local files only).
+func TestMergeValuesRemote(t *testing.T) {
+	for _, o := range []Options{
+		{ValueFiles: []string{"https://example.com/values.yaml"}},
+		{ValueFiles: []string{"http://example.com/values.yaml"}},
+		{ValueFiles: []string{"oci://registry.example.com/values"}},
+		{FileValues: []string{"a=https://example.com/a.txt"}},
+	} {
+		_, err := o.MergeValues()
+		if err == nil || !strings.Contains(err.Error(), "remote values files are not supported") {
+			t.Errorf("%+v: want a refusal, got %v", o, err)
+		}
+	}
+}
+
+// TestLoadValues checks the parse of values.yaml content, shared with the
+// chart loader: documents merge in order, numbers are float64. Results and
+// errors are those of Helm v4.3.1's loader.LoadValues.
+func TestLoadValues(t *testing.T) {
+	tests := []struct {
+		in, want, err string
+	}{
+		{"", `{}`, ""},
+		{"a: 1", `{"a": float64(1)}`, ""},
+		{"a: 1\n---\na: 2\nb: {c: 3}\n---\nb: {d: 4}", `{"a": float64(2), "b": {"c": float64(3), "d": float64(4)}}`, ""},
+		{"---\n---\n", `{}`, ""},
+		{"a: [1\n", "", "cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected ',' or ']'"},
+		{"----\na: 1\n", "", "error reading yaml document: invalid Yaml document separator: -"},
+		{"a: 1\n--- # c\nb: 2\n", `{"a": float64(1), "b": float64(2)}`, ""},
+		{"a: null\nb: ~\n", `{"a": null, "b": null}`, ""},
+	}
+	for _, tt := range tests {
+		got, err := LoadValues([]byte(tt.in))
+		if errString(err) != tt.err {
+			t.Errorf("%q: error = %q, want %q", tt.in, errString(err), tt.err)
+			continue
+		}
+		if err == nil && dump(got) != tt.want {
+			t.Errorf("%q: got %s, want %s", tt.in, dump(got), tt.want)
+		}
+	}
+}
