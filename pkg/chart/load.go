@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -273,18 +276,67 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	subs := make([]*loadedSub, 0, len(names))
 	for _, n := range names {
 		// Names starting with "_" or "." are not charts (e.g. charts/.gitkeep).
 		if strings.IndexAny(n, "_.") == 0 {
 			continue
 		}
-		sc, err := l.loadSubchart(c, n, subcharts[n])
-		if err != nil {
-			return nil, err
+		subs = append(subs, &loadedSub{name: n, parallel: l.depth == 0 && !hasArchive(subcharts[n])})
+	}
+	// An umbrella's subchart directories only need their YAML parsed (their
+	// bytes are read already and no archive budget is involved), so they load
+	// concurrently; archives load in order against the shared budgets.
+	eachParallel(subs, func(s *loadedSub) {
+		if s.parallel {
+			child := &loader{depth: l.depth}
+			s.chart, s.err = child.loadSubchart(c, s.name, subcharts[s.name])
 		}
-		c.AddDependency(sc)
+	})
+	for _, s := range subs {
+		if !s.parallel {
+			s.chart, s.err = l.loadSubchart(c, s.name, subcharts[s.name])
+		}
+		if s.err != nil {
+			return nil, s.err
+		}
+	}
+	for _, s := range subs {
+		c.AddDependency(s.chart)
 	}
 	return c, nil
+}
+
+// loadedSub is one subchart of a load, with its result.
+type loadedSub struct {
+	name     string
+	parallel bool
+	chart    *Chart
+	err      error
+}
+
+// hasArchive reports whether a subchart's files include a nested archive.
+func hasArchive(files []*BufferedFile) bool {
+	for _, f := range files {
+		if strings.HasSuffix(f.Name, ".tgz") {
+			return true
+		}
+	}
+	return false
+}
+
+// eachParallel runs f on every item, on up to GOMAXPROCS goroutines.
+func eachParallel[T any](items []T, f func(T)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(items)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
+				f(items[i])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // loadSubchart loads charts/NAME, a directory or a .tgz archive.
