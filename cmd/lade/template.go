@@ -131,7 +131,9 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			if err := release.ValidateName(name); err != nil {
-				return fmt.Errorf("release name check failed: release name %q: %w", name, err)
+				err = fmt.Errorf("release name %q: %w", name, err)
+				slog.Error("release name check failed", slog.Any("error", err))
+				return fmt.Errorf("release name check failed: %w", err)
 			}
 			userVals, err := rf.values.merge()
 			if err != nil {

@@ -74,6 +74,7 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	}
 	vopts := []values.Option{values.WithLogger(slog.Default()), values.SkipSchemaValidation(opts.SkipSchemaValidation)}
 	if err := values.ProcessDependencies(ch, userVals, vopts...); err != nil {
+		slog.Error("chart dependencies processing failed", slog.Any("error", err))
 		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
 	}
 	caps := opts.Capabilities
