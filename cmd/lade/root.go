@@ -40,6 +40,7 @@ Common actions:
 
 	root.AddCommand(
 		newTemplateCmd(g),
+		newLintCmd(g),
 		newShowCmd(),
 		newVersionCmd(),
 	)

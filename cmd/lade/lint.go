@@ -1,0 +1,187 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/internal/version"
+	"github.com/lade-dev/lade/pkg/chart/lint"
+	"github.com/lade-dev/lade/pkg/render"
+)
+
+const lintLong = `Examine charts for possible issues.
+
+lade runs Helm's lint rules with Helm's messages and text output ([ERROR] for
+things that will break an install, [WARNING] for convention breaks), then:
+
+  - decodes every rendered object of a built-in kind strictly against the
+    Kubernetes API types (unknown fields, wrong types, missing required fields);
+  - flags APIs deprecated or removed at --kube-version;
+  - checks orchestration pitfalls (resources, probes, rollout settings,
+    disruption budgets, selectors, references, security). Run
+    'lade lint --list-rules' for their ids.
+
+Suppress a rule for one object with the annotation
+'lade.dev/lint-ignore: ID[,ID]', or for the run with --ignore ID.
+--helm-only runs Helm's rules alone, so the output is exactly 'helm lint'''s.
+
+Exit status is 1 when a chart has errors (or warnings, with --strict).
+`
+
+type lintFlags struct {
+	values               valueFlags
+	strict               bool
+	withSubcharts        bool
+	quiet                bool
+	skipSchemaValidation bool
+	kubeVersion          string
+	output               string
+	ignore               []string
+	nodes                int
+	helmOnly             bool
+	listRules            bool
+}
+
+func newLintCmd(g *globalFlags) *cobra.Command {
+	lf := &lintFlags{}
+	cmd := &cobra.Command{
+		Use:   "lint CHART...",
+		Short: "examine charts for possible issues",
+		Long:  lintLong,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if lf.listRules {
+				return writeRuleList(cmd.OutOrStdout())
+			}
+			if len(args) == 0 {
+				return errors.New(`"lade lint" requires at least 1 argument`)
+			}
+			return runLint(cmd, g, lf, args)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&lf.strict, "strict", false, "fail on lint warnings")
+	f.BoolVar(&lf.withSubcharts, "with-subcharts", false, "lint dependent charts")
+	f.BoolVar(&lf.quiet, "quiet", false, "print only warnings and errors")
+	f.BoolVar(&lf.skipSchemaValidation, "skip-schema-validation", false, "if set, disables JSON schema validation")
+	f.StringVar(&lf.kubeVersion, "kube-version", "", "Kubernetes version used for capabilities and deprecation checks")
+	f.StringVarP(&lf.output, "output", "o", "text", "output format: text, json or sarif")
+	f.StringSliceVar(&lf.ignore, "ignore", nil, "rule id not to report (repeatable or comma-separated)")
+	f.IntVar(&lf.nodes, "nodes", 0, "number of cluster nodes, for the required anti-affinity rule")
+	f.BoolVar(&lf.helmOnly, "helm-only", false, "run Helm's rules only (output identical to helm lint)")
+	f.BoolVar(&lf.listRules, "list-rules", false, "list lade's rule ids, severities and reasons, then exit")
+	lf.values.add(f)
+	return cmd
+}
+
+func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) error {
+	switch lf.output {
+	case "text", "json", "sarif":
+	default:
+		return fmt.Errorf("invalid output format %q: use text, json or sarif", lf.output)
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "oci://") {
+			return fmt.Errorf("%s: linting charts from OCI registries is not supported yet; pull the chart first", a)
+		}
+	}
+	opts := lint.Options{
+		Namespace:            g.ns(),
+		SkipSchemaValidation: lf.skipSchemaValidation,
+		HelmOnly:             lf.helmOnly,
+		Ignore:               lf.ignore,
+		Nodes:                lf.nodes,
+	}
+	if lf.kubeVersion != "" {
+		kv, err := render.ParseKubeVersion(lf.kubeVersion)
+		if err != nil {
+			return fmt.Errorf("invalid kube version '%s': %w", lf.kubeVersion, err)
+		}
+		opts.KubeVersion = kv
+	}
+	paths := args
+	if lf.withSubcharts {
+		paths = withSubcharts(args)
+	}
+	vals, err := lf.values.merge()
+	if err != nil {
+		return err
+	}
+	opts.Values = vals
+	results := lint.Charts(cmd.Context(), paths, opts, runtime.GOMAXPROCS(0))
+
+	out := cmd.OutOrStdout()
+	failed := 0
+	for _, r := range results {
+		if r.Failed(lf.strict) {
+			failed++
+		}
+	}
+	summary := fmt.Sprintf("%d chart(s) linted, %d chart(s) failed", len(paths), failed)
+	switch lf.output {
+	case "json":
+		if err := lint.WriteJSON(out, results, lf.strict); err != nil {
+			return err
+		}
+	case "sarif":
+		if err := lint.WriteSARIF(out, results, version.Get().Version); err != nil {
+			return err
+		}
+	default:
+		lint.WriteText(out, results, lf.quiet)
+		if failed == 0 && (!lf.quiet || anyWarnings(results)) {
+			fmt.Fprintln(out, summary)
+		}
+	}
+	if failed > 0 {
+		if lf.output != "text" {
+			return exitCode(1)
+		}
+		return errors.New(summary)
+	}
+	return nil
+}
+
+func anyWarnings(results []*lint.Result) bool {
+	for _, r := range results {
+		if r.HasWarningsOrErrors() {
+			return true
+		}
+	}
+	return false
+}
+
+// withSubcharts appends, as Helm does, every chart directory (a Chart.yaml)
+// and archive found under each path's charts/ directory, in walk order.
+func withSubcharts(args []string) []string {
+	paths := append([]string(nil), args...)
+	for _, p := range args {
+		_ = filepath.Walk(filepath.Join(p, "charts"), func(sub string, info os.FileInfo, _ error) error {
+			if info == nil {
+				return nil
+			}
+			if info.Name() == "Chart.yaml" {
+				paths = append(paths, filepath.Dir(sub))
+			} else if strings.HasSuffix(sub, ".tgz") || strings.HasSuffix(sub, ".tar.gz") {
+				paths = append(paths, sub)
+			}
+			return nil
+		})
+	}
+	return paths
+}
+
+func writeRuleList(w io.Writer) error {
+	for _, r := range lint.Rules() {
+		if _, err := fmt.Fprintf(w, "%-24s %-8s %s\n", r.ID, r.Severity, r.Why); err != nil {
+			return err
+		}
+	}
+	return nil
+}
