@@ -1,17 +1,740 @@
 package lint
 
-import "github.com/lade-dev/lade/pkg/chart/lint/rules"
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	sigsjson "sigs.k8s.io/json"
+
+	"github.com/lade-dev/lade/pkg/chart/lint/rules"
+)
+
+// IgnoreAnnotation suppresses rules for one object: "lade.dev/lint-ignore: ID[,ID]"
+// (on the object or on its pod template).
+const IgnoreAnnotation = "lade.dev/lint-ignore"
 
 // RuleInfo describes one rule: its id, default severity and a one-line why.
 type RuleInfo struct {
-	ID       string
-	Severity Severity
-	Why      string
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Why      string   `json:"why"`
 }
 
-// Rules lists lade's rules (Helm's rules are grouped under helm/* ids).
+// Rule ids of lade's checks.
+const (
+	RuleSchema              = "schema"
+	RuleRemovedAPI          = "removed-api"
+	RuleRequests            = "resource-requests"
+	RuleMemoryLimit         = "memory-limit"
+	RuleLimitsBelowRequests = "limits-below-requests"
+	RuleImageTag            = "image-tag"
+	RuleReadinessProbe      = "readiness-probe"
+	RuleRWOReplicas         = "rwo-volume-replicas"
+	RuleRolloutStuck        = "rollout-stuck"
+	RuleRolloutUnavailable  = "rollout-all-unavailable"
+	RulePDBBlocks           = "pdb-blocks-disruption"
+	RuleServiceSelector     = "service-selector"
+	RuleDanglingRef         = "dangling-reference"
+	RuleHPAReplicas         = "hpa-replicas"
+	RuleAntiAffinity        = "anti-affinity-nodes"
+	RuleNetpolDeny          = "netpol-blocks-service"
+	RulePrivileged          = "privileged"
+	RuleHostPath            = "host-path"
+	RuleRunAsRoot           = "run-as-root"
+)
+
+var ruleTable = []RuleInfo{
+	{RuleSchema, Error, "rendered objects of built-in kinds must decode strictly into the Kubernetes API types (no unknown fields, right types, required fields set)"},
+	{RuleRemovedAPI, Error, "API versions removed from Kubernetes (not in k8s.io/api any more) cannot be installed; error when removed at --kube-version, warning when deprecated"},
+	{RuleRequests, Warning, "without CPU and memory requests the scheduler cannot place pods sensibly and they are evicted first"},
+	{RuleMemoryLimit, Warning, "without a memory limit one container can exhaust its node's memory"},
+	{RuleLimitsBelowRequests, Error, "the API server rejects a limit lower than its request"},
+	{RuleImageTag, Warning, "an image without a tag or with :latest changes under you and cannot be rolled back"},
+	{RuleReadinessProbe, Warning, "without a readiness probe, traffic and rollouts proceed before the container is ready"},
+	{RuleRWOReplicas, Warning, "replicas of a Deployment cannot share a ReadWriteOnce volume across nodes; use a StatefulSet with volumeClaimTemplates"},
+	{RuleRolloutStuck, Error, "a rolling update with maxSurge 0 and maxUnavailable 0 cannot make progress (the API server rejects it)"},
+	{RuleRolloutUnavailable, Warning, "maxUnavailable 100% takes every pod down during a rollout"},
+	{RulePDBBlocks, Warning, "a PodDisruptionBudget allowing no disruption at the rendered replica count blocks node drains and upgrades"},
+	{RuleServiceSelector, Warning, "a Service whose selector matches no pod template of the chart has no endpoints"},
+	{RuleDanglingRef, Warning, "an Ingress or HorizontalPodAutoscaler pointing at an object the chart does not define does nothing"},
+	{RuleHPAReplicas, Warning, "a workload scaled by an HPA that also sets replicas is scaled back on every upgrade"},
+	{RuleAntiAffinity, Error, "required pod anti-affinity on the hostname with more replicas than nodes leaves pods Pending"},
+	{RuleNetpolDeny, Warning, "a NetworkPolicy denying all ingress to pods a Service exposes makes the Service unreachable"},
+	{RulePrivileged, Warning, "a privileged container has full access to its node"},
+	{RuleHostPath, Warning, "hostPath volumes expose the node's filesystem and tie pods to nodes"},
+	{RuleRunAsRoot, Warning, "containers that may run as root widen the impact of a compromise; set runAsNonRoot or a non-zero runAsUser"},
+}
+
+// Rules lists lade's own rules; Helm's rules report under helm/* ids
+// (helm/chartfile, helm/values, helm/templates, helm/deprecated-api,
+// helm/dependencies, helm/crds).
 func Rules() []RuleInfo { return ruleTable }
 
-var ruleTable = []RuleInfo{}
+// object is one rendered document.
+type object struct {
+	doc  rules.Doc
+	obj  runtime.Object // typed built-in object, nil when unknown or undecodable
+	own  bool           // from the linted chart's own templates (not a subchart's)
+	meta metav1.ObjectMeta
+	pod  *podTemplate
+}
 
-func ladeRules(r *rules.Rendered, o Options) []Message { return nil }
+func (o *object) ref() string { return o.doc.Kind + "/" + o.doc.Name }
+
+// podTemplate is the pod part of a workload.
+type podTemplate struct {
+	labels      map[string]string
+	annotations map[string]string
+	spec        *corev1.PodSpec
+	path        string // field path of the pod spec
+	replicas    *int32 // nil: kind has no replicas (or default 1 where it has)
+	hasReplicas bool   // kind has spec.replicas
+	longRunning bool
+}
+
+type checker struct {
+	o    Options
+	msgs []Message
+	all  []*object
+}
+
+func (c *checker) report(o *object, rule string, field string, format string, args ...any) {
+	if ignored(o, rule) {
+		return
+	}
+	sev := Warning
+	for _, r := range ruleTable {
+		if r.ID == rule {
+			sev = r.Severity
+		}
+	}
+	c.reportSev(o, sev, rule, field, format, args...)
+}
+
+func (c *checker) reportSev(o *object, sev Severity, rule, field, format string, args ...any) {
+	if ignored(o, rule) {
+		return
+	}
+	c.msgs = append(c.msgs, Message{Severity: sev, Path: o.doc.Template, Text: fmt.Sprintf(format, args...), Rule: rule, Object: o.ref(), Field: field})
+}
+
+func ignored(o *object, rule string) bool {
+	in := func(ann map[string]string) bool {
+		v, ok := ann[IgnoreAnnotation]
+		if !ok {
+			return false
+		}
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id == rule || id == "all" {
+				return true
+			}
+		}
+		return false
+	}
+	if in(o.meta.Annotations) {
+		return true
+	}
+	return o.pod != nil && in(o.pod.annotations)
+}
+
+// ladeRules runs the schema and orchestration checks on what the templates
+// rule rendered: findings for the chart's own templates, with every object of
+// the chart (subcharts included) available to cross-object rules.
+func ladeRules(r *rules.Rendered, o Options) []Message {
+	c := &checker{o: o}
+	root := r.Chart.Name()
+	for i := range r.Docs {
+		c.all = append(c.all, &object{doc: r.Docs[i], own: true})
+	}
+	for key, out := range r.Files {
+		rel := chartRelative(root, key)
+		if !strings.HasPrefix(rel, "charts/") || !isYAMLName(rel) {
+			continue
+		}
+		rules.ParseDocs(rel, out, func(d *rules.Doc, err error) bool {
+			if err == nil && d != nil && d.Kind != "" {
+				c.all = append(c.all, &object{doc: *d})
+			}
+			return true
+		})
+	}
+	for _, ob := range c.all {
+		c.decode(ob)
+	}
+	for _, ob := range c.all {
+		if ob.own && ob.obj != nil {
+			c.checkObject(ob)
+		}
+	}
+	return c.msgs
+}
+
+func isYAMLName(n string) bool {
+	e := strings.ToLower(path.Ext(n))
+	return e == ".yaml" || e == ".yml"
+}
+
+// decode fills the typed object; for the chart's own objects it reports
+// unknown fields, type errors, missing required fields and removed APIs.
+func (c *checker) decode(ob *object) {
+	d := ob.doc
+	if d.Kind == "" || d.APIVersion == "" {
+		return
+	}
+	typed := rules.NewBuiltin(d.APIVersion, d.Kind)
+	if typed == nil {
+		if ob.own {
+			c.removedAPI(ob)
+		}
+		return
+	}
+	strictErrs, err := sigsjson.UnmarshalStrict(d.JSON, typed, sigsjson.DisallowDuplicateFields)
+	if ob.own {
+		for _, se := range strictErrs {
+			c.report(ob, RuleSchema, strictField(se.Error()), "%s", se.Error())
+		}
+		if err != nil {
+			c.report(ob, RuleSchema, "", "%s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+	}
+	if err != nil {
+		return
+	}
+	ob.obj = typed
+	if m, ok := typed.(metav1.Object); ok {
+		ob.meta = metav1.ObjectMeta{Labels: m.GetLabels(), Annotations: m.GetAnnotations(), Name: m.GetName()}
+	}
+	ob.pod = podOf(typed)
+	if ob.own {
+		c.required(ob)
+	}
+}
+
+// strictField pulls the field path out of `unknown field "a.b"`.
+func strictField(msg string) string {
+	if i := strings.IndexByte(msg, '"'); i >= 0 {
+		if j := strings.LastIndexByte(msg, '"'); j > i {
+			return msg[i+1 : j]
+		}
+	}
+	return ""
+}
+
+func podOf(obj runtime.Object) *podTemplate {
+	tmpl := func(t *corev1.PodTemplateSpec, p string, replicas *int32, hasReplicas, long bool) *podTemplate {
+		return &podTemplate{labels: t.Labels, annotations: t.Annotations, spec: &t.Spec, path: p, replicas: replicas, hasReplicas: hasReplicas, longRunning: long}
+	}
+	switch w := obj.(type) {
+	case *appsv1.Deployment:
+		return tmpl(&w.Spec.Template, "spec.template.spec", w.Spec.Replicas, true, true)
+	case *appsv1.StatefulSet:
+		return tmpl(&w.Spec.Template, "spec.template.spec", w.Spec.Replicas, true, true)
+	case *appsv1.ReplicaSet:
+		return tmpl(&w.Spec.Template, "spec.template.spec", w.Spec.Replicas, true, true)
+	case *appsv1.DaemonSet:
+		return tmpl(&w.Spec.Template, "spec.template.spec", nil, false, true)
+	case *corev1.ReplicationController:
+		if w.Spec.Template == nil {
+			return nil
+		}
+		return tmpl(w.Spec.Template, "spec.template.spec", w.Spec.Replicas, true, true)
+	case *batchv1.Job:
+		return tmpl(&w.Spec.Template, "spec.template.spec", nil, false, false)
+	case *batchv1.CronJob:
+		return tmpl(&w.Spec.JobTemplate.Spec.Template, "spec.jobTemplate.spec.template.spec", nil, false, false)
+	case *corev1.Pod:
+		return &podTemplate{labels: w.Labels, annotations: w.Annotations, spec: &w.Spec, path: "spec"}
+	}
+	return nil
+}
+
+func replicaCount(p *podTemplate) int32 {
+	if p.replicas == nil {
+		return 1
+	}
+	return *p.replicas
+}
+
+// required reports required fields a typed object lacks.
+func (c *checker) required(ob *object) {
+	missing := func(field string) {
+		c.report(ob, RuleSchema, field, "missing required field %q", field)
+	}
+	if p := ob.pod; p != nil {
+		if len(p.spec.Containers) == 0 {
+			missing(p.path + ".containers")
+		}
+		for i, ct := range p.spec.Containers {
+			if ct.Name == "" {
+				missing(fmt.Sprintf("%s.containers[%d].name", p.path, i))
+			}
+			if ct.Image == "" {
+				missing(fmt.Sprintf("%s.containers[%d].image", p.path, i))
+			}
+		}
+	}
+	switch w := ob.obj.(type) {
+	case *appsv1.Deployment:
+		if w.Spec.Selector == nil {
+			missing("spec.selector")
+		}
+	case *appsv1.StatefulSet:
+		if w.Spec.Selector == nil {
+			missing("spec.selector")
+		}
+	case *appsv1.DaemonSet:
+		if w.Spec.Selector == nil {
+			missing("spec.selector")
+		}
+	case *appsv1.ReplicaSet:
+		if w.Spec.Selector == nil {
+			missing("spec.selector")
+		}
+	case *batchv1.CronJob:
+		if w.Spec.Schedule == "" {
+			missing("spec.schedule")
+		}
+	case *corev1.Service:
+		for i, p := range w.Spec.Ports {
+			if p.Port == 0 {
+				missing(fmt.Sprintf("spec.ports[%d].port", i))
+			}
+		}
+	case *networkingv1.Ingress:
+		for i, r := range w.Spec.Rules {
+			if r.HTTP == nil {
+				continue
+			}
+			for j, p := range r.HTTP.Paths {
+				if p.PathType == nil {
+					missing(fmt.Sprintf("spec.rules[%d].http.paths[%d].pathType", i, j))
+				}
+			}
+		}
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		if w.Spec.ScaleTargetRef.Name == "" {
+			missing("spec.scaleTargetRef.name")
+		}
+		if w.Spec.MaxReplicas == 0 {
+			missing("spec.maxReplicas")
+		}
+	}
+	if rb, ok := roleRefOf(ob.obj); ok && (rb.Name == "" || rb.Kind == "") {
+		missing("roleRef")
+	}
+}
+
+// removedAPIs names APIs that are no longer in k8s.io/api, so the built-in
+// table does not know them: {apiVersion, kind, deprecated, removed, replacement}.
+var removedAPIs = []struct {
+	apiVersion, kind string
+	deprecated       [2]int
+	removed          [2]int
+	replacement      string
+}{
+	{"apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", [2]int{1, 16}, [2]int{1, 22}, "apiextensions.k8s.io/v1 CustomResourceDefinition"},
+	{"apiregistration.k8s.io/v1beta1", "APIService", [2]int{1, 19}, [2]int{1, 22}, "apiregistration.k8s.io/v1 APIService"},
+	{"autoscaling/v2beta1", "HorizontalPodAutoscaler", [2]int{1, 22}, [2]int{1, 25}, "autoscaling/v2 HorizontalPodAutoscaler"},
+	{"autoscaling/v2beta2", "HorizontalPodAutoscaler", [2]int{1, 23}, [2]int{1, 26}, "autoscaling/v2 HorizontalPodAutoscaler"},
+	{"policy/v1beta1", "PodSecurityPolicy", [2]int{1, 21}, [2]int{1, 25}, ""},
+	{"extensions/v1beta1", "PodSecurityPolicy", [2]int{1, 11}, [2]int{1, 16}, ""},
+	{"batch/v2alpha1", "CronJob", [2]int{1, 8}, [2]int{1, 21}, "batch/v1 CronJob"},
+	{"storage.k8s.io/v1beta1", "CSIStorageCapacity", [2]int{1, 24}, [2]int{1, 27}, "storage.k8s.io/v1 CSIStorageCapacity"},
+	{"flowcontrol.apiserver.k8s.io/v1alpha1", "FlowSchema", [2]int{1, 20}, [2]int{1, 21}, "flowcontrol.apiserver.k8s.io/v1 FlowSchema"},
+	{"scheduling.k8s.io/v1alpha1", "PriorityClass", [2]int{1, 14}, [2]int{1, 17}, "scheduling.k8s.io/v1 PriorityClass"},
+}
+
+func (c *checker) removedAPI(ob *object) {
+	major, minor := kubeMajorMinor(c.o)
+	for _, r := range removedAPIs {
+		if r.apiVersion != ob.doc.APIVersion || r.kind != ob.doc.Kind {
+			continue
+		}
+		if !atLeast(major, minor, r.deprecated) {
+			return
+		}
+		msg := fmt.Sprintf("%s %s is deprecated in v%d.%d+, unavailable in v%d.%d+", r.apiVersion, r.kind, r.deprecated[0], r.deprecated[1], r.removed[0], r.removed[1])
+		if r.replacement != "" {
+			msg += "; use " + r.replacement
+		}
+		sev := Warning
+		if atLeast(major, minor, r.removed) {
+			sev = Error
+		}
+		c.reportSev(ob, sev, RuleRemovedAPI, "apiVersion", "%s", msg)
+		return
+	}
+}
+
+func atLeast(major, minor int, v [2]int) bool {
+	return major > v[0] || (major == v[0] && minor >= v[1])
+}
+
+func kubeMajorMinor(o Options) (int, int) {
+	kv := o.KubeVersion
+	var major, minor int
+	if kv == nil {
+		fmt.Sscanf("1.37", "%d.%d", &major, &minor)
+		return major, minor
+	}
+	fmt.Sscanf(kv.Major+"."+kv.Minor, "%d.%d", &major, &minor)
+	return major, minor
+}
+
+// checkObject runs the orchestration rules on one of the chart's objects.
+func (c *checker) checkObject(ob *object) {
+	if p := ob.pod; p != nil {
+		c.checkPod(ob, p)
+	}
+	switch w := ob.obj.(type) {
+	case *appsv1.Deployment:
+		c.checkDeployment(ob, w)
+	case *appsv1.DaemonSet:
+		if s := w.Spec.UpdateStrategy; s.Type != appsv1.OnDeleteDaemonSetStrategyType && s.RollingUpdate != nil {
+			c.checkRolling(ob, "spec.updateStrategy.rollingUpdate", s.RollingUpdate.MaxSurge, s.RollingUpdate.MaxUnavailable, false)
+		}
+	case *policyv1.PodDisruptionBudget:
+		c.checkPDB(ob, w)
+	case *corev1.Service:
+		c.checkService(ob, w)
+	case *networkingv1.Ingress:
+		c.checkIngress(ob, w)
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		c.checkHPA(ob, w.Spec.ScaleTargetRef.Kind, w.Spec.ScaleTargetRef.Name, "spec.scaleTargetRef")
+	case *autoscalingv1.HorizontalPodAutoscaler:
+		c.checkHPA(ob, w.Spec.ScaleTargetRef.Kind, w.Spec.ScaleTargetRef.Name, "spec.scaleTargetRef")
+	case *networkingv1.NetworkPolicy:
+		c.checkNetpol(ob, w)
+	}
+}
+
+func (c *checker) checkPod(ob *object, p *podTemplate) {
+	type ctr struct {
+		c    *corev1.Container
+		path string
+		init bool
+	}
+	var ctrs []ctr
+	for i := range p.spec.InitContainers {
+		ctrs = append(ctrs, ctr{&p.spec.InitContainers[i], fmt.Sprintf("%s.initContainers[%d]", p.path, i), true})
+	}
+	for i := range p.spec.Containers {
+		ctrs = append(ctrs, ctr{&p.spec.Containers[i], fmt.Sprintf("%s.containers[%d]", p.path, i), false})
+	}
+	psc := p.spec.SecurityContext
+	for _, k := range ctrs {
+		ct := k.c
+		req, lim := ct.Resources.Requests, ct.Resources.Limits
+		for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if _, ok := req[res]; !ok {
+				if _, ok := lim[res]; !ok {
+					c.report(ob, RuleRequests, k.path+".resources.requests", "container %q has no %s request", ct.Name, res)
+				}
+			}
+		}
+		if _, ok := lim[corev1.ResourceMemory]; !ok {
+			c.report(ob, RuleMemoryLimit, k.path+".resources.limits", "container %q has no memory limit", ct.Name)
+		}
+		for res, l := range lim {
+			if r, ok := req[res]; ok && l.Cmp(r) < 0 {
+				c.report(ob, RuleLimitsBelowRequests, k.path+".resources.limits."+string(res), "container %q: %s limit %s is below its request %s", ct.Name, res, qty(l), qty(r))
+			}
+		}
+		if why := imageTagProblem(ct.Image); why != "" && ct.Image != "" {
+			c.report(ob, RuleImageTag, k.path+".image", "container %q: image %q %s", ct.Name, ct.Image, why)
+		}
+		if p.longRunning && !k.init && ct.ReadinessProbe == nil {
+			c.report(ob, RuleReadinessProbe, k.path+".readinessProbe", "container %q has no readiness probe", ct.Name)
+		}
+		sc := ct.SecurityContext
+		if sc != nil && sc.Privileged != nil && *sc.Privileged {
+			c.report(ob, RulePrivileged, k.path+".securityContext.privileged", "container %q is privileged", ct.Name)
+		}
+		if why := mayRunAsRoot(psc, sc); why != "" {
+			c.report(ob, RuleRunAsRoot, k.path+".securityContext", "container %q %s", ct.Name, why)
+		}
+	}
+	for i, v := range p.spec.Volumes {
+		if v.HostPath != nil {
+			c.report(ob, RuleHostPath, fmt.Sprintf("%s.volumes[%d].hostPath", p.path, i), "volume %q mounts host path %q", v.Name, v.HostPath.Path)
+		}
+	}
+	if c.o.Nodes > 0 && p.hasReplicas {
+		c.checkAntiAffinity(ob, p)
+	}
+}
+
+func qty(q resource.Quantity) string { return q.String() }
+
+// imageTagProblem says what is wrong with an image reference's tag, if anything.
+func imageTagProblem(image string) string {
+	if strings.Contains(image, "@") {
+		return ""
+	}
+	last := image[strings.LastIndexByte(image, '/')+1:]
+	i := strings.LastIndexByte(last, ':')
+	if i < 0 {
+		return "has no tag (pulls :latest)"
+	}
+	if last[i+1:] == "latest" {
+		return "uses the :latest tag"
+	}
+	return ""
+}
+
+func mayRunAsRoot(pod *corev1.PodSecurityContext, ctr *corev1.SecurityContext) string {
+	var nonRoot *bool
+	var user *int64
+	if pod != nil {
+		nonRoot, user = pod.RunAsNonRoot, pod.RunAsUser
+	}
+	if ctr != nil {
+		if ctr.RunAsNonRoot != nil {
+			nonRoot = ctr.RunAsNonRoot
+		}
+		if ctr.RunAsUser != nil {
+			user = ctr.RunAsUser
+		}
+	}
+	switch {
+	case user != nil && *user == 0:
+		return "runs as root (runAsUser: 0)"
+	case nonRoot != nil && *nonRoot:
+		return ""
+	case user != nil:
+		return ""
+	}
+	return "may run as root (set runAsNonRoot: true or a non-zero runAsUser)"
+}
+
+func (c *checker) checkDeployment(ob *object, d *appsv1.Deployment) {
+	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		var surge, unavail *intstr.IntOrString
+		if ru := d.Spec.Strategy.RollingUpdate; ru != nil {
+			surge, unavail = ru.MaxSurge, ru.MaxUnavailable
+		}
+		c.checkRolling(ob, "spec.strategy.rollingUpdate", surge, unavail, true)
+	}
+	if replicaCount(ob.pod) > 1 {
+		for i, v := range d.Spec.Template.Spec.Volumes {
+			if v.PersistentVolumeClaim == nil {
+				continue
+			}
+			if pvc := c.findPVC(v.PersistentVolumeClaim.ClaimName); pvc != nil && rwo(pvc.Spec.AccessModes) {
+				c.report(ob, RuleRWOReplicas, fmt.Sprintf("spec.template.spec.volumes[%d]", i),
+					"%d replicas mount ReadWriteOnce PersistentVolumeClaim %q; use a StatefulSet with volumeClaimTemplates", replicaCount(ob.pod), pvc.Name)
+			}
+		}
+	}
+}
+
+func rwo(modes []corev1.PersistentVolumeAccessMode) bool {
+	for _, m := range modes {
+		if m == corev1.ReadWriteOnce || m == corev1.ReadWriteOncePod {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) findPVC(name string) *corev1.PersistentVolumeClaim {
+	for _, o := range c.all {
+		if pvc, ok := o.obj.(*corev1.PersistentVolumeClaim); ok && pvc.Name == name {
+			return pvc
+		}
+	}
+	return nil
+}
+
+// checkRolling checks a rolling update's maxSurge / maxUnavailable (nil: the
+// 25% defaults for Deployments; for DaemonSets maxSurge 0 and maxUnavailable 1).
+func (c *checker) checkRolling(ob *object, field string, surge, unavail *intstr.IntOrString, deployment bool) {
+	isZero := func(v *intstr.IntOrString, dflt bool) bool {
+		if v == nil {
+			return dflt
+		}
+		return (v.Type == intstr.Int && v.IntVal == 0) || (v.Type == intstr.String && (v.StrVal == "0%" || v.StrVal == "0"))
+	}
+	if isZero(surge, !deployment) && isZero(unavail, false) {
+		c.report(ob, RuleRolloutStuck, field, "maxSurge and maxUnavailable are both 0: the rolling update cannot make progress")
+	}
+	if unavail != nil && unavail.Type == intstr.String && unavail.StrVal == "100%" {
+		c.report(ob, RuleRolloutUnavailable, field+".maxUnavailable", "maxUnavailable is 100%%: a rollout takes every pod down")
+	}
+}
+
+// podsMatching returns the workloads of the chart whose pod template labels
+// the selector matches.
+func (c *checker) podsMatching(sel labels.Selector, ns string) []*object {
+	var out []*object
+	for _, o := range c.all {
+		if o.pod == nil || o.doc.Kind == "Pod" && o.pod.labels == nil {
+			continue
+		}
+		if sel.Matches(labels.Set(o.pod.labels)) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (c *checker) checkPDB(ob *object, pdb *policyv1.PodDisruptionBudget) {
+	if pdb.Spec.Selector == nil {
+		return
+	}
+	sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+	if err != nil || sel.Empty() {
+		return
+	}
+	var total int32
+	for _, w := range c.podsMatching(sel, pdb.Namespace) {
+		if !w.pod.hasReplicas {
+			return // a DaemonSet's or Job's pod count is not known here
+		}
+		total += replicaCount(w.pod)
+	}
+	if total == 0 {
+		return
+	}
+	if m := pdb.Spec.MinAvailable; m != nil {
+		n, err := intstr.GetScaledValueFromIntOrPercent(m, int(total), true)
+		if err == nil && int32(n) >= total {
+			c.report(ob, RulePDBBlocks, "spec.minAvailable", "minAvailable %s with %d replica(s) allows no disruption", m.String(), total)
+		}
+	}
+	if m := pdb.Spec.MaxUnavailable; m != nil {
+		n, err := intstr.GetScaledValueFromIntOrPercent(m, int(total), true)
+		if err == nil && n == 0 {
+			c.report(ob, RulePDBBlocks, "spec.maxUnavailable", "maxUnavailable %s with %d replica(s) allows no disruption", m.String(), total)
+		}
+	}
+}
+
+func (c *checker) checkService(ob *object, s *corev1.Service) {
+	if len(s.Spec.Selector) == 0 || s.Spec.Type == corev1.ServiceTypeExternalName {
+		return
+	}
+	sel := labels.SelectorFromSet(s.Spec.Selector)
+	if len(c.podsMatching(sel, s.Namespace)) == 0 {
+		c.report(ob, RuleServiceSelector, "spec.selector", "selector %s matches no pod template in the chart", sel.String())
+	}
+}
+
+func (c *checker) has(kind, name string) *object {
+	for _, o := range c.all {
+		if o.doc.Kind == kind && o.doc.Name == name {
+			return o
+		}
+	}
+	return nil
+}
+
+func (c *checker) checkIngress(ob *object, ing *networkingv1.Ingress) {
+	check := func(b *networkingv1.IngressBackend, field string) {
+		if b == nil || b.Service == nil || b.Service.Name == "" {
+			return
+		}
+		if c.has("Service", b.Service.Name) == nil {
+			c.report(ob, RuleDanglingRef, field, "backend Service %q is not defined by the chart", b.Service.Name)
+		}
+	}
+	check(ing.Spec.DefaultBackend, "spec.defaultBackend.service.name")
+	for i, r := range ing.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
+		for j := range r.HTTP.Paths {
+			check(&r.HTTP.Paths[j].Backend, fmt.Sprintf("spec.rules[%d].http.paths[%d].backend.service.name", i, j))
+		}
+	}
+}
+
+func (c *checker) checkHPA(ob *object, kind, name, field string) {
+	if kind == "" || name == "" {
+		return
+	}
+	target := c.has(kind, name)
+	if target == nil {
+		c.report(ob, RuleDanglingRef, field, "scale target %s/%s is not defined by the chart", kind, name)
+		return
+	}
+	if target.pod != nil && target.pod.hasReplicas && target.pod.replicas != nil {
+		c.report(ob, RuleHPAReplicas, field, "scale target %s/%s also sets spec.replicas (%d); every upgrade resets the HPA's scale", kind, name, *target.pod.replicas)
+	}
+}
+
+func (c *checker) checkAntiAffinity(ob *object, p *podTemplate) {
+	aff := p.spec.Affinity
+	if aff == nil || aff.PodAntiAffinity == nil {
+		return
+	}
+	n := replicaCount(p)
+	if int(n) <= c.o.Nodes {
+		return
+	}
+	for i, term := range aff.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+		if term.TopologyKey != corev1.LabelHostname || term.LabelSelector == nil {
+			continue
+		}
+		sel, err := metav1.LabelSelectorAsSelector(term.LabelSelector)
+		if err != nil || !sel.Matches(labels.Set(p.labels)) {
+			continue
+		}
+		c.report(ob, RuleAntiAffinity, fmt.Sprintf("%s.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[%d]", p.path, i),
+			"%d replicas require distinct nodes but the cluster has %d: %d pod(s) stay Pending", n, c.o.Nodes, int(n)-c.o.Nodes)
+		return
+	}
+}
+
+func (c *checker) checkNetpol(ob *object, np *networkingv1.NetworkPolicy) {
+	ingressPolicy := len(np.Spec.PolicyTypes) == 0
+	for _, t := range np.Spec.PolicyTypes {
+		if t == networkingv1.PolicyTypeIngress {
+			ingressPolicy = true
+		}
+	}
+	if !ingressPolicy || len(np.Spec.Ingress) > 0 {
+		return
+	}
+	sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+	if err != nil {
+		return
+	}
+	for _, o := range c.all {
+		svc, ok := o.obj.(*corev1.Service)
+		if !ok || len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		for _, w := range c.podsMatching(labels.SelectorFromSet(svc.Spec.Selector), svc.Namespace) {
+			if sel.Matches(labels.Set(w.pod.labels)) {
+				c.report(ob, RuleNetpolDeny, "spec.ingress", "denies all ingress to the pods of %s, which Service %q exposes", w.ref(), svc.Name)
+				return
+			}
+		}
+	}
+}
+
+// roleRefOf returns the roleRef of a RoleBinding or ClusterRoleBinding.
+func roleRefOf(obj runtime.Object) (rbacv1.RoleRef, bool) {
+	switch b := obj.(type) {
+	case *rbacv1.RoleBinding:
+		return b.RoleRef, true
+	case *rbacv1.ClusterRoleBinding:
+		return b.RoleRef, true
+	}
+	return rbacv1.RoleRef{}, false
+}

@@ -101,7 +101,7 @@ func CRDs(l *support.Linter, in *Input) {
 	}
 	for _, crd := range in.Chart.CRDObjects() {
 		name := crd.Name
-		ok := ParseDocs(name, string(crd.File.Data), func(_ *Doc, head *k8sYamlStruct, err error) bool {
+		ok := parseDocs(name, string(crd.File.Data), func(_ *Doc, head *k8sYamlStruct, err error) bool {
 			if !l.Run(support.Error, rule, name, yamlContentError(err)) {
 				return false
 			}

@@ -129,7 +129,7 @@ func Templates(ctx context.Context, l *support.Linter, in *Input, o TemplateOpti
 			continue
 		}
 		l.Run(support.Warning, rule, name, topIndent(rendered))
-		ok := ParseDocs(name, rendered, func(d *Doc, head *k8sYamlStruct, err error) bool {
+		ok := parseDocs(name, rendered, func(d *Doc, head *k8sYamlStruct, err error) bool {
 			if !l.Run(support.Error, rule, name, yamlContentError(err)) {
 				return false
 			}
@@ -165,9 +165,19 @@ func lintWarn(msg string) {
 }
 
 // ParseDocs splits rendered output into documents as Helm's YAML-or-JSON
-// decoder does and calls fn for each (head is nil for empty documents; err is
-// the decoding error). fn returns false to stop; ParseDocs then returns false.
-func ParseDocs(template, rendered string, fn func(d *Doc, head *k8sYamlStruct, err error) bool) bool {
+// decoder does and calls fn for each (d is nil for empty documents and on
+// errors). fn returns false to stop; ParseDocs then returns false.
+func ParseDocs(template, rendered string, fn func(d *Doc, err error) bool) bool {
+	return parseDocs(template, rendered, func(d *Doc, head *k8sYamlStruct, err error) bool {
+		if head == nil {
+			d = nil
+		}
+		return fn(d, err)
+	})
+}
+
+// parseDocs is ParseDocs with Helm's decoded head (nil for empty documents).
+func parseDocs(template, rendered string, fn func(d *Doc, head *k8sYamlStruct, err error) bool) bool {
 	if looksLikeJSON(rendered) {
 		return parseJSONStream(template, rendered, fn)
 	}

@@ -58,9 +58,18 @@ type Message struct {
 	Field string `json:"field,omitempty"`
 }
 
-// String is Helm's text form: "[SEVERITY] path: text".
+// String is Helm's text form: "[SEVERITY] path: text". lade's own findings
+// add the object before the text and the rule id after it:
+// "[WARNING] templates/x.yaml: Deployment/web: container "app" has no memory limit [memory-limit]".
 func (m Message) String() string {
-	return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Path, m.Text)
+	text := m.Text
+	if m.Object != "" {
+		text = m.Object + ": " + text
+	}
+	if m.Rule != "" && !strings.HasPrefix(m.Rule, "helm/") {
+		text += " [" + m.Rule + "]"
+	}
+	return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Path, text)
 }
 
 // Linter collects the messages of one chart.
