@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -129,4 +130,179 @@ func TestLintConformance(t *testing.T) {
 		}
 	}
 	t.Logf("lint corpus: %d/%d runs match helm lint exactly (--helm-only)", exact, total)
+}
+
+// TestLintHelmGoldens compares --helm-only output with what helm lint v4.3.1
+// printed for the team's Helm-rule charts (testdata/charts/lint/helm/*.golden:
+// stdout then "# exit_code: N").
+func TestLintHelmGoldens(t *testing.T) {
+	dir, err := filepath.Abs("../../testdata/charts/lint/helm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goldens, _ := filepath.Glob(filepath.Join(dir, "*.golden"))
+	if len(goldens) == 0 {
+		t.Fatal("no goldens")
+	}
+	t.Chdir(dir)
+	for _, g := range goldens {
+		name := strings.TrimSuffix(filepath.Base(g), ".golden")
+		t.Run(name, func(t *testing.T) {
+			want, err := os.ReadFile(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"lint", "--helm-only", name, "--kube-version", "1.33"}, &stdout, &stderr)
+			got := stdout.String() + "# exit_code: " + strconv.Itoa(code) + "\n"
+			if got != string(want) {
+				t.Errorf("got:\n%s\nwant (helm):\n%s", got, want)
+			}
+		})
+	}
+}
+
+func lintRun(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"lint"}, args...), &stdout, &stderr)
+	return stdout.String(), stderr.String(), code
+}
+
+const ruleChartDir = "../../testdata/charts/lint"
+
+func TestLintExitCodes(t *testing.T) {
+	warnChart := ruleChartDir + "/privileged/bad"
+	out, errOut, code := lintRun(t, warnChart)
+	wantLine := `[WARNING] templates/manifests.yaml: Deployment/web: container "app" is privileged [privileged]`
+	if code != 0 || !strings.Contains(out, wantLine) || !strings.HasSuffix(out, "1 chart(s) linted, 0 chart(s) failed\n") {
+		t.Errorf("warning chart: code %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code = lintRun(t, "--strict", warnChart)
+	if code != 1 || errOut != "Error: 1 chart(s) linted, 1 chart(s) failed\n" {
+		t.Errorf("--strict: code %d, stderr %q", code, errOut)
+	}
+	_, _, code = lintRun(t, "--strict", "--ignore", "privileged", warnChart)
+	if code != 0 {
+		t.Errorf("--strict --ignore privileged: code %d", code)
+	}
+	out, _, code = lintRun(t, ruleChartDir+"/rollout-stuck/bad", ruleChartDir+"/rollout-stuck/good")
+	if code != 1 || !strings.Contains(out, "[ERROR] templates/manifests.yaml: Deployment/web: maxSurge and maxUnavailable are both 0") {
+		t.Errorf("error chart: code %d\n%s", code, out)
+	}
+	out, _, code = lintRun(t, "--quiet", ruleChartDir+"/privileged/good")
+	if code != 0 || out != "" {
+		t.Errorf("--quiet on a clean chart printed %q (code %d)", out, code)
+	}
+	out, _, code = lintRun(t, "--nodes", "2", ruleChartDir+"/anti-affinity-nodes/bad")
+	if code != 1 || !strings.Contains(out, "3 replicas require distinct nodes but the cluster has 2") {
+		t.Errorf("--nodes 2: code %d\n%s", code, out)
+	}
+	_, errOut, code = lintRun(t, "does-not-exist")
+	if code != 1 || !strings.Contains(errOut, "1 chart(s) failed") {
+		t.Errorf("missing chart: code %d %q", code, errOut)
+	}
+}
+
+func TestLintJSON(t *testing.T) {
+	out, _, code := lintRun(t, "-o", "json", ruleChartDir+"/limits-below-requests/bad")
+	if code != 1 {
+		t.Errorf("code %d", code)
+	}
+	var rep struct {
+		Charts []struct {
+			Path     string
+			Failed   bool
+			Messages []map[string]any
+		}
+		Linted, Failed int
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rep.Linted != 1 || rep.Failed != 1 || len(rep.Charts) != 1 || !rep.Charts[0].Failed {
+		t.Fatalf("report %+v", rep)
+	}
+	m := rep.Charts[0].Messages[0]
+	if m["severity"] != "error" || m["rule"] != "limits-below-requests" || m["object"] != "Deployment/web" ||
+		m["path"] != "templates/manifests.yaml" || m["field"] != "spec.template.spec.containers[0].resources.limits.memory" {
+		t.Errorf("message %v", m)
+	}
+}
+
+// TestLintSARIF checks the SARIF 2.1.0 shape code-scanning tools require.
+func TestLintSARIF(t *testing.T) {
+	out, _, _ := lintRun(t, "-o", "sarif", "--kube-version", "1.33", ruleChartDir+"/privileged/bad", ruleChartDir+"/removed-api/bad")
+	var log map[string]any
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if log["version"] != "2.1.0" || !strings.Contains(log["$schema"].(string), "sarif-2.1.0") {
+		t.Fatalf("version/schema: %v %v", log["version"], log["$schema"])
+	}
+	runs := log["runs"].([]any)
+	if len(runs) != 1 {
+		t.Fatalf("runs: %d", len(runs))
+	}
+	runObj := runs[0].(map[string]any)
+	driver := runObj["tool"].(map[string]any)["driver"].(map[string]any)
+	if driver["name"] != "lade" {
+		t.Errorf("driver name %v", driver["name"])
+	}
+	ruleIDs := []string{}
+	for _, r := range driver["rules"].([]any) {
+		rm := r.(map[string]any)
+		id, _ := rm["id"].(string)
+		if id == "" || rm["shortDescription"].(map[string]any)["text"] == "" {
+			t.Errorf("rule without id or description: %v", rm)
+		}
+		ruleIDs = append(ruleIDs, id)
+	}
+	results := runObj["results"].([]any)
+	if len(results) < 2 {
+		t.Fatalf("results: %v", results)
+	}
+	levels := map[string]bool{"error": true, "warning": true, "note": true, "none": true}
+	for _, r := range results {
+		rm := r.(map[string]any)
+		idx := int(rm["ruleIndex"].(float64))
+		if idx < 0 || idx >= len(ruleIDs) || ruleIDs[idx] != rm["ruleId"] {
+			t.Errorf("ruleIndex %d does not point at %v", idx, rm["ruleId"])
+		}
+		if !levels[rm["level"].(string)] {
+			t.Errorf("level %v", rm["level"])
+		}
+		if rm["message"].(map[string]any)["text"] == "" {
+			t.Error("empty message")
+		}
+		loc := rm["locations"].([]any)[0].(map[string]any)
+		uri := loc["physicalLocation"].(map[string]any)["artifactLocation"].(map[string]any)["uri"].(string)
+		if !strings.HasSuffix(uri, "/templates/manifests.yaml") || strings.HasPrefix(uri, "/") {
+			t.Errorf("uri %q", uri)
+		}
+	}
+}
+
+func TestLintWithSubcharts(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"parent/charts/child/templates", "parent/templates"} {
+		if err := os.MkdirAll(filepath.Join(dir, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(p, s string) {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("parent/Chart.yaml", "apiVersion: v2\nname: parent\nversion: 0.1.0\nicon: https://x.io/i.png\ndependencies:\n- name: child\n  version: 0.1.0\n")
+	write("parent/values.yaml", "{}\n")
+	write("parent/charts/child/Chart.yaml", "apiVersion: v2\nname: child\nversion: 0.1.0\n")
+	write("parent/charts/child/values.yaml", "{}\n")
+	out, _, code := lintRun(t, "--with-subcharts", filepath.Join(dir, "parent"))
+	want := "==> Linting " + filepath.Join(dir, "parent") + "\n\n==> Linting " + filepath.Join(dir, "parent/charts/child") +
+		"\n[INFO] Chart.yaml: icon is recommended\n\n2 chart(s) linted, 0 chart(s) failed\n"
+	if code != 0 || out != want {
+		t.Errorf("code %d\n%s\nwant\n%s", code, out, want)
+	}
 }

@@ -202,7 +202,7 @@ func (c *checker) decode(ob *object) {
 		}
 		return
 	}
-	strictErrs, err := sigsjson.UnmarshalStrict(d.JSON, typed, sigsjson.DisallowDuplicateFields)
+	strictErrs, err := sigsjson.UnmarshalStrict(d.JSON, typed, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
 	if ob.own {
 		for _, se := range strictErrs {
 			c.report(ob, RuleSchema, strictField(se.Error()), "%s", se.Error())

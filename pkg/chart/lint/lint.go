@@ -199,6 +199,7 @@ func readInput(p string) (*rules.Input, error) {
 	in.TemplatesDir = dirKind(filepath.Join(dir, "templates"))
 	in.CRDsDir = dirKind(filepath.Join(dir, "crds"))
 	in.Chart, in.LoadErr = chart.Load(p)
+	in.LoadErr = helmLoadError(in.LoadErr)
 	return in, nil
 }
 
@@ -238,6 +239,21 @@ func readArchiveInput(p string) (*rules.Input, error) {
 		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %s has no Chart.yaml", p)
 	}
 	return in, nil
+}
+
+// helmLoadError drops the "load chart PATH: " and "Chart.yaml: " prefixes
+// chart.Load adds, as Helm's loader errors have neither.
+func helmLoadError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if u := errors.Unwrap(err); u != nil {
+		err = u
+	}
+	if rest, ok := strings.CutPrefix(err.Error(), "Chart.yaml: validation: "); ok {
+		return errors.New("validation: " + rest)
+	}
+	return err
 }
 
 // chartRelative turns a rendered template key ("<chart>/templates/x.yaml")

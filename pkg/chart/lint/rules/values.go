@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/chart/lint/support"
 	"github.com/lade-dev/lade/pkg/render/values"
@@ -25,9 +27,12 @@ func Values(l *support.Linter, in *Input, overrides map[string]any, skipSchema b
 }
 
 func checkValues(in *Input, overrides map[string]any, skipSchema bool) error {
-	vals, err := values.LoadValues(in.Values)
-	if err != nil {
+	var vals map[string]any
+	if err := yaml.Unmarshal(in.Values, &vals); err != nil {
 		return fmt.Errorf("unable to parse YAML: %w", err)
+	}
+	if vals == nil {
+		vals = map[string]any{}
 	}
 	if len(in.Schema) == 0 || skipSchema {
 		return nil
