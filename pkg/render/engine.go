@@ -251,6 +251,7 @@ type runner struct {
 	depth    map[string]int
 	tplCache map[string]*template.Template
 	tplFuncs template.FuncMap
+	proto    *template.Template
 }
 
 func (e *Engine) newRunner(ctx context.Context, set *template.Template) *runner {
@@ -347,13 +348,19 @@ func (r *runner) tplTemplate(src string) (*template.Template, error) {
 	if t, ok := r.tplCache[src]; ok {
 		return t, nil
 	}
-	// Fast path: a string that defines nothing and calls no {{template}} only
-	// needs the functions; `include` reaches the chart's defines through them.
-	t, err := template.New(rootName).Option(r.e.missingKey()).Funcs(baseFuncs()).Funcs(r.tplFuncs).Parse(src)
+	trees, err := parse.Parse(rootName, src, "", "", r.tplParseFuncs()...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse template %q: %w", src, err)
 	}
-	if len(t.Templates()) > 1 || usesTemplateAction(t.Tree) {
+	var t *template.Template
+	if tree := trees[rootName]; len(trees) == 1 && tree != nil && !usesTemplateAction(tree) {
+		// Fast path: a string that defines nothing and calls no {{template}}
+		// only needs the functions, which it shares with a prototype instead
+		// of copying them; `include` reaches the chart's defines through them.
+		if t, err = r.tplProto().New(rootName).AddParseTree(rootName, tree); err != nil {
+			return nil, fmt.Errorf("cannot parse template %q: %w", src, err)
+		}
+	} else {
 		// Helm's semantics: the string sees, and may add to, a copy of the set.
 		c, err := r.set.Clone()
 		if err != nil {
@@ -367,6 +374,27 @@ func (r *runner) tplTemplate(src string) (*template.Template, error) {
 	}
 	r.tplCache[src] = t
 	return t, nil
+}
+
+// tplProto is the runner's template that tpl strings share functions with.
+func (r *runner) tplProto() *template.Template {
+	if r.proto == nil {
+		r.proto = template.New("tpl-proto").Option(r.e.missingKey()).Funcs(baseFuncs()).Funcs(r.tplFuncs)
+	}
+	return r.proto
+}
+
+// tplParseFuncs are the function names a tpl string may call, for the parser.
+func (r *runner) tplParseFuncs() []map[string]any {
+	return []map[string]any{baseFuncs(), r.tplFuncs, builtinNames}
+}
+
+// builtinNames are text/template's predefined functions (the parser only
+// checks that a name exists).
+var builtinNames = map[string]any{
+	"and": true, "call": true, "html": true, "index": true, "slice": true, "js": true,
+	"len": true, "not": true, "or": true, "print": true, "printf": true, "println": true,
+	"urlquery": true, "eq": true, "ge": true, "gt": true, "le": true, "lt": true, "ne": true,
 }
 
 // usesTemplateAction reports whether a parse tree contains {{template}}.
