@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
@@ -68,8 +69,17 @@ func explain(err error, op, host string) error {
 				op, host, host, host)
 		case http.StatusNotFound:
 			return newKindError(ErrNotFound, err, "%s: not found on %s: %s", op, host, registryErrorText(resp))
+		case http.StatusBadRequest:
+			if len(resp.Errors) == 0 && resp.URL != nil && resp.URL.Scheme == "http" {
+				return newKindError(ErrUnreachable, err, "%s: registry %s answered 400 Bad Request to plain HTTP: it probably wants HTTPS (drop --plain-http)", op, host)
+			}
 		}
 		return fmt.Errorf("%s: registry %s answered %d %s: %s", op, host, resp.StatusCode, http.StatusText(resp.StatusCode), registryErrorText(resp))
+	}
+	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
+		return newKindError(ErrUnauthorized, err,
+			"%s: %s answered 401 Unauthorized: the credentials for %s are missing or wrong; run `lade registry login %s` (or pass --username and --password)",
+			op, host, host, host)
 	}
 	if errors.Is(err, errdef.ErrNotFound) {
 		return newKindError(ErrNotFound, err, "%s: not found on %s", op, host)

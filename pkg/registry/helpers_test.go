@@ -79,6 +79,12 @@ func newTestClient(t testing.TB, reg *testenv.Registry, tweak func(*Options)) *t
 		Out:            tc.out,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			tc.count.base = rt
+			// Idle connections would hold the registry's shutdown for
+			// seconds (net/http waits 5s for connections that never sent a
+			// request); the registry's cleanup runs after this one.
+			if tr, ok := rt.(*http.Transport); ok {
+				t.Cleanup(tr.CloseIdleConnections)
+			}
 			return tc.count
 		},
 	}
@@ -142,7 +148,9 @@ func rawRepo(t testing.TB, reg *testenv.Registry, repo string) *remote.Repositor
 		t.Fatal(err)
 	}
 	r.PlainHTTP = reg.CAPEM == nil
-	client := &auth.Client{Client: reg.Client()}
+	hc := reg.Client()
+	t.Cleanup(hc.CloseIdleConnections)
+	client := &auth.Client{Client: hc}
 	if reg.Username != "" {
 		client.Credential = auth.StaticCredential(reg.Host, auth.Credential{Username: reg.Username, Password: reg.Password})
 	}

@@ -110,7 +110,11 @@ func (c *Client) Pull(ctx context.Context, ref, version string) (*PullResult, er
 		res.Ref = r
 	}
 
-	layer, err := chartLayer(manifest, r, c.out)
+	shown := r // the reference as asked for: with its tag, else its digest
+	if shown.Tag != "" {
+		shown.Digest = ""
+	}
+	layer, err := chartLayer(manifest, shown, c.out)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +131,7 @@ func (c *Client) Pull(ctx context.Context, ref, version string) (*PullResult, er
 	}
 	ch, err := chart.LoadArchive(bytes.NewReader(archive))
 	if err != nil {
-		return nil, newKindError(ErrInvalidChart, err, "chart %s (%s) fails the chart loader's safety rules: %v", r.URL(), layer.Digest, err)
+		return nil, newKindError(ErrInvalidChart, err, "chart %s (layer %s) fails the chart loader's safety rules: %v", shown.URL(), layer.Digest, err)
 	}
 	res.Archive, res.Chart = archive, ch
 	res.Cached = manifestCached && layerCached
@@ -138,10 +142,6 @@ func (c *Client) Pull(ctx context.Context, ref, version string) (*PullResult, er
 		c.toCache(layer.Digest, archive)
 	}
 
-	shown := r
-	if shown.Tag != "" {
-		shown.Digest = ""
-	}
 	fmt.Fprintf(c.out, "Pulled: %s\n", shown)
 	fmt.Fprintf(c.out, "Digest: %s\n", res.Manifest.Digest)
 	if strings.Contains(r.Tag, "_") {
