@@ -52,6 +52,31 @@ func istable(v any) bool {
 	return ok
 }
 
+// touchedCopy returns a copy of vals that coalescing chart c into it may
+// modify: the top-level keys c's defaults set, "global" and the keys of c's
+// subcharts are deep-copied; every other key is shared with vals, which
+// coalescing neither modifies nor reaches through. The result equals a deep
+// copy for coalesce(c, ...) at a cost proportional to what c touches.
+func touchedCopy(c *chart.Chart, vals map[string]any) map[string]any {
+	dest := make(map[string]any, len(vals))
+	for k, x := range vals {
+		dest[k] = x
+	}
+	touch := func(k string) {
+		if x, ok := vals[k]; ok {
+			dest[k] = deepCopy(x)
+		}
+	}
+	for k := range c.Values {
+		touch(k)
+	}
+	touch(globalKey)
+	for _, d := range c.Dependencies() {
+		touch(d.Name())
+	}
+	return dest
+}
+
 // deepCopy copies maps and lists recursively; other values are shared.
 func deepCopy(v any) any {
 	switch v := v.(type) {

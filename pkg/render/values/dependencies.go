@@ -175,7 +175,9 @@ outer:
 			req.Enabled = true
 		}
 	}
-	cvals, err := coalesceChart(log, c, v, false)
+	// v is the whole coalesced tree of the parent: copy only what coalescing
+	// c touches (see touchedCopy) instead of all of it for every subchart.
+	cvals, err := coalesce(log, c, touchedCopy(c, v), "", false)
 	if err != nil {
 		return err
 	}
