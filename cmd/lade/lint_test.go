@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -304,5 +305,28 @@ func TestLintWithSubcharts(t *testing.T) {
 		"\n[INFO] Chart.yaml: icon is recommended\n\n2 chart(s) linted, 0 chart(s) failed\n"
 	if code != 0 || out != want {
 		t.Errorf("code %d\n%s\nwant\n%s", code, out, want)
+	}
+}
+
+// BenchmarkLintUmbrella lints the umbrella chart of ../shared/bench/gen-umbrella
+// (100 subcharts) with --with-subcharts, as `lade lint --with-subcharts DIR`.
+func BenchmarkLintUmbrella(b *testing.B) {
+	gen, err := filepath.Abs("../../../shared/bench/gen-umbrella")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(gen); err != nil {
+		b.Skip("../shared/bench/gen-umbrella not found")
+	}
+	dir := filepath.Join(b.TempDir(), "umbrella")
+	if out, err := exec.Command(gen, dir, "--subcharts", "100").CombinedOutput(); err != nil {
+		b.Fatalf("gen-umbrella: %v\n%s", err, out)
+	}
+	b.ResetTimer()
+	for range b.N {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"lint", "--with-subcharts", dir}, &stdout, &stderr); code != 0 {
+			b.Fatalf("exit %d: %s", code, stderr.String())
+		}
 	}
 }
