@@ -243,7 +243,7 @@ func TestDependencyFailuresLeaveNothing(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, repo, constraint, want string
-		setup                         func(dir string)
+		setup                        func(dir string)
 	}{
 		{name: "no matching version", repo: repoURL, constraint: "^9.0",
 			want: `can't get a valid version for 1 subchart(s): "webapp" (repository "` + repoURL + `", version "^9.0"). Make sure a matching chart version exists in the repo, or change the version constraint in Chart.yaml`},
