@@ -137,18 +137,11 @@ func lintInput(ctx context.Context, in *rules.Input, o Options) []Message {
 	rules.Chartfile(l, in)
 	rules.Values(l, in, o.Values, o.SkipSchemaValidation)
 	deps := rules.DependencyMessages(in)
-	var extraCRDs []Message
-	if in.Chart != nil {
-		// CRD checks read the chart before dependency processing, as Helm's
-		// separate load does.
-		var cl support.Linter
-		rules.CRDs(&cl, in)
-		extraCRDs = cl.Messages
-	} else {
-		var cl support.Linter
-		rules.CRDs(&cl, in)
-		extraCRDs = cl.Messages
-	}
+	// CRDs are checked before rendering drops disabled subcharts (Helm loads
+	// the chart afresh for them); their messages come last, as in Helm.
+	var crdLinter support.Linter
+	rules.CRDs(&crdLinter, in)
+	extraCRDs := crdLinter.Messages
 	rendered := rules.Templates(ctx, l, in, rules.TemplateOptions{
 		Namespace:            ns,
 		Values:               o.Values,
