@@ -43,6 +43,11 @@ Common actions:
 		newLintCmd(g),
 		newShowCmd(),
 		newVersionCmd(),
+		newPackageCmd(),
+		newPushCmd(),
+		newPullCmd(),
+		newRegistryCmd(),
+		newDependencyCmd(),
 	)
 	return root
 }

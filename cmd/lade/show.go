@@ -27,12 +27,14 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		{"crds", "show the chart's CRDs"},
 	} {
 		part := part
-		cmd.AddCommand(&cobra.Command{
+		var reg registryFlags
+		var version string
+		sub := &cobra.Command{
 			Use:   part.name + " CHART",
 			Short: part.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
-				ch, err := chart.Load(args[0])
+				ch, err := reg.load(c, args[0], version)
 				if err != nil {
 					return err
 				}
@@ -43,7 +45,10 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 				_, err = fmt.Fprint(c.OutOrStdout(), text)
 				return err
 			},
-		})
+		}
+		reg.add(sub.Flags())
+		sub.Flags().StringVar(&version, "version", "", "a version or SemVer constraint for an oci:// chart (default: the highest release)")
+		cmd.AddCommand(sub)
 	}
 	return cmd
 }

@@ -92,9 +92,10 @@ func (r *renderFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&r.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
 }
 
-// load reads the chart and checks what Helm checks before rendering.
-func loadChart(ref string) (*chart.Chart, error) {
-	ch, err := chart.Load(ref)
+// load reads the chart (a directory, an archive, or an oci:// reference
+// pulled at version) and checks what Helm checks before rendering.
+func loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*chart.Chart, error) {
+	ch, err := reg.load(cmd, ref, version)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +110,7 @@ func loadChart(ref string) (*chart.Chart, error) {
 
 func newTemplateCmd(g *globalFlags) *cobra.Command {
 	var rf renderFlags
+	var reg registryFlags
 	var to render.TemplateOptions
 	var outputDir string
 	var useReleaseName bool
@@ -139,7 +141,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ch, err := loadChart(ref)
+			ch, err := loadChart(cmd, ref, rf.chartVersion, &reg)
 			if err != nil {
 				return err
 			}
@@ -196,6 +198,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	}
 	f := cmd.Flags()
 	rf.add(f)
+	reg.add(f)
 	f.BoolVar(&to.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
 	f.BoolVar(&to.SkipTests, "skip-tests", false, "skip tests from templated output")
 	f.BoolVar(&to.NoHooks, "no-hooks", false, "prevent hooks from being printed")

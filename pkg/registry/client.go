@@ -58,6 +58,7 @@ type Client struct {
 	auth  *auth.Client
 	store credentials.Store
 	cache *Cache
+	tr    *http.Transport
 }
 
 // NewClient creates a client. It reads the credentials configuration but
@@ -75,6 +76,7 @@ func NewClient(opts Options) (*Client, error) {
 	if tlsConf != nil {
 		tr.TLSClientConfig = tlsConf
 	}
+	c.tr = tr
 	var rt http.RoundTripper = tr
 	if opts.WrapTransport != nil {
 		rt = opts.WrapTransport(rt)
@@ -106,6 +108,9 @@ func NewClient(opts Options) (*Client, error) {
 	c.cache = &Cache{Dir: dir}
 	return c, nil
 }
+
+// Close closes the client's idle connections. The client stays usable.
+func (c *Client) Close() { c.tr.CloseIdleConnections() }
 
 // Cache is the client's content cache.
 func (c *Client) Cache() *Cache { return c.cache }

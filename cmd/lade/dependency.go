@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/pkg/registry"
+)
+
+func newDependencyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "dependency update|build [CHART]",
+		Aliases: []string{"dep", "dependencies"},
+		Short:   "manage a chart's dependencies",
+		Long: `Manage the dependencies of a chart directory (Chart.yaml's dependencies).
+
+Repositories may be oci:// registries, file:// directories, or empty (the
+chart is already under charts/). 'update' resolves versions and constraints,
+downloads the charts into charts/ and writes Chart.lock, in Helm's format plus
+each oci:// dependency's manifest digest. 'build' fetches exactly what
+Chart.lock pins, verifying the digests; charts already in the cache are not
+fetched again.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newDependencyRunCmd("update", []string{"up"}, "update charts/ and Chart.lock from Chart.yaml"),
+		newDependencyRunCmd("build", nil, "rebuild charts/ from Chart.lock"))
+	return cmd
+}
+
+func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Command {
+	var rf registryFlags
+	cmd := &cobra.Command{
+		Use:     name + " [CHART]",
+		Aliases: aliases,
+		Short:   short,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) > 0 {
+				dir = args[0]
+			}
+			c, err := rf.client(cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			opts := registry.DependencyOptions{Out: cmd.OutOrStdout()}
+			if name == "update" {
+				return c.UpdateDependencies(cmd.Context(), dir, opts)
+			}
+			return c.BuildDependencies(cmd.Context(), dir, opts)
+		},
+	}
+	rf.add(cmd.Flags())
+	return cmd
+}
+
+func errNotOCI(ref string) error {
+	return fmt.Errorf("%s is not an OCI reference: lade pulls from oci://HOST/PATH/NAME (chart repositories with an index.yaml are not supported)", ref)
+}

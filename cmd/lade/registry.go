@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/registry"
+)
+
+// registryFlags are the flags of every command that may talk to a registry.
+// Nothing here runs unless a command meets an oci:// reference.
+type registryFlags struct {
+	plainHTTP      bool
+	caFile         string
+	certFile       string
+	keyFile        string
+	insecure       bool
+	username       string
+	password       string
+	registryConfig string
+	cacheDir       string
+}
+
+// addTLS adds the connection flags (all registry commands, login included).
+func (r *registryFlags) addTLS(f *pflag.FlagSet) {
+	f.BoolVar(&r.plainHTTP, "plain-http", false, "use insecure HTTP connections to the registry")
+	f.StringVar(&r.caFile, "ca-file", "", "verify certificates of HTTPS-enabled registries using this CA bundle")
+	f.StringVar(&r.certFile, "cert-file", "", "identify the registry client using this SSL certificate file")
+	f.StringVar(&r.keyFile, "key-file", "", "identify the registry client using this SSL key file")
+	f.BoolVar(&r.insecure, "insecure-skip-tls-verify", false, "skip TLS certificate checks of the registry")
+	f.StringVar(&r.registryConfig, "registry-config", os.Getenv("LADE_REGISTRY_CONFIG"),
+		"credentials file (Docker's config.json format); default: Docker's config.json, with Helm's registry config as a fallback")
+}
+
+// add adds every registry flag (commands that push or pull).
+func (r *registryFlags) add(f *pflag.FlagSet) {
+	r.addTLS(f)
+	f.StringVar(&r.username, "username", "", "registry username (instead of stored credentials)")
+	f.StringVar(&r.password, "password", "", "registry password or identity token (instead of stored credentials)")
+	f.StringVar(&r.cacheDir, "cache-dir", os.Getenv("LADE_CACHE_DIR"), "content cache for pulled charts (default $XDG_CACHE_HOME/lade)")
+}
+
+// client creates the registry client; out receives Pulled:/Pushed: lines.
+func (r *registryFlags) client(out io.Writer) (*registry.Client, error) {
+	return registry.NewClient(registry.Options{
+		PlainHTTP:             r.plainHTTP,
+		CAFile:                r.caFile,
+		CertFile:              r.certFile,
+		KeyFile:               r.keyFile,
+		InsecureSkipTLSVerify: r.insecure,
+		Username:              r.username,
+		Password:              r.password,
+		RegistryConfig:        r.registryConfig,
+		CacheDir:              r.cacheDir,
+		Out:                   out,
+	})
+}
+
+// load reads CHART for template, show and friends: a directory, an archive,
+// or an oci:// reference pulled at version (through the cache). Registry
+// progress goes to stderr, as Helm's does.
+func (r *registryFlags) load(cmd *cobra.Command, ref, version string) (*chart.Chart, error) {
+	if !registry.IsOCI(ref) {
+		return chart.Load(ref)
+	}
+	c, err := r.client(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	res, err := c.Pull(cmd.Context(), ref, version)
+	if err != nil {
+		return nil, err
+	}
+	return res.Chart, nil
+}
+
+func newRegistryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "registry",
+		Short: "log in to or out of an OCI registry",
+		Long: `Log in to or out of an OCI registry. Credentials are stored as Docker
+stores them (config.json, or the credential helper or credsStore it names),
+so 'docker login' and 'helm registry login' credentials are used too.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newRegistryLoginCmd(), newRegistryLogoutCmd())
+	return cmd
+}
+
+func newRegistryLoginCmd() *cobra.Command {
+	var rf registryFlags
+	var username, password string
+	var passwordStdin bool
+	cmd := &cobra.Command{
+		Use:   "login HOST",
+		Short: "log in to an OCI registry",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user, pass, err := loginCredentials(cmd, username, password, passwordStdin)
+			if err != nil {
+				return err
+			}
+			c, err := rf.client(cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return c.Login(cmd.Context(), args[0], user, pass)
+		},
+	}
+	f := cmd.Flags()
+	rf.addTLS(f)
+	f.StringVarP(&username, "username", "u", "", "registry username")
+	f.StringVarP(&password, "password", "p", "", "registry password or identity token")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password or identity token from stdin")
+	return cmd
+}
+
+// loginCredentials gathers the username and password from the flags,
+// stdin, or a prompt on a terminal.
+func loginCredentials(cmd *cobra.Command, username, password string, passwordStdin bool) (string, string, error) {
+	in := cmd.InOrStdin()
+	if passwordStdin {
+		if password != "" {
+			return "", "", errors.New("--password and --password-stdin are mutually exclusive")
+		}
+		if username == "" {
+			return "", "", errors.New("must provide --username with --password-stdin")
+		}
+		data, err := io.ReadAll(io.LimitReader(in, 1<<20))
+		if err != nil {
+			return "", "", err
+		}
+		password = strings.TrimRight(string(data), "\r\n")
+	} else if password != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "WARNING! Using --password via the CLI is insecure. Use --password-stdin.")
+	}
+	f, isFile := in.(*os.File)
+	tty := isFile && term.IsTerminal(int(f.Fd()))
+	if username == "" {
+		if !tty {
+			return "", "", errors.New("username required: pass --username")
+		}
+		fmt.Fprint(cmd.ErrOrStderr(), "Username: ")
+		line, err := bufio.NewReader(f).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", "", err
+		}
+		username = strings.TrimSpace(line)
+	}
+	if password == "" {
+		if !tty {
+			return "", "", errors.New("password required: pass --password-stdin (or --password)")
+		}
+		fmt.Fprint(cmd.ErrOrStderr(), "Password: ")
+		pw, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", "", err
+		}
+		password = string(pw)
+	}
+	if username == "" || password == "" {
+		return "", "", errors.New("username and password must not be empty")
+	}
+	return username, password, nil
+}
+
+func newRegistryLogoutCmd() *cobra.Command {
+	var rf registryFlags
+	cmd := &cobra.Command{
+		Use:   "logout HOST",
+		Short: "log out of an OCI registry",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := rf.client(cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			return c.Logout(cmd.Context(), args[0])
+		},
+	}
+	cmd.Flags().StringVar(&rf.registryConfig, "registry-config", os.Getenv("LADE_REGISTRY_CONFIG"),
+		"credentials file (Docker's config.json format); default: Docker's config.json")
+	return cmd
+}
