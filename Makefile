@@ -8,6 +8,10 @@ CONFORMANCE ?= ../shared/conformance
 
 .PHONY: build demo test test-unit conformance bench lint fuzz clean
 
+# The test cluster (etcd, kube-apiserver, ... built from Go modules) and
+# cluster-up/cluster-down targets.
+include hack/k8s.mk
+
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lade
 
@@ -16,7 +20,7 @@ demo: build
 
 # Every test: unit tests, cluster and registry tests (the control plane is built first),
 # and the Helm conformance corpus when it exists beside the project.
-test: build
+test: build k8s-bins
 	$(GO) test -count=1 ./...
 	@if [ -d "$(CONFORMANCE)" ]; then python3 $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
 	else echo "conformance corpus not found at $(CONFORMANCE): skipped"; fi
@@ -32,8 +36,12 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+FUZZTIME ?= 30s
+# Each fuzzer for FUZZTIME (plain `go test` runs only their seed corpora).
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoadArchive -fuzztime 30s ./pkg/chart
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadArchive$$' -fuzztime $(FUZZTIME) ./pkg/chart
+	$(GO) test -run '^$$' -fuzz '^FuzzChartYAML$$' -fuzztime $(FUZZTIME) ./pkg/chart
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSet$$' -fuzztime $(FUZZTIME) ./pkg/render/values
 
 clean:
 	rm -rf bin

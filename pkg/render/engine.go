@@ -177,6 +177,22 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 	if workers <= 1 || mayMutate(set) {
 		return e.executeSerial(ctx, set, srcs, jobs)
 	}
+	out, err := e.executeParallel(ctx, set, srcs, jobs, workers)
+	if errors.Is(err, errNeedSerial) {
+		// A tpl string may mutate shared objects: nothing ran it yet, so
+		// start over in Helm's order.
+		return e.executeSerial(ctx, set, srcs, jobs)
+	}
+	return out, err
+}
+
+// errNeedSerial stops a concurrent render that met a tpl string able to
+// mutate shared objects (it is detected when parsed, before it runs).
+var errNeedSerial = errors.New("template mutates shared state: render serially")
+
+func (e *Engine) executeParallel(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, workers int) (map[string]string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	outs := make([]string, len(srcs))
 	errs := make([]error, len(srcs))
@@ -191,14 +207,21 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 			}
 		}
 		r := e.newRunner(ctx, ws)
+		r.concurrent = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if ctx.Err() != nil {
+					continue
+				}
 				s := srcs[i]
 				vals := make(map[string]any, len(s.vals)+1)
 				maps.Copy(vals, s.vals)
 				outs[i], errs[i] = r.run(s, vals)
+				if errors.Is(errs[i], errNeedSerial) {
+					cancel()
+				}
 			}
 		}()
 	}
@@ -210,6 +233,11 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 	}
 	close(next)
 	wg.Wait()
+	for _, i := range jobs {
+		if errors.Is(errs[i], errNeedSerial) {
+			return nil, errNeedSerial
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -252,6 +280,8 @@ type runner struct {
 	tplCache map[string]*template.Template
 	tplFuncs template.FuncMap
 	proto    *template.Template
+	// concurrent runners refuse tpl strings that could mutate shared objects.
+	concurrent bool
 }
 
 func (e *Engine) newRunner(ctx context.Context, set *template.Template) *runner {
@@ -282,6 +312,9 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 	vals["Template"] = map[string]any{"Name": s.name, "BasePath": s.basePath}
 	var b strings.Builder
 	if err := r.set.ExecuteTemplate(&b, s.name, vals); err != nil {
+		if errors.Is(err, errNeedSerial) {
+			return "", errNeedSerial
+		}
 		return "", execError(s.name, err)
 	}
 	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
@@ -351,6 +384,13 @@ func (r *runner) tplTemplate(src string) (*template.Template, error) {
 	trees, err := parse.Parse(rootName, src, "", "", r.tplParseFuncs()...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse template %q: %w", src, err)
+	}
+	if r.concurrent {
+		for _, tr := range trees {
+			if nodeMutates(tr.Root) {
+				return nil, errNeedSerial
+			}
+		}
 	}
 	var t *template.Template
 	if tree := trees[rootName]; len(trees) == 1 && tree != nil && !usesTemplateAction(tree) {

@@ -199,3 +199,22 @@ func TestTemplatesShareMutationsInHelmOrder(t *testing.T) {
 		t.Fatalf("mutation not shared: %v", out)
 	}
 }
+
+func TestTplThatMutatesFallsBackToHelmOrder(t *testing.T) {
+	// No template mutates anything statically, so rendering starts
+	// concurrently; the tpl string does, so it must restart in Helm's order.
+	tpls := map[string]string{"templates/zzz.yaml": `{{ tpl .Values.hook . }}`}
+	for i := range 20 {
+		tpls["templates/t"+strings.Repeat("x", i)+".yaml"] = `x: {{ .Values.x }}`
+	}
+	c := newChart("c", tpls)
+	out, err := renderTop(t, &Engine{Parallelism: 4}, c, map[string]any{"x": "orig", "hook": `{{ $_ := set .Values "x" "mutated" }}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range out {
+		if k != "c/templates/zzz.yaml" && v != "x: mutated" {
+			t.Fatalf("%s = %q: the tpl mutation did not run first", k, v)
+		}
+	}
+}

@@ -5,10 +5,11 @@ import (
 	"text/template/parse"
 )
 
-// mutatingFuncs change a map in place, or evaluate strings that may do so.
+// mutatingFuncs change a map in place. (tpl strings are checked when they
+// are parsed: see errNeedSerial.)
 var mutatingFuncs = map[string]bool{
 	"set": true, "unset": true, "merge": true, "mergeOverwrite": true,
-	"mustMerge": true, "mustMergeOverwrite": true, "tpl": true,
+	"mustMerge": true, "mustMergeOverwrite": true,
 }
 
 // mayMutate reports whether any template of the set calls a function that can
