@@ -389,6 +389,8 @@ func removeStaleTempDirs() {
 
 func (e *Env) start(ctx context.Context) error {
 	o := e.opts
+	t0 := time.Now()
+	since := func() time.Duration { return time.Since(t0).Round(10 * time.Millisecond) }
 	ps, err := pickPorts()
 	if err != nil {
 		return err
@@ -453,7 +455,7 @@ func (e *Env) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.logf("testenv: etcd ready on %s", etcdURL)
+	o.logf("testenv: etcd ready on %s (%s)", etcdURL, since())
 
 	// kube-apiserver
 	egress := filepath.Join(run, "egress-selector.yaml")
@@ -500,7 +502,7 @@ func (e *Env) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.logf("testenv: kube-apiserver ready at %s", e.Server)
+	o.logf("testenv: kube-apiserver ready at %s (%s)", e.Server, since())
 
 	if o.controllers {
 		kcmKubeconfig := filepath.Join(run, "kube-controller-manager.kubeconfig")
@@ -575,7 +577,7 @@ func (e *Env) start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		o.logf("testenv: kube-controller-manager and kube-scheduler ready")
+		o.logf("testenv: kube-controller-manager and kube-scheduler ready (%s)", since())
 		if o.kwok {
 			wctx, cancel = deadline()
 			err = e.createNodes(wctx, kw, o.nodes)
@@ -583,7 +585,7 @@ func (e *Env) start(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			o.logf("testenv: kwok nodes ready: %s", strings.Join(e.Nodes, ", "))
+			o.logf("testenv: kwok nodes ready: %s (%s)", strings.Join(e.Nodes, ", "), since())
 		}
 	}
 	return e.writeState(ps)
