@@ -1,0 +1,302 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/pkg/render"
+)
+
+// Helm's ownership metadata.
+const (
+	ManagedByLabel          = "app.kubernetes.io/managed-by"
+	ManagedByHelm           = "Helm"
+	ReleaseNameAnnotation   = "meta.helm.sh/release-name"
+	ReleaseNSAnnotation     = "meta.helm.sh/release-namespace"
+	ResourcePolicyAnno      = "helm.sh/resource-policy"
+	ResourcePolicyKeep      = "keep"
+	crdKind                 = "CustomResourceDefinition"
+	defaultEstablishTimeout = 60 * time.Second
+)
+
+// Build parses a multi-document manifest into resources mapped to the
+// cluster's API; namespaced objects without a namespace get ns.
+func (c *Client) Build(manifest, ns string) ([]*Resource, error) {
+	var out []*Resource
+	for _, doc := range render.SplitDocuments(manifest) {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			return nil, fmt.Errorf("parse manifest: %w", err)
+		}
+		if len(obj) == 0 {
+			continue
+		}
+		r, err := c.resource(&unstructured.Unstructured{Object: obj}, ns)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (c *Client) resource(u *unstructured.Unstructured, ns string) (*Resource, error) {
+	gvk := u.GroupVersionKind()
+	if gvk.Kind == "" {
+		return nil, fmt.Errorf("object %q has no kind", u.GetName())
+	}
+	m, err := c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) {
+		c.ResetMapper()
+		m, err = c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	}
+	if err != nil {
+		if meta.IsNoMatchError(err) {
+			return nil, fmt.Errorf("resource mapping not found for name: %q namespace: %q: no matches for kind %q in version %q: ensure CRDs are installed first",
+				u.GetName(), u.GetNamespace(), gvk.Kind, gvk.GroupVersion())
+		}
+		return nil, fmt.Errorf("map %s %s: %w", gvk.Kind, u.GetName(), err)
+	}
+	r := &Resource{Object: u, Mapping: m, Namespaced: m.Scope.Name() == meta.RESTScopeNameNamespace}
+	if r.Namespaced && u.GetNamespace() == "" {
+		u.SetNamespace(ns)
+	}
+	if !r.Namespaced {
+		u.SetNamespace("")
+	}
+	return r, nil
+}
+
+// SetOwnership adds Helm's ownership label and annotations to every object.
+func SetOwnership(rs []*Resource, release, ns string) {
+	for _, r := range rs {
+		l := r.Object.GetLabels()
+		if l == nil {
+			l = map[string]string{}
+		}
+		l[ManagedByLabel] = ManagedByHelm
+		r.Object.SetLabels(l)
+		a := r.Object.GetAnnotations()
+		if a == nil {
+			a = map[string]string{}
+		}
+		a[ReleaseNameAnnotation] = release
+		a[ReleaseNSAnnotation] = ns
+		r.Object.SetAnnotations(a)
+	}
+}
+
+// CheckOwnership refuses objects that exist in the cluster but belong to
+// another release (or to no release), as Helm does.
+func (c *Client) CheckOwnership(ctx context.Context, rs []*Resource, release, ns string) error {
+	return c.each(len(rs), func(i int) error {
+		live, err := c.Get(ctx, rs[i])
+		if err != nil || live == nil {
+			return err
+		}
+		var problems []string
+		if v := live.GetLabels()[ManagedByLabel]; v != ManagedByHelm {
+			problems = append(problems, fmt.Sprintf("label validation error: missing key %q: must be set to %q", ManagedByLabel, ManagedByHelm))
+		}
+		a := live.GetAnnotations()
+		if v, ok := a[ReleaseNameAnnotation]; !ok {
+			problems = append(problems, fmt.Sprintf("annotation validation error: missing key %q: must be set to %q", ReleaseNameAnnotation, release))
+		} else if v != release {
+			problems = append(problems, fmt.Sprintf("annotation validation error: key %q must equal %q: current value is %q", ReleaseNameAnnotation, release, v))
+		}
+		if v, ok := a[ReleaseNSAnnotation]; !ok {
+			problems = append(problems, fmt.Sprintf("annotation validation error: missing key %q: must be set to %q", ReleaseNSAnnotation, ns))
+		} else if v != ns {
+			problems = append(problems, fmt.Sprintf("annotation validation error: key %q must equal %q: current value is %q", ReleaseNSAnnotation, ns, v))
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("%s exists and cannot be imported into the current release: invalid ownership metadata; %s (use --take-ownership to adopt it)",
+				rs[i], strings.Join(problems, "; "))
+		}
+		return nil
+	})
+}
+
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	// Force takes over fields owned by other managers (--force-conflicts).
+	Force bool
+	// DryRun sends the requests with dryRun=All.
+	DryRun bool
+}
+
+var releaseManagers = regexp.MustCompile(`conflicts? with "(helm|lade)"`)
+
+// Apply server-side applies objects in order: consecutive objects of one kind
+// concurrently (bounded), kinds in sequence. Conflicts with fields owned by
+// Helm or lade itself (a release moving between the tools) are taken over.
+func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) error {
+	for start := 0; start < len(rs); {
+		end := start + 1
+		for end < len(rs) && rs[end].Kind() == rs[start].Kind() {
+			end++
+		}
+		batch := rs[start:end]
+		if err := c.each(len(batch), func(i int) error { return c.applyOne(ctx, batch[i], o) }); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) error {
+	body, err := json.Marshal(r.Object.Object)
+	if err != nil {
+		return err
+	}
+	opts := metav1.PatchOptions{FieldManager: FieldManager}
+	if o.Force {
+		opts.Force = &o.Force
+	}
+	if o.DryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	_, err = c.client(r).Patch(ctx, r.Name(), types.ApplyPatchType, body, opts)
+	if apierrors.IsConflict(err) && !o.Force && onlyReleaseManagers(err) {
+		force := true
+		opts.Force = &force
+		_, err = c.client(r).Patch(ctx, r.Name(), types.ApplyPatchType, body, opts)
+	}
+	if apierrors.IsConflict(err) {
+		return fmt.Errorf("apply %s: %w (another field manager owns these fields; pass --force-conflicts to take them over)", r, err)
+	}
+	if err != nil {
+		return fmt.Errorf("apply %s: %w", r, err)
+	}
+	return nil
+}
+
+// onlyReleaseManagers reports a conflict whose every cause names Helm or lade.
+func onlyReleaseManagers(err error) bool {
+	var se apierrors.APIStatus
+	if !errors.As(err, &se) || se.Status().Details == nil || len(se.Status().Details.Causes) == 0 {
+		return false
+	}
+	for _, cause := range se.Status().Details.Causes {
+		if !releaseManagers.MatchString(cause.Message) {
+			return false
+		}
+	}
+	return true
+}
+
+// Create creates objects (skipping those that exist), used for CRDs which
+// Helm installs once and never upgrades.
+func (c *Client) Create(ctx context.Context, rs []*Resource, dryRun bool) error {
+	return c.each(len(rs), func(i int) error {
+		opts := metav1.CreateOptions{FieldManager: FieldManager}
+		if dryRun {
+			opts.DryRun = []string{metav1.DryRunAll}
+		}
+		_, err := c.client(rs[i]).Create(ctx, rs[i].Object, opts)
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create %s: %w", rs[i], err)
+		}
+		return nil
+	})
+}
+
+// WaitEstablished waits until every CustomResourceDefinition in rs is
+// Established, then resets the REST mapper so its kinds can be mapped.
+func (c *Client) WaitEstablished(ctx context.Context, rs []*Resource, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = defaultEstablishTimeout
+	}
+	err := c.each(len(rs), func(i int) error {
+		r := rs[i]
+		if r.Kind() != crdKind {
+			return nil
+		}
+		return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+			live, err := c.Get(ctx, r)
+			if err != nil || live == nil {
+				return false, err
+			}
+			conds, _, _ := unstructured.NestedSlice(live.Object, "status", "conditions")
+			for _, cd := range conds {
+				m, _ := cd.(map[string]any)
+				if m["type"] == "Established" && m["status"] == "True" {
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for CustomResourceDefinitions to be established: %w", err)
+	}
+	c.ResetMapper()
+	return nil
+}
+
+// DeleteOptions tune Delete.
+type DeleteOptions struct {
+	// Propagation is background (default), foreground or orphan.
+	Propagation metav1.DeletionPropagation
+	// Wait blocks until the objects are gone.
+	Wait    bool
+	Timeout time.Duration
+}
+
+// Delete deletes objects kind by kind (bounded concurrency within a kind);
+// objects that are already gone are ignored. It returns what was deleted.
+func (c *Client) Delete(ctx context.Context, rs []*Resource, o DeleteOptions) error {
+	prop := o.Propagation
+	if prop == "" {
+		prop = metav1.DeletePropagationBackground
+	}
+	for start := 0; start < len(rs); {
+		end := start + 1
+		for end < len(rs) && rs[end].Kind() == rs[start].Kind() {
+			end++
+		}
+		batch := rs[start:end]
+		err := c.each(len(batch), func(i int) error {
+			err := c.client(batch[i]).Delete(ctx, batch[i].Name(), metav1.DeleteOptions{PropagationPolicy: &prop})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("delete %s: %w", batch[i], err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		start = end
+	}
+	if !o.Wait {
+		return nil
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	return c.each(len(rs), func(i int) error {
+		err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+			live, err := c.Get(ctx, rs[i])
+			return live == nil, err
+		})
+		if err != nil {
+			return fmt.Errorf("waiting for %s to be deleted: %w", rs[i], err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,251 @@
+// Package kube is lade's cluster access: REST configuration from
+// cli-runtime flags, server-side apply with Helm's ownership metadata,
+// deletion, kstatus-based waiting and cluster capabilities.
+package kube
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+
+	"github.com/lade-dev/lade/pkg/render"
+)
+
+// FieldManager is the server-side apply field manager of lade.
+const FieldManager = "lade"
+
+// Client talks to one cluster.
+type Client struct {
+	Config    *rest.Config
+	Clientset kubernetes.Interface
+	Dynamic   dynamic.Interface
+	Metadata  metadata.Interface
+	Discovery discovery.CachedDiscoveryInterface
+	Mapper    meta.ResettableRESTMapper
+	// Concurrency bounds parallel requests of one step (default 16).
+	Concurrency int
+
+	capsOnce sync.Once
+	caps     *render.Capabilities
+	capsErr  error
+}
+
+// New builds a client from a REST config.
+func New(cfg *rest.Config) (*Client, error) {
+	cfg = rest.CopyConfig(cfg)
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 100, 200
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	md, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	disc := memory.NewMemCacheClient(cs.Discovery())
+	return &Client{
+		Config: cfg, Clientset: cs, Dynamic: dyn, Metadata: md, Discovery: disc,
+		Mapper: restmapper.NewDeferredDiscoveryRESTMapper(disc), Concurrency: 16,
+	}, nil
+}
+
+// FromFlags builds a client from cli-runtime config flags.
+func FromFlags(f *genericclioptions.ConfigFlags) (*Client, error) {
+	cfg, err := f.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+	}
+	return New(cfg)
+}
+
+// Capabilities returns the cluster's version and API versions as Helm's
+// .Capabilities reports them: every group/version and group/version/Kind.
+func (c *Client) Capabilities() (*render.Capabilities, error) {
+	c.capsOnce.Do(func() {
+		sv, err := c.Discovery.ServerVersion()
+		if err != nil {
+			c.capsErr = fmt.Errorf("kubernetes cluster unreachable: %w", err)
+			return
+		}
+		kv, err := render.ParseKubeVersion(sv.GitVersion)
+		if err != nil {
+			c.capsErr = err
+			return
+		}
+		_, lists, err := c.Discovery.ServerGroupsAndResources()
+		if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+			c.capsErr = fmt.Errorf("could not get apiVersions from Kubernetes: %w", err)
+			return
+		}
+		caps := render.DefaultCapabilities(kv)
+		seen := map[string]bool{}
+		var set render.VersionSet
+		for _, l := range lists {
+			if !seen[l.GroupVersion] {
+				seen[l.GroupVersion] = true
+				set = append(set, l.GroupVersion)
+			}
+			for _, r := range l.APIResources {
+				k := l.GroupVersion + "/" + r.Kind
+				if !seen[k] {
+					seen[k] = true
+					set = append(set, k)
+				}
+			}
+		}
+		caps.APIVersions = set
+		c.caps = caps
+	})
+	return c.caps, c.capsErr
+}
+
+// ResetMapper forgets cached discovery (after CRDs were created).
+func (c *Client) ResetMapper() {
+	c.Discovery.Invalidate()
+	c.Mapper.Reset()
+}
+
+// Lookup implements the template function `lookup` against the cluster.
+func (c *Client) Lookup(apiVersion, kind, namespace, name string) (map[string]any, error) {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return map[string]any{}, err
+	}
+	m, err := c.Mapper.RESTMapping(gv.WithKind(kind).GroupKind(), gv.Version)
+	if err != nil {
+		if meta.IsNoMatchError(err) {
+			return map[string]any{}, nil
+		}
+		return map[string]any{}, err
+	}
+	ri := c.Dynamic.Resource(m.Resource)
+	var res dynamic.ResourceInterface = ri
+	if m.Scope.Name() == meta.RESTScopeNameNamespace && namespace != "" {
+		res = ri.Namespace(namespace)
+	}
+	ctx := context.Background()
+	if name != "" {
+		obj, err := res.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return map[string]any{}, nil
+		}
+		if err != nil {
+			return map[string]any{}, err
+		}
+		return obj.Object, nil
+	}
+	list, err := res.List(ctx, metav1.ListOptions{})
+	if apierrors.IsNotFound(err) {
+		return map[string]any{}, nil
+	}
+	if err != nil {
+		return map[string]any{}, err
+	}
+	return list.UnstructuredContent(), nil
+}
+
+// Resource is one object of a release with its REST mapping.
+type Resource struct {
+	Object     *unstructured.Unstructured
+	Mapping    *meta.RESTMapping
+	Namespaced bool
+}
+
+// Kind is the object's kind.
+func (r *Resource) Kind() string { return r.Object.GetKind() }
+
+// Name is the object's name.
+func (r *Resource) Name() string { return r.Object.GetName() }
+
+// Namespace is the object's namespace ("" when cluster-scoped).
+func (r *Resource) Namespace() string { return r.Object.GetNamespace() }
+
+// Key identifies an object across revisions: group/Kind/namespace/name.
+func (r *Resource) Key() string {
+	gvk := r.Object.GroupVersionKind()
+	return gvk.Group + "/" + gvk.Kind + "/" + r.Object.GetNamespace() + "/" + r.Object.GetName()
+}
+
+// String is "Kind namespace/name" (or "Kind name").
+func (r *Resource) String() string {
+	if r.Namespace() == "" {
+		return r.Kind() + " " + r.Name()
+	}
+	return r.Kind() + " " + r.Namespace() + "/" + r.Name()
+}
+
+func (c *Client) client(r *Resource) dynamic.ResourceInterface {
+	ri := c.Dynamic.Resource(r.Mapping.Resource)
+	if r.Namespaced {
+		return ri.Namespace(r.Namespace())
+	}
+	return ri
+}
+
+// Get reads the live object (nil, nil when it does not exist).
+func (c *Client) Get(ctx context.Context, r *Resource) (*unstructured.Unstructured, error) {
+	obj, err := c.client(r).Get(ctx, r.Name(), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", r, err)
+	}
+	return obj, nil
+}
+
+// each runs f over items with bounded concurrency and returns the first error.
+func (c *Client) each(n int, f func(i int) error) error {
+	lim := c.Concurrency
+	if lim <= 0 {
+		lim = 16
+	}
+	sem := make(chan struct{}, lim)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = f(i)
+		}()
+	}
+	wg.Wait()
+	var msgs []string
+	var first error
+	for _, e := range errs {
+		if e != nil {
+			if first == nil {
+				first = e
+			}
+			msgs = append(msgs, e.Error())
+		}
+	}
+	if len(msgs) > 1 {
+		return fmt.Errorf("%d errors:\n  %s", len(msgs), strings.Join(msgs, "\n  "))
+	}
+	return first
+}

@@ -1,0 +1,450 @@
+package release
+
+import (
+	"context"
+
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/pkg/render"
+)
+
+// Config is what every release operation needs.
+type Config struct {
+	Kube      *kube.Client
+	Namespace string
+	// Out receives progress (waiting, hooks, recovery notices); nil discards.
+	Out io.Writer
+	// Holder identifies this process in leases (default Identity()).
+	Holder string
+	// LeaseDuration is how long the lease lives without renewal (default 30s).
+	LeaseDuration time.Duration
+}
+
+// Storage returns the release storage of the namespace.
+func (c *Config) Storage() *Storage {
+	return NewStorage(c.Kube.Clientset, c.Kube.Metadata, c.Namespace)
+}
+
+func (c *Config) printf(format string, args ...any) {
+	if c.Out != nil {
+		fmt.Fprintf(c.Out, format, args...)
+	}
+}
+
+func (c *Config) holder() string {
+	if c.Holder == "" {
+		c.Holder = Identity()
+	}
+	return c.Holder
+}
+
+// lock takes the release lease and settles what an interrupted operation
+// left: a pending revision written by a lade holder that no longer holds the
+// lease is marked failed; one left by Helm (no holder) is refused unless
+// recoverPending, with the command that recovers it.
+func (c *Config) lock(ctx context.Context, name, command string, recoverPending bool) (*Lock, error) {
+	l, err := Acquire(ctx, c.Kube.Clientset, c.Namespace, name, c.holder(), c.LeaseDuration)
+	if err != nil {
+		return nil, err
+	}
+	if l.TookOver != "" {
+		c.printf("Took over the lease of release %q from %s, which stopped renewing it.\n", name, l.TookOver)
+	}
+	st := c.Storage()
+	sums, err := st.Summaries(ctx, name)
+	if err != nil {
+		l.Release()
+		return nil, err
+	}
+	for _, sm := range sums {
+		if !sm.Status.IsPending() {
+			continue
+		}
+		if sm.Holder == "" && !recoverPending {
+			l.Release()
+			return nil, fmt.Errorf("%w: release %q revision %d is %s and no lade operation holds its lease (it was probably left by an interrupted helm command). If nothing is still working on it, recover with:\n  %s --recover-pending",
+				ErrLocked, name, sm.Version, sm.Status, command)
+		}
+		r, err := st.Get(ctx, name, sm.Version)
+		if err != nil {
+			l.Release()
+			return nil, err
+		}
+		who := sm.Holder
+		if who == "" {
+			who = "an unknown process"
+		}
+		r.Info.Status = StatusFailed
+		r.Info.Description = fmt.Sprintf("Interrupted: the %s by %s did not finish; marked failed by lade", strings.TrimPrefix(string(sm.Status), "pending-"), who)
+		if err := st.Update(ctx, r); err != nil {
+			l.Release()
+			return nil, err
+		}
+		c.printf("Revision %d of release %q was left %s by %s; marked it failed.\n", sm.Version, name, sm.Status, who)
+	}
+	return l, nil
+}
+
+// CommonOptions are shared by install, upgrade and rollback.
+type CommonOptions struct {
+	NoHooks        bool
+	Wait           bool
+	WaitForJobs    bool
+	Timeout        time.Duration
+	ForceConflicts bool
+	TakeOwnership  bool
+	// Atomic (--rollback-on-failure) undoes a failed operation.
+	Atomic     bool
+	HistoryMax int
+	// DryRun is "", "client" or "server".
+	DryRun      string
+	Description string
+	// RecoverPending marks a pending revision without a lade lease failed and proceeds.
+	RecoverPending bool
+}
+
+func (o *CommonOptions) timeout() time.Duration {
+	if o.Timeout <= 0 {
+		return 5 * time.Minute
+	}
+	return o.Timeout
+}
+
+// InstallOptions describe an install.
+type InstallOptions struct {
+	CommonOptions
+	Name                 string
+	Chart                *chart.Chart
+	Values               map[string]any
+	CreateNamespace      bool
+	SkipCRDs             bool
+	SkipSchemaValidation bool
+	SubNotes             bool
+	EnableDNS            bool
+	Labels               map[string]string
+	// Capabilities overrides discovery (client dry-run).
+	Capabilities *render.Capabilities
+}
+
+func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade bool) (*render.Result, error) {
+	caps := o.Capabilities
+	eng := render.Engine{EnableDNS: o.EnableDNS}
+	if caps == nil {
+		var err error
+		if caps, err = c.Kube.Capabilities(); err != nil {
+			return nil, err
+		}
+		if o.DryRun == "" || o.DryRun == "server" {
+			eng.Lookup = c.Kube.Lookup
+		}
+	}
+	return render.Chart(ctx, o.Chart, o.Values, render.Options{
+		ReleaseName: o.Name, Namespace: c.Namespace, Revision: rev, IsUpgrade: upgrade,
+		Capabilities: caps, SkipSchemaValidation: o.SkipSchemaValidation, SubNotes: o.SubNotes, Engine: eng,
+	})
+}
+
+func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st Status, desc string) *Release {
+	now := time.Now()
+	return &Release{
+		Name: o.Name, Namespace: c.Namespace, Version: rev, Chart: res.Chart, Config: o.Values,
+		Manifest: res.ManifestText(false), Hooks: hooksFromRender(res.Hooks), ApplyMethod: "ssa",
+		Labels: o.Labels, Holder: c.holder(),
+		Info: &Info{FirstDeployed: now, LastDeployed: now, Status: st, Description: desc, Notes: res.Notes},
+	}
+}
+
+// Install installs a chart as a new release.
+func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error) {
+	if err := ValidateName(o.Name); err != nil {
+		return nil, fmt.Errorf("release name %q: %w", o.Name, err)
+	}
+	if o.Values == nil {
+		o.Values = map[string]any{}
+	}
+	if o.DryRun == "client" {
+		if o.Capabilities == nil {
+			o.Capabilities = render.DefaultCapabilities(nil)
+		}
+		res, err := c.render(ctx, &o, 1, false)
+		if err != nil {
+			return nil, err
+		}
+		return c.newRelease(&o, res, 1, StatusPendingInstall, "Dry run complete"), nil
+	}
+	if o.CreateNamespace && o.DryRun == "" {
+		if err := c.createNamespace(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var l *Lock
+	if o.DryRun == "" {
+		var err error
+		if l, err = c.lock(ctx, o.Name, "lade install", o.RecoverPending); err != nil {
+			return nil, err
+		}
+		defer l.Release()
+	}
+	return c.install(ctx, &o)
+}
+
+func (c *Config) createNamespace(ctx context.Context) error {
+	_, err := c.Kube.Clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
+		ObjectMeta: metav1.ObjectMeta{Name: c.Namespace, Labels: map[string]string{"name": c.Namespace}},
+	}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create namespace %q: %w", c.Namespace, err)
+	}
+	return nil
+}
+
+func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, error) {
+	st := c.Storage()
+	rev := 1
+	if sums, err := st.Summaries(ctx, o.Name); err != nil {
+		return nil, err
+	} else if len(sums) > 0 {
+		last := sums[len(sums)-1]
+		if last.Status != StatusUninstalled && last.Status != StatusFailed {
+			return nil, fmt.Errorf("cannot re-use a name that is still in use: release %q is %s in namespace %q (use `lade upgrade %s CHART`)", o.Name, last.Status, c.Namespace, o.Name)
+		}
+		rev = last.Version + 1
+	}
+	// CRDs first: created once (never upgraded, as Helm), then Established.
+	if !o.SkipCRDs && len(o.Chart.CRDObjects()) > 0 {
+		var docs strings.Builder
+		for _, crd := range o.Chart.CRDObjects() {
+			fmt.Fprintf(&docs, "---\n%s\n", crd.File.Data)
+		}
+		crds, err := c.Kube.Build(docs.String(), c.Namespace)
+		if err != nil {
+			return nil, fmt.Errorf("CRDs of chart %s: %w", o.Chart.Name(), err)
+		}
+		if err := c.Kube.Create(ctx, crds, o.DryRun != ""); err != nil {
+			return nil, err
+		}
+		if o.DryRun == "" {
+			if err := c.Kube.WaitEstablished(ctx, crds, o.timeout()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res, err := c.render(ctx, o, rev, false)
+	if err != nil {
+		return nil, err
+	}
+	rel := c.newRelease(o, res, rev, StatusPendingInstall, "Initial install underway")
+	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
+	}
+	kube.SetOwnership(objs, rel.Name, rel.Namespace)
+	if !o.TakeOwnership {
+		if err := c.Kube.CheckOwnership(ctx, objs, rel.Name, rel.Namespace); err != nil {
+			return nil, fmt.Errorf("unable to continue with install: %w", err)
+		}
+	}
+	if o.DryRun == "server" {
+		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
+			return nil, err
+		}
+		rel.Info.Description = "Dry run complete"
+		return rel, nil
+	}
+	if err := st.Create(ctx, rel); err != nil {
+		return nil, err
+	}
+	err = c.deploy(ctx, rel, objs, nil, render.HookPreInstall, render.HookPostInstall, &o.CommonOptions)
+	if err == nil {
+		rel.Info.Status = StatusDeployed
+		rel.Info.Description = "Install complete"
+		if o.Description != "" {
+			rel.Info.Description = o.Description
+		}
+		if err := st.Update(ctx, rel); err != nil {
+			return rel, err
+		}
+		return rel, nil
+	}
+	return rel, c.failed(ctx, rel, err, o.Atomic, func() error {
+		_, uerr := c.uninstall(ctx, &UninstallOptions{Name: rel.Name, Timeout: o.Timeout, Wait: true})
+		return uerr
+	})
+}
+
+// failed records a failed revision and, with atomic, undoes the operation.
+func (c *Config) failed(ctx context.Context, rel *Release, cause error, atomic bool, undo func() error) error {
+	rel.Info.Status = StatusFailed
+	rel.Info.Description = fmt.Sprintf("Release %q failed: %s", rel.Name, cause)
+	if err := c.Storage().Update(ctx, rel); err != nil {
+		slog.Warn("could not record the failed revision", "release", rel.Name, "error", err)
+	}
+	if !atomic {
+		return cause
+	}
+	c.printf("Operation on release %q failed; rolling back (--rollback-on-failure): %v\n", rel.Name, cause)
+	if err := undo(); err != nil {
+		return fmt.Errorf("an error occurred while rolling back the release. original error: %w; rollback error: %v", cause, err)
+	}
+	return fmt.Errorf("release %s failed, and has been rolled back due to rollback-on-failure being set: %w", rel.Name, cause)
+}
+
+// deploy runs pre hooks, applies objs, prunes what old had and objs has not,
+// waits, and runs post hooks.
+func (c *Config) deploy(ctx context.Context, rel *Release, objs, old []*kube.Resource, pre, post render.HookEvent, o *CommonOptions) error {
+	if !o.NoHooks {
+		if err := c.runHooks(ctx, rel, pre, o.timeout()); err != nil {
+			return err
+		}
+	}
+	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts}); err != nil {
+		return err
+	}
+	if len(old) > 0 {
+		keep := map[string]bool{}
+		for _, r := range objs {
+			keep[r.Key()] = true
+		}
+		var gone []*kube.Resource
+		for i := len(old) - 1; i >= 0; i-- {
+			r := old[i]
+			if keep[r.Key()] || r.Object.GetAnnotations()[kube.ResourcePolicyAnno] == kube.ResourcePolicyKeep {
+				continue
+			}
+			gone = append(gone, r)
+		}
+		gone = sortUninstall(gone)
+		if err := c.Kube.Delete(ctx, gone, kube.DeleteOptions{}); err != nil {
+			return err
+		}
+	}
+	if o.Wait || o.WaitForJobs {
+		if err := c.Kube.Wait(ctx, objs, kube.WaitOptions{Timeout: o.timeout(), WaitForJobs: o.WaitForJobs, Out: c.Out}); err != nil {
+			return err
+		}
+	}
+	if !o.NoHooks {
+		if err := c.runHooks(ctx, rel, post, o.timeout()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortUninstall(rs []*kube.Resource) []*kube.Resource {
+	rank := map[string]int{}
+	for i, k := range render.UninstallOrder {
+		rank[k] = i
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		ri, iok := rank[rs[i].Kind()]
+		rj, jok := rank[rs[j].Kind()]
+		if !iok {
+			ri = len(rank)
+		}
+		if !jok {
+			rj = len(rank)
+		}
+		return ri < rj
+	})
+	return rs
+}
+
+// runHooks runs the hooks of one event by weight, then name, applying Helm's
+// delete policies; a failing hook fails the operation with its name and reason.
+func (c *Config) runHooks(ctx context.Context, rel *Release, event render.HookEvent, timeout time.Duration) error {
+	var hooks []*Hook
+	for _, h := range rel.Hooks {
+		if h.HasEvent(event) {
+			hooks = append(hooks, h)
+		}
+	}
+	sort.SliceStable(hooks, func(i, j int) bool {
+		if hooks[i].Weight != hooks[j].Weight {
+			return hooks[i].Weight < hooks[j].Weight
+		}
+		return hooks[i].Name < hooks[j].Name
+	})
+	for _, h := range hooks {
+		objs, err := c.Kube.Build(h.Manifest, rel.Namespace)
+		if err != nil {
+			return fmt.Errorf("hook %s (%s): %w", h.Name, h.Path, err)
+		}
+		if len(h.DeletePolicies) == 0 || h.HasDeletePolicy("before-hook-creation") {
+			if err := c.Kube.Delete(ctx, objs, kube.DeleteOptions{Wait: true, Timeout: timeout, Propagation: metav1.DeletePropagationForeground}); err != nil {
+				return fmt.Errorf("%s hook %s: %w", event, h.Name, err)
+			}
+		}
+		h.LastRun = HookExecution{StartedAt: time.Now(), Phase: HookPhaseRunning}
+		c.printf("Running %s hook %s (%s)\n", event, h.Name, objs[0])
+		err = c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: true})
+		if err == nil {
+			err = c.waitHook(ctx, objs, timeout)
+		}
+		h.LastRun.CompletedAt = time.Now()
+		if err != nil {
+			h.LastRun.Phase = HookPhaseFailed
+			if h.HasDeletePolicy("hook-failed") {
+				_ = c.Kube.Delete(ctx, objs, kube.DeleteOptions{Propagation: metav1.DeletePropagationForeground})
+			}
+			return fmt.Errorf("%s hook %s failed: %w", event, h.Name, err)
+		}
+		h.LastRun.Phase = HookPhaseSucceeded
+		if h.HasDeletePolicy("hook-succeeded") {
+			if err := c.Kube.Delete(ctx, objs, kube.DeleteOptions{Propagation: metav1.DeletePropagationForeground}); err != nil {
+				return fmt.Errorf("%s hook %s: %w", event, h.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// waitHook waits for Jobs to complete and Pods to succeed (other kinds are
+// ready once created, as in Helm); a Failed status ends the wait at once.
+func (c *Config) waitHook(ctx context.Context, objs []*kube.Resource, timeout time.Duration) error {
+	var watch []*kube.Resource
+	for _, r := range objs {
+		if r.Kind() == "Job" || r.Kind() == "Pod" {
+			watch = append(watch, r)
+		}
+	}
+	if len(watch) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		sts, err := c.Kube.Statuses(ctx, watch)
+		if err == nil {
+			done := true
+			for _, s := range sts {
+				if s.Status == status.FailedStatus || (s.Resource.Kind() == "Pod" && strings.Contains(s.Message, "Failed")) {
+					return fmt.Errorf("%s: %s", s.Resource, s.Message)
+				}
+				if s.Status != status.CurrentStatus {
+					done = false
+				}
+			}
+			if done {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("timed out after %s waiting for %s to complete", timeout, watch[0])
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}

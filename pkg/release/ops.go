@@ -1,0 +1,436 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/render/values"
+)
+
+// UpgradeOptions describe an upgrade.
+type UpgradeOptions struct {
+	InstallOptions
+	// Install installs the release when it does not exist (-i/--install).
+	Install              bool
+	ReuseValues          bool
+	ResetValues          bool
+	ResetThenReuseValues bool
+}
+
+// Upgrade renders a chart as the next revision of a release, applies it and
+// deletes what the new revision no longer contains.
+func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error) {
+	if err := ValidateName(o.Name); err != nil {
+		return nil, fmt.Errorf("release name %q: %w", o.Name, err)
+	}
+	if o.Values == nil {
+		o.Values = map[string]any{}
+	}
+	if o.CreateNamespace && o.Install && o.DryRun == "" {
+		if err := c.createNamespace(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if o.DryRun == "" {
+		l, err := c.lock(ctx, o.Name, "lade upgrade "+o.Name+" CHART", o.RecoverPending)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Release()
+	}
+	st := c.Storage()
+	sums, err := st.Summaries(ctx, o.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(sums) == 0 || (o.Install && sums[len(sums)-1].Status == StatusUninstalled) {
+		if !o.Install {
+			return nil, fmt.Errorf("%q has no deployed releases (use `lade upgrade --install` or `lade install`)", o.Name)
+		}
+		return c.install(ctx, &o.InstallOptions)
+	}
+	last := sums[len(sums)-1]
+	var current *Release
+	for i := len(sums) - 1; i >= 0; i-- {
+		if sums[i].Status == StatusDeployed {
+			if current, err = st.Get(ctx, o.Name, sums[i].Version); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	if current == nil {
+		if last.Status == StatusUninstalled || last.Status == StatusUninstalling {
+			return nil, fmt.Errorf("%q has no deployed releases", o.Name)
+		}
+		if current, err = st.Get(ctx, o.Name, last.Version); err != nil {
+			return nil, err
+		}
+	}
+	if o.Values, err = reuseValues(&o, current); err != nil {
+		return nil, err
+	}
+	rev := last.Version + 1
+	res, err := c.render(ctx, &o.InstallOptions, rev, true)
+	if err != nil {
+		return nil, err
+	}
+	rel := c.newRelease(&o.InstallOptions, res, rev, StatusPendingUpgrade, "Preparing upgrade")
+	if !current.Info.FirstDeployed.IsZero() {
+		rel.Info.FirstDeployed = current.Info.FirstDeployed
+	}
+	if o.Labels == nil {
+		rel.Labels = current.Labels
+	}
+	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from new release manifest: %w", err)
+	}
+	kube.SetOwnership(objs, rel.Name, rel.Namespace)
+	old, err := c.Kube.Build(current.Manifest, c.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
+	}
+	if !o.TakeOwnership {
+		had := map[string]bool{}
+		for _, r := range old {
+			had[r.Key()] = true
+		}
+		var fresh []*kube.Resource
+		for _, r := range objs {
+			if !had[r.Key()] {
+				fresh = append(fresh, r)
+			}
+		}
+		if err := c.Kube.CheckOwnership(ctx, fresh, rel.Name, rel.Namespace); err != nil {
+			return nil, fmt.Errorf("unable to continue with update: %w", err)
+		}
+	}
+	if o.DryRun != "" {
+		if o.DryRun == "server" {
+			if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
+				return nil, err
+			}
+		}
+		rel.Info.Description = "Dry run complete"
+		return rel, nil
+	}
+	if err := st.Create(ctx, rel); err != nil {
+		return nil, err
+	}
+	err = c.deploy(ctx, rel, objs, old, render.HookPreUpgrade, render.HookPostUpgrade, &o.CommonOptions)
+	if err != nil {
+		return rel, c.failed(ctx, rel, err, o.Atomic, func() error {
+			_, rerr := c.rollback(ctx, &RollbackOptions{Name: rel.Name, CommonOptions: CommonOptions{Wait: true, Timeout: o.Timeout, HistoryMax: o.HistoryMax}})
+			return rerr
+		})
+	}
+	if err := c.supersede(ctx, rel.Name, rel.Version); err != nil {
+		return rel, err
+	}
+	rel.Info.Status = StatusDeployed
+	rel.Info.Description = "Upgrade complete"
+	if o.Description != "" {
+		rel.Info.Description = o.Description
+	}
+	if err := st.Update(ctx, rel); err != nil {
+		return rel, err
+	}
+	return rel, st.Prune(ctx, rel.Name, o.HistoryMax)
+}
+
+// supersede marks every other deployed revision superseded.
+func (c *Config) supersede(ctx context.Context, name string, except int) error {
+	st := c.Storage()
+	sums, err := st.Summaries(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, sm := range sums {
+		if sm.Version == except || sm.Status != StatusDeployed {
+			continue
+		}
+		r, err := st.Get(ctx, name, sm.Version)
+		if err != nil {
+			return err
+		}
+		r.Info.Status = StatusSuperseded
+		if err := st.Update(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reuseValues applies --reset-values, --reuse-values and
+// --reset-then-reuse-values as Helm does.
+func reuseValues(o *UpgradeOptions, current *Release) (map[string]any, error) {
+	newVals := o.Values
+	switch {
+	case o.ResetValues:
+		return newVals, nil
+	case o.ReuseValues:
+		oldVals, err := values.CoalesceValues(current.Chart, maps.Clone(current.Config))
+		if err != nil {
+			return nil, fmt.Errorf("failed to rebuild old values: %w", err)
+		}
+		newVals = values.CoalesceTables(newVals, current.Config)
+		o.Chart.Values = oldVals
+		return newVals, nil
+	case o.ResetThenReuseValues:
+		return values.CoalesceTables(newVals, current.Config), nil
+	}
+	if len(newVals) == 0 && len(current.Config) > 0 {
+		return current.Config, nil
+	}
+	return newVals, nil
+}
+
+// RollbackOptions describe a rollback.
+type RollbackOptions struct {
+	CommonOptions
+	Name string
+	// Version to roll back to (0 = the revision before the current one).
+	Version int
+}
+
+// Rollback re-deploys an earlier revision as a new revision.
+func (c *Config) Rollback(ctx context.Context, o RollbackOptions) (*Release, error) {
+	if o.DryRun == "" {
+		l, err := c.lock(ctx, o.Name, fmt.Sprintf("lade rollback %s", o.Name), o.RecoverPending)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Release()
+	}
+	return c.rollback(ctx, &o)
+}
+
+func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, error) {
+	st := c.Storage()
+	sums, err := st.Summaries(ctx, o.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(sums) == 0 {
+		return nil, fmt.Errorf("release: not found: %q in namespace %q", o.Name, c.Namespace)
+	}
+	last := sums[len(sums)-1]
+	target := o.Version
+	if target == 0 {
+		// The previous deployed-or-superseded revision before the newest.
+		for i := len(sums) - 2; i >= 0; i-- {
+			if sums[i].Status == StatusDeployed || sums[i].Status == StatusSuperseded {
+				target = sums[i].Version
+				break
+			}
+		}
+		if target == 0 {
+			return nil, fmt.Errorf("release %q has no earlier revision to roll back to", o.Name)
+		}
+	}
+	prev, err := st.Get(ctx, o.Name, target)
+	if err != nil {
+		return nil, err
+	}
+	current, err := st.Get(ctx, o.Name, last.Version)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	desc := fmt.Sprintf("Rollback to %d", target)
+	if o.Description != "" {
+		desc = o.Description
+	}
+	rel := &Release{
+		Name: o.Name, Namespace: c.Namespace, Version: last.Version + 1, Chart: prev.Chart, Config: prev.Config,
+		Manifest: prev.Manifest, Hooks: prev.Hooks, ApplyMethod: "ssa", Labels: prev.Labels, Holder: c.holder(),
+		Info: &Info{FirstDeployed: current.Info.FirstDeployed, LastDeployed: now, Status: StatusPendingRollback,
+			Description: desc, Notes: prev.Info.Notes, RollbackRevision: target},
+	}
+	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from revision %d: %w", target, err)
+	}
+	kube.SetOwnership(objs, rel.Name, rel.Namespace)
+	old, err := c.Kube.Build(current.Manifest, c.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if o.DryRun != "" {
+		return rel, nil
+	}
+	if err := st.Create(ctx, rel); err != nil {
+		return nil, err
+	}
+	if err := c.deploy(ctx, rel, objs, old, render.HookPreRollback, render.HookPostRollback, &o.CommonOptions); err != nil {
+		rel.Info.Status = StatusFailed
+		rel.Info.Description = fmt.Sprintf("Rollback %q failed: %s", rel.Name, err)
+		_ = st.Update(ctx, rel)
+		return rel, err
+	}
+	if err := c.supersede(ctx, rel.Name, rel.Version); err != nil {
+		return rel, err
+	}
+	rel.Info.Status = StatusDeployed
+	if err := st.Update(ctx, rel); err != nil {
+		return rel, err
+	}
+	return rel, st.Prune(ctx, rel.Name, o.HistoryMax)
+}
+
+// UninstallOptions describe an uninstall.
+type UninstallOptions struct {
+	Name           string
+	KeepHistory    bool
+	NoHooks        bool
+	IgnoreNotFound bool
+	// Cascade is background (default), foreground or orphan.
+	Cascade     string
+	Wait        bool
+	Timeout     time.Duration
+	DryRun      bool
+	Description string
+}
+
+// Uninstall deletes a release's objects (except helm.sh/resource-policy:
+// keep) and its history (unless KeepHistory).
+func (c *Config) Uninstall(ctx context.Context, o UninstallOptions) (*Release, error) {
+	if !o.DryRun {
+		l, err := c.lock(ctx, o.Name, "lade uninstall "+o.Name, true)
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			l.Release()
+			if !o.KeepHistory {
+				_ = c.Kube.Clientset.CoordinationV1().Leases(c.Namespace).Delete(context.Background(), LeaseName(o.Name), metav1.DeleteOptions{})
+			}
+		}()
+	}
+	return c.uninstall(ctx, &o)
+}
+
+func (c *Config) uninstall(ctx context.Context, o *UninstallOptions) (*Release, error) {
+	st := c.Storage()
+	rel, err := st.Last(ctx, o.Name)
+	if errors.Is(err, ErrNotFound) {
+		if o.IgnoreNotFound {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("uninstall: Release not loaded: %s: release: not found", o.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.DryRun {
+		return rel, nil
+	}
+	if rel.Info.Status == StatusUninstalled {
+		if !o.KeepHistory {
+			return rel, c.purge(ctx, o.Name)
+		}
+		return nil, fmt.Errorf("the release named %q is already deleted", o.Name)
+	}
+	rel.Info.Status = StatusUninstalling
+	rel.Info.Deleted = time.Now()
+	rel.Info.Description = "Deletion in progress (or silently failed)"
+	rel.Holder = c.holder()
+	if err := st.Update(ctx, rel); err != nil {
+		return nil, err
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	if !o.NoHooks {
+		if err := c.runHooks(ctx, rel, render.HookPreDelete, timeout); err != nil {
+			return rel, err
+		}
+	}
+	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
+	if err != nil {
+		return rel, err
+	}
+	var del []*kube.Resource
+	var kept []string
+	for _, r := range objs {
+		if r.Object.GetAnnotations()[kube.ResourcePolicyAnno] == kube.ResourcePolicyKeep {
+			kept = append(kept, r.String())
+			continue
+		}
+		del = append(del, r)
+	}
+	if len(kept) > 0 {
+		c.printf("These resources were kept due to the resource policy:\n")
+		for _, k := range kept {
+			c.printf("[%s]\n", k)
+		}
+	}
+	prop := metav1.DeletionPropagation(o.Cascade)
+	switch prop {
+	case "", "background":
+		prop = metav1.DeletePropagationBackground
+	case "foreground":
+		prop = metav1.DeletePropagationForeground
+	case "orphan":
+		prop = metav1.DeletePropagationOrphan
+	default:
+		return rel, fmt.Errorf("invalid cascade value %q: must be background, foreground or orphan", o.Cascade)
+	}
+	if err := c.Kube.Delete(ctx, sortUninstall(del), kube.DeleteOptions{Propagation: prop, Wait: o.Wait, Timeout: timeout}); err != nil {
+		return rel, err
+	}
+	if !o.NoHooks {
+		if err := c.runHooks(ctx, rel, render.HookPostDelete, timeout); err != nil {
+			return rel, err
+		}
+	}
+	rel.Info.Status = StatusUninstalled
+	rel.Info.Description = "Uninstallation complete"
+	if o.Description != "" {
+		rel.Info.Description = o.Description
+	}
+	if o.KeepHistory {
+		return rel, st.Update(ctx, rel)
+	}
+	return rel, c.purge(ctx, o.Name)
+}
+
+func (c *Config) purge(ctx context.Context, name string) error {
+	st := c.Storage()
+	sums, err := st.Summaries(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, sm := range sums {
+		if err := st.Delete(ctx, name, sm.Version); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Test runs the release's test hooks.
+func (c *Config) Test(ctx context.Context, name string, timeout time.Duration) (*Release, error) {
+	rel, err := c.Storage().Last(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	terr := c.runHooks(ctx, rel, render.HookTest, timeout)
+	if err := c.Storage().Update(ctx, rel); err != nil && !apierrors.IsConflict(err) {
+		return rel, err
+	}
+	return rel, terr
+}

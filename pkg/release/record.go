@@ -1,0 +1,140 @@
+package release
+
+import (
+	"time"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/render"
+)
+
+// Status is the state of one revision, spelled as Helm spells it.
+type Status string
+
+// Revision states (Helm's).
+const (
+	StatusUnknown         Status = "unknown"
+	StatusDeployed        Status = "deployed"
+	StatusUninstalled     Status = "uninstalled"
+	StatusSuperseded      Status = "superseded"
+	StatusFailed          Status = "failed"
+	StatusUninstalling    Status = "uninstalling"
+	StatusPendingInstall  Status = "pending-install"
+	StatusPendingUpgrade  Status = "pending-upgrade"
+	StatusPendingRollback Status = "pending-rollback"
+)
+
+func (s Status) String() string { return string(s) }
+
+// IsPending reports the states of an operation in progress.
+func (s Status) IsPending() bool {
+	return s == StatusPendingInstall || s == StatusPendingUpgrade || s == StatusPendingRollback
+}
+
+// Info is a revision's metadata; the JSON names are Helm's.
+type Info struct {
+	FirstDeployed    time.Time `json:"first_deployed,omitzero"`
+	LastDeployed     time.Time `json:"last_deployed,omitzero"`
+	Deleted          time.Time `json:"deleted,omitzero"`
+	Description      string    `json:"description,omitempty"`
+	Status           Status    `json:"status,omitempty"`
+	RollbackRevision int       `json:"rollback_revision,omitempty"`
+	Notes            string    `json:"notes,omitempty"`
+}
+
+// HookPhase is the outcome of a hook's last run.
+type HookPhase string
+
+// Hook phases (Helm's).
+const (
+	HookPhaseUnknown   HookPhase = "Unknown"
+	HookPhaseRunning   HookPhase = "Running"
+	HookPhaseSucceeded HookPhase = "Succeeded"
+	HookPhaseFailed    HookPhase = "Failed"
+)
+
+// HookExecution records a hook's last run.
+type HookExecution struct {
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	CompletedAt time.Time `json:"completed_at,omitzero"`
+	Phase       HookPhase `json:"phase"`
+}
+
+// Hook is a hook as stored in a release record (Helm's JSON).
+type Hook struct {
+	Name              string             `json:"name,omitempty"`
+	Kind              string             `json:"kind,omitempty"`
+	Path              string             `json:"path,omitempty"`
+	Manifest          string             `json:"manifest,omitempty"`
+	Events            []render.HookEvent `json:"events,omitempty"`
+	LastRun           HookExecution      `json:"last_run"`
+	Weight            int                `json:"weight,omitempty"`
+	DeletePolicies    []string           `json:"delete_policies,omitempty"`
+	OutputLogPolicies []string           `json:"output_log_policies,omitempty"`
+}
+
+// HasEvent reports whether the hook runs at e.
+func (h *Hook) HasEvent(e render.HookEvent) bool {
+	for _, x := range h.Events {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
+// HasDeletePolicy reports whether the hook carries policy p.
+func (h *Hook) HasDeletePolicy(p string) bool {
+	for _, x := range h.DeletePolicies {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+func hooksFromRender(in []*render.Hook) []*Hook {
+	out := make([]*Hook, 0, len(in))
+	for _, h := range in {
+		out = append(out, &Hook{
+			Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest,
+			Events: h.Events, Weight: h.Weight,
+			DeletePolicies: h.DeletePolicies, OutputLogPolicies: h.OutputLogPolicies,
+		})
+	}
+	return out
+}
+
+// Release is one revision of a release. Its JSON form is Helm's release
+// record (pkg/release/v1), so Helm reads what lade writes and vice versa.
+type Release struct {
+	Name        string         `json:"name,omitempty"`
+	Info        *Info          `json:"info,omitempty"`
+	Chart       *chart.Chart   `json:"chart,omitempty"`
+	Config      map[string]any `json:"config,omitempty"`
+	Manifest    string         `json:"manifest,omitempty"`
+	Hooks       []*Hook        `json:"hooks,omitempty"`
+	Version     int            `json:"version,omitempty"`
+	Namespace   string         `json:"namespace,omitempty"`
+	ApplyMethod string         `json:"apply_method,omitempty"`
+
+	// Labels are the user labels of the record (--labels), stored on the Secret only.
+	Labels map[string]string `json:"-"`
+	// Holder is the lade lease holder writing the revision (an annotation of its Secret).
+	Holder string `json:"-"`
+}
+
+// ChartRef is "name-version" as Helm's list prints it.
+func (r *Release) ChartRef() string {
+	if r.Chart == nil || r.Chart.Metadata == nil {
+		return ""
+	}
+	return r.Chart.Metadata.Name + "-" + r.Chart.Metadata.Version
+}
+
+// AppVersion is the chart's appVersion.
+func (r *Release) AppVersion() string {
+	if r.Chart == nil || r.Chart.Metadata == nil {
+		return ""
+	}
+	return r.Chart.Metadata.AppVersion
+}
