@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -61,11 +60,13 @@ func (c *Cache) Get(d digest.Digest, maxSize int64) ([]byte, error) {
 		os.Remove(p)
 		return nil, fmt.Errorf("%w %s", errCorrupt, p)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
-	if err != nil {
+	// One buffer of the file's size; a file that changes size meanwhile
+	// fails the digest check below.
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, err
 	}
-	if int64(len(data)) > maxSize || d.Algorithm().FromBytes(data) != d {
+	if d.Algorithm().FromBytes(data) != d {
 		os.Remove(p)
 		return nil, fmt.Errorf("%w %s", errCorrupt, p)
 	}
@@ -74,14 +75,22 @@ func (c *Cache) Get(d digest.Digest, maxSize int64) ([]byte, error) {
 
 // Put stores data under d, which the caller has verified.
 func (c *Cache) Put(d digest.Digest, data []byte) error {
-	p := c.Path(d)
-	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	tmp, err := c.writeTemp(d, data)
+	if err != nil {
 		return err
+	}
+	return c.commit(d, tmp)
+}
+
+// writeTemp writes data to a temporary file beside d's entry.
+func (c *Cache) writeTemp(d digest.Digest, data []byte) (string, error) {
+	dir := filepath.Dir(c.Path(d))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("write cache entry %s: %w", c.Path(d), err)
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return err
+		return "", fmt.Errorf("write cache entry %s: %w", c.Path(d), err)
 	}
 	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
@@ -90,18 +99,18 @@ func (c *Cache) Put(d digest.Digest, data []byte) error {
 	if err == nil {
 		err = os.Chmod(tmp.Name(), 0o644)
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write cache entry %s: %w", p, err)
+		return "", fmt.Errorf("write cache entry %s: %w", c.Path(d), err)
 	}
-	return nil
+	return tmp.Name(), nil
 }
 
-// has reports whether an entry for d exists (unverified).
-func (c *Cache) has(d digest.Digest) bool {
-	_, err := os.Stat(c.Path(d))
-	return !errors.Is(err, fs.ErrNotExist)
+// commit renames a temporary file from writeTemp into d's entry.
+func (c *Cache) commit(d digest.Digest, tmp string) error {
+	if err := os.Rename(tmp, c.Path(d)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write cache entry %s: %w", c.Path(d), err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -129,18 +130,24 @@ func (c *Client) Pull(ctx context.Context, ref, version string) (*PullResult, er
 			return nil, err
 		}
 	}
+	// The cache is written while the chart loads, into temporary files that
+	// are renamed into place only if it loads.
+	var pending []*pendingEntry
+	if !manifestCached {
+		pending = append(pending, c.stage(res.Manifest.Digest, manifest))
+	}
+	if !layerCached {
+		pending = append(pending, c.stage(layer.Digest, archive))
+	}
 	ch, err := chart.LoadArchive(bytes.NewReader(archive))
+	for _, p := range pending {
+		c.finish(p, err == nil)
+	}
 	if err != nil {
 		return nil, newKindError(ErrInvalidChart, err, "chart %s (layer %s) fails the chart loader's safety rules: %v", shown.URL(), layer.Digest, err)
 	}
 	res.Archive, res.Chart = archive, ch
 	res.Cached = manifestCached && layerCached
-	if !manifestCached {
-		c.toCache(res.Manifest.Digest, manifest)
-	}
-	if !layerCached {
-		c.toCache(layer.Digest, archive)
-	}
 
 	fmt.Fprintf(c.out, "Pulled: %s\n", shown)
 	fmt.Fprintf(c.out, "Digest: %s\n", res.Manifest.Digest)
@@ -163,8 +170,34 @@ func (c *Client) fromCache(d digest.Digest, maxSize int64) ([]byte, bool) {
 	return nil, false
 }
 
-func (c *Client) toCache(d digest.Digest, data []byte) {
-	if err := c.cache.Put(d, data); err != nil {
+// pendingEntry is a cache entry being written in the background.
+type pendingEntry struct {
+	d    digest.Digest
+	done chan error
+	tmp  string
+}
+
+// stage starts writing data to a temporary file of the cache.
+func (c *Client) stage(d digest.Digest, data []byte) *pendingEntry {
+	p := &pendingEntry{d: d, done: make(chan error, 1)}
+	go func() {
+		var err error
+		p.tmp, err = c.cache.writeTemp(d, data)
+		p.done <- err
+	}()
+	return p
+}
+
+// finish renames a staged entry into place (keep) or removes it. A cache
+// that cannot be written is worth a warning, not a failed pull.
+func (c *Client) finish(p *pendingEntry, keep bool) {
+	err := <-p.done
+	if err == nil && keep {
+		err = c.cache.commit(p.d, p.tmp)
+	} else if p.tmp != "" {
+		os.Remove(p.tmp)
+	}
+	if err != nil && keep {
 		fmt.Fprintf(c.out, "Warning: %v\n", err)
 	}
 }
@@ -176,7 +209,26 @@ func readVerified(rc io.ReadCloser, desc ocispec.Descriptor, want digest.Digest,
 	if desc.Size > max {
 		return nil, fmt.Errorf("%s: %s is %d bytes, more than the %d allowed", where, want, desc.Size, max)
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, max+1))
+	var data []byte
+	var err error
+	if desc.Size > 0 {
+		// The size is known: read into one buffer of that size, then make
+		// sure nothing follows.
+		data = make([]byte, desc.Size)
+		var n int
+		n, err = io.ReadFull(rc, data)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, newKindError(ErrDigestMismatch, nil, "%s: size mismatch for %s: got %d bytes, want %d", where, want, n, desc.Size)
+		}
+		if err == nil {
+			var one [1]byte
+			if m, _ := io.ReadFull(rc, one[:]); m > 0 {
+				return nil, newKindError(ErrDigestMismatch, nil, "%s: size mismatch for %s: more than the %d bytes announced", where, want, desc.Size)
+			}
+		}
+	} else {
+		data, err = io.ReadAll(io.LimitReader(rc, max+1))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: read %s: %w", where, want, err)
 	}
