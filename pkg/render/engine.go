@@ -136,12 +136,26 @@ func (e *Engine) missingKey() string {
 	return "missingkey=zero"
 }
 
-// parse parses all templates into one namespace, in the given order.
+// parse parses all templates into one namespace. Sources are parsed
+// concurrently (parsing is pure), then their trees are added in Helm's order,
+// which is what text/template's Parse does one file at a time.
 func (e *Engine) parse(srcs []*tplSource) (*template.Template, error) {
 	t := template.New(rootName).Option(e.missingKey()).Funcs(baseFuncs())
-	for _, s := range srcs {
-		if _, err := t.New(s.name).Parse(s.src); err != nil {
-			return nil, parseError(s.name, err)
+	trees := make([]map[string]*parse.Tree, len(srcs))
+	errs := make([]error, len(srcs))
+	funcs := []map[string]any{baseFuncs(), builtinNames}
+	parallelEach(len(srcs), func(i int) {
+		trees[i], errs[i] = parse.Parse(srcs[i].name, srcs[i].src, "", "", funcs...)
+	})
+	for i, s := range srcs {
+		if errs[i] != nil {
+			return nil, parseError(s.name, errs[i])
+		}
+		nt := t.New(s.name)
+		for name, tree := range trees[i] {
+			if _, err := nt.AddParseTree(name, tree); err != nil {
+				return nil, parseError(s.name, err)
+			}
 		}
 	}
 	return t, nil
