@@ -48,6 +48,15 @@ Common actions:
 		newPullCmd(),
 		newRegistryCmd(),
 		newDependencyCmd(),
+		newInstallCmd(g),
+		newUpgradeCmd(g),
+		newRollbackCmd(g),
+		newUninstallCmd(g),
+		newHistoryCmd(g),
+		newStatusCmd(g),
+		newListCmd(g),
+		newGetCmd(g),
+		newTestCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/lade-dev/lade/pkg/release"
+	"github.com/lade-dev/lade/pkg/render"
+)
+
+// installFlags are shared by install and upgrade.
+type installFlags struct {
+	names                nameFlags
+	values               valueFlags
+	common               commonFlags
+	reg                  registryFlags
+	out                  outputFlag
+	createNamespace      bool
+	skipCRDs             bool
+	skipSchemaValidation bool
+	subNotes             bool
+	enableDNS            bool
+	chartVersion         string
+	labels               []string
+}
+
+func (i *installFlags) add(f *pflag.FlagSet) {
+	i.values.add(f)
+	i.common.add(f, true)
+	i.reg.add(f)
+	i.out.add(f)
+	f.BoolVar(&i.createNamespace, "create-namespace", false, "create the release namespace if not present")
+	f.BoolVar(&i.skipCRDs, "skip-crds", false, "if set, no CRDs will be installed")
+	f.BoolVar(&i.skipSchemaValidation, "skip-schema-validation", false, "disable JSON schema validation of values")
+	f.BoolVar(&i.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
+	f.BoolVar(&i.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
+	f.StringVar(&i.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
+	f.StringSliceVarP(&i.labels, "labels", "l", nil, "labels added to the release record (key=value, comma-separated)")
+}
+
+// options loads the chart and values into install options.
+func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.InstallOptions, error) {
+	common, err := i.common.options()
+	if err != nil {
+		return release.InstallOptions{}, err
+	}
+	if err := i.out.check(); err != nil {
+		return release.InstallOptions{}, err
+	}
+	vals, err := i.values.merge()
+	if err != nil {
+		return release.InstallOptions{}, err
+	}
+	lbs, err := parseLabels(i.labels)
+	if err != nil {
+		return release.InstallOptions{}, err
+	}
+	ch, err := loadChart(cmd, ref, i.chartVersion, &i.reg)
+	if err != nil {
+		return release.InstallOptions{}, err
+	}
+	o := release.InstallOptions{
+		CommonOptions: common, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
+		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
+		EnableDNS: i.enableDNS, Labels: lbs,
+	}
+	if common.DryRun == "client" {
+		o.Capabilities = render.DefaultCapabilities(nil)
+	}
+	return o, nil
+}
+
+func (i *installFlags) print(cmd *cobra.Command, r *release.Release) error {
+	w := cmd.OutOrStdout()
+	if done, err := i.out.encode(w, r); done {
+		return err
+	}
+	printRelease(w, r, true)
+	if i.common.dryRun != "" {
+		fmt.Fprintf(w, "MANIFEST:\n%s", r.Manifest)
+	}
+	return nil
+}
+
+func newInstallCmd(g *globalFlags) *cobra.Command {
+	var inf installFlags
+	var kf *kubeFlags
+	cmd := &cobra.Command{
+		Use:   "install [NAME] CHART",
+		Short: "install a chart as a release",
+		Long: `Install a chart (a directory, a .tgz or an oci:// reference) as a new release,
+applying its objects with server-side apply (field manager "lade") and
+recording the release in Helm's Secret format.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ref, err := inf.names.resolve(args, "")
+			if err != nil {
+				return err
+			}
+			o, err := inf.options(cmd, name, ref)
+			if err != nil {
+				return err
+			}
+			ns := kf.namespace()
+			var cfg *release.Config
+			if o.DryRun == "client" {
+				cfg = &release.Config{Namespace: ns}
+			} else if cfg, err = kf.config(ns, progress()); err != nil {
+				return err
+			}
+			r, err := cfg.Install(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			return inf.print(cmd, r)
+		},
+	}
+	f := cmd.Flags()
+	inf.names.add(f)
+	inf.add(f)
+	kf = newKubeFlags(g, f)
+	return cmd
+}

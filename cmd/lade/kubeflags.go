@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/pkg/release"
+)
+
+// kubeFlags are the cluster-access flags of release commands.
+type kubeFlags struct {
+	g     *globalFlags
+	flags *kube.Flags
+}
+
+func newKubeFlags(g *globalFlags, f *pflag.FlagSet) *kubeFlags {
+	k := &kubeFlags{g: g, flags: kube.NewFlags()}
+	k.flags.AddFlags(f)
+	return k
+}
+
+// namespace is -n, else the kubeconfig context's namespace, else default.
+func (k *kubeFlags) namespace() string { return k.flags.Namespace(k.g.namespace) }
+
+// config builds the release configuration for namespace ns.
+func (k *kubeFlags) config(ns string, out io.Writer) (*release.Config, error) {
+	kc, err := k.flags.Client(ns)
+	if err != nil {
+		return nil, err
+	}
+	return &release.Config{Kube: kc, Namespace: ns, Out: out}, nil
+}
+
+// outputFlag is -o table|json|yaml.
+type outputFlag struct{ format string }
+
+func (o *outputFlag) add(f *pflag.FlagSet) {
+	f.StringVarP(&o.format, "output", "o", "table", "prints the output in the specified format. Allowed values: table, json, yaml")
+}
+
+func (o *outputFlag) check() error {
+	switch o.format {
+	case "table", "json", "yaml":
+		return nil
+	}
+	return fmt.Errorf("invalid format type %q: allowed values are table, json, yaml", o.format)
+}
+
+// encode writes v as JSON or YAML; it reports false for table output.
+func (o *outputFlag) encode(w io.Writer, v any) (bool, error) {
+	switch o.format {
+	case "json":
+		b, err := json.Marshal(v)
+		if err != nil {
+			return true, err
+		}
+		_, err = fmt.Fprintln(w, string(b))
+		return true, err
+	case "yaml":
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return true, err
+		}
+		_, err = w.Write(b)
+		return true, err
+	}
+	return false, nil
+}
+
+// parseLabels reads --labels key=value,key=value.
+func parseLabels(s []string) (map[string]string, error) {
+	if len(s) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range s {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("invalid label %q: want key=value", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// commonFlags are the flags shared by install, upgrade and rollback.
+type commonFlags struct {
+	o           release.CommonOptions
+	dryRun      string
+	progressOut bool
+}
+
+func (c *commonFlags) add(f *pflag.FlagSet, installing bool) {
+	f.BoolVar(&c.o.NoHooks, "no-hooks", false, "prevent hooks from running")
+	f.BoolVar(&c.o.Wait, "wait", false, "wait until every resource is ready (kstatus) before marking the release successful, up to --timeout")
+	f.BoolVar(&c.o.WaitForJobs, "wait-for-jobs", false, "with --wait, also wait until all Jobs have completed")
+	f.DurationVar(&c.o.Timeout, "timeout", 5*time.Minute, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")
+	f.BoolVar(&c.o.ForceConflicts, "force-conflicts", false, "take over fields owned by other field managers when applying")
+	f.BoolVar(&c.o.Atomic, "rollback-on-failure", false, "on failure, return the release to its previous state")
+	f.BoolVar(&c.o.Atomic, "atomic", false, "alias of --rollback-on-failure")
+	f.IntVar(&c.o.HistoryMax, "history-max", 10, "limit the maximum number of revisions saved per release. Use 0 for no limit")
+	f.StringVar(&c.o.Description, "description", "", "add a custom description")
+	f.BoolVar(&c.o.RecoverPending, "recover-pending", false, "mark a pending revision left by an interrupted helm command failed and proceed")
+	if installing {
+		f.BoolVar(&c.o.TakeOwnership, "take-ownership", false, "adopt existing resources not owned by this release")
+		f.StringVar(&c.dryRun, "dry-run", "", "simulate the operation: client (no cluster) or server (server-side dry-run apply)")
+		f.Lookup("dry-run").NoOptDefVal = "client"
+	}
+}
+
+func (c *commonFlags) options() (release.CommonOptions, error) {
+	switch c.dryRun {
+	case "", "client", "server":
+	case "none", "false":
+		c.dryRun = ""
+	case "true":
+		c.dryRun = "client"
+	default:
+		return c.o, fmt.Errorf("invalid dry-run value %q: must be client, server or none", c.dryRun)
+	}
+	c.o.DryRun = c.dryRun
+	if c.o.Atomic {
+		c.o.Wait = true
+	}
+	return c.o, nil
+}
+
+// progress is where waiting progress goes: standard error.
+func progress() io.Writer { return os.Stderr }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/lade-dev/lade/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func TestReleaseCommands(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	chartDir := "../../testdata/charts/release/app"
+	run := func(args ...string) result { return mustLade(t, append(args, kc...)...) }
+
+	r := run("install", "web", chartDir, "--set", "data=first", "--labels", "team=a")
+	for _, want := range []string{"NAME: web", "STATUS: deployed", "REVISION: 1", "DESCRIPTION: Install complete"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("install output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = run("upgrade", "web", chartDir, "--reuse-values", "--set", "extra=true")
+	if !strings.Contains(r.stdout, `Release "web" has been upgraded`) {
+		t.Fatalf("upgrade output:\n%s", r.stdout)
+	}
+	r = run("get", "values", "web", "-o", "json")
+	var vals map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &vals); err != nil || vals["data"] != "first" || vals["extra"] != true {
+		t.Fatalf("--reuse-values: %v %s", err, r.stdout)
+	}
+	r = run("get", "manifest", "web")
+	if !strings.Contains(r.stdout, "name: web-extra") {
+		t.Fatalf("manifest:\n%s", r.stdout)
+	}
+	r = run("list")
+	if !strings.Contains(r.stdout, "web") || !strings.Contains(r.stdout, "app-0.1.0") || !strings.Contains(r.stdout, "deployed") {
+		t.Fatalf("list:\n%s", r.stdout)
+	}
+	if r = run("list", "-q", "-l", "team=a"); strings.TrimSpace(r.stdout) != "web" {
+		t.Fatalf("list -q -l:\n%s", r.stdout)
+	}
+	if r = run("list", "-q", "--filter", "^nomatch"); strings.TrimSpace(r.stdout) != "" {
+		t.Fatalf("list --filter:\n%s", r.stdout)
+	}
+	if r = run("list", "--superseded", "-q"); strings.TrimSpace(r.stdout) != "web" {
+		t.Fatalf("list --superseded:\n%s", r.stdout)
+	}
+	r = run("rollback", "web", "1")
+	if !strings.Contains(r.stdout, "Rollback was a success") {
+		t.Fatalf("rollback:\n%s", r.stdout)
+	}
+	r = run("history", "web", "-o", "json")
+	var hist []historyRow
+	if err := json.Unmarshal([]byte(r.stdout), &hist); err != nil || len(hist) != 3 || hist[2].Description != "Rollback to 1" || hist[2].Status != "deployed" {
+		t.Fatalf("history: %v %s", err, r.stdout)
+	}
+	r = run("status", "web")
+	if !strings.Contains(r.stdout, "RESOURCES:") || !strings.Contains(r.stdout, "web-cm") || !strings.Contains(r.stdout, "Current") {
+		t.Fatalf("status:\n%s", r.stdout)
+	}
+	r = run("get", "metadata", "web", "-o", "json")
+	if !strings.Contains(r.stdout, `"revision":3`) {
+		t.Fatalf("metadata: %s", r.stdout)
+	}
+	run("test", "web")
+
+	// A record rewritten by Helm loses lade's annotations: list still shows its chart.
+	sec, err := env.Clientset().CoreV1().Secrets(ns).Get(context.Background(), "sh.helm.release.v1.web.v3", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec.Annotations = nil
+	if _, err := env.Clientset().CoreV1().Secrets(ns).Update(context.Background(), sec, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r = run("list", "-o", "json"); !strings.Contains(r.stdout, `"chart":"app-0.1.0"`) {
+		t.Fatalf("list of a Helm-written record: %s", r.stdout)
+	}
+
+	failLade(t, "cannot re-use a name that is still in use", append([]string{"install", "web", chartDir}, kc...)...)
+	run("uninstall", "web")
+	if r = run("list", "-q", "-a"); strings.TrimSpace(r.stdout) != "" {
+		t.Fatalf("after uninstall:\n%s", r.stdout)
+	}
+	r = run("install", "dry", chartDir, "--dry-run")
+	if !strings.Contains(r.stdout, "MANIFEST:") {
+		t.Fatalf("dry-run:\n%s", r.stdout)
+	}
+	run("upgrade", "--install", "up", chartDir, "--create-namespace")
+	run("uninstall", "up", "--wait")
+	run("uninstall", "nothere", "--ignore-not-found")
+}

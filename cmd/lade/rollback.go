@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/pkg/release"
+)
+
+func newRollbackCmd(g *globalFlags) *cobra.Command {
+	var cf commonFlags
+	var kf *kubeFlags
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "rollback RELEASE [REVISION]",
+		Short: "roll back a release to a previous revision",
+		Long:  "Roll back a release to REVISION (default: the previous revision), recorded as a new revision.",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := cf.options()
+			if err != nil {
+				return err
+			}
+			ro := release.RollbackOptions{CommonOptions: o, Name: args[0]}
+			if len(args) == 2 {
+				if ro.Version, err = strconv.Atoi(args[1]); err != nil {
+					return fmt.Errorf("could not convert revision to a number: %w", err)
+				}
+			}
+			if dryRun {
+				ro.DryRun = "client"
+			}
+			cfg, err := kf.config(kf.namespace(), progress())
+			if err != nil {
+				return err
+			}
+			if _, err := cfg.Rollback(cmd.Context(), ro); err != nil {
+				return err
+			}
+			cmd.Println("Rollback was a success! Happy Helming!")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	cf.add(f, false)
+	f.BoolVar(&dryRun, "dry-run", false, "simulate a rollback")
+	kf = newKubeFlags(g, f)
+	return cmd
+}

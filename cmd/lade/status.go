@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/pkg/release"
+)
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format(time.ANSIC)
+}
+
+// printRelease prints a release as Helm's install/upgrade/status do.
+func printRelease(w io.Writer, r *release.Release, showNotes bool) {
+	fmt.Fprintf(w, "NAME: %s\n", r.Name)
+	fmt.Fprintf(w, "LAST DEPLOYED: %s\n", fmtTime(r.Info.LastDeployed))
+	fmt.Fprintf(w, "NAMESPACE: %s\n", r.Namespace)
+	fmt.Fprintf(w, "STATUS: %s\n", r.Info.Status)
+	fmt.Fprintf(w, "REVISION: %d\n", r.Version)
+	fmt.Fprintf(w, "DESCRIPTION: %s\n", r.Info.Description)
+	tests := false
+	for _, h := range r.Hooks {
+		if strings.Contains(fmt.Sprint(h.Events), "test") {
+			tests = true
+			if !h.LastRun.StartedAt.IsZero() {
+				fmt.Fprintf(w, "TEST SUITE:     %s\nLast Started:   %s\nLast Completed: %s\nPhase:          %s\n", h.Name, fmtTime(h.LastRun.StartedAt), fmtTime(h.LastRun.CompletedAt), h.LastRun.Phase)
+			}
+		}
+	}
+	if !tests {
+		fmt.Fprintln(w, "TEST SUITE: None")
+	}
+	if showNotes && strings.TrimSpace(r.Info.Notes) != "" {
+		fmt.Fprintf(w, "NOTES:\n%s\n", strings.TrimSpace(r.Info.Notes))
+	}
+}
+
+func newStatusCmd(g *globalFlags) *cobra.Command {
+	var out outputFlag
+	var revision int
+	var kf *kubeFlags
+	cmd := &cobra.Command{
+		Use:   "status RELEASE_NAME",
+		Short: "display the status of the named release, with the live state of each resource",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			cfg, err := kf.config(kf.namespace(), nil)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			var r *release.Release
+			if revision > 0 {
+				r, err = cfg.Storage().Get(ctx, args[0], revision)
+			} else {
+				r, err = cfg.Storage().Last(ctx, args[0])
+			}
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if done, err := out.encode(w, r); done {
+				return err
+			}
+			printRelease(w, r, true)
+			return printResources(ctx, w, cfg, r)
+		},
+	}
+	f := cmd.Flags()
+	out.add(f)
+	f.IntVar(&revision, "revision", 0, "if set, display the status of the named release with revision")
+	kf = newKubeFlags(g, f)
+	return cmd
+}
+
+// printResources lists the release's objects with their live kstatus.
+func printResources(ctx context.Context, w io.Writer, cfg *release.Config, r *release.Release) error {
+	if r.Info.Status == release.StatusUninstalled {
+		return nil
+	}
+	objs, err := cfg.Kube.Build(r.Manifest, r.Namespace)
+	if err != nil {
+		return err
+	}
+	sts, err := cfg.Kube.Statuses(ctx, objs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "RESOURCES:")
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tNAMESPACE\tNAME\tSTATUS\tMESSAGE")
+	for _, s := range sts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Resource.Kind(), s.Resource.Namespace(), s.Resource.Name(), s.Status, s.Message)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/pkg/release"
+)
+
+func newUpgradeCmd(g *globalFlags) *cobra.Command {
+	var inf installFlags
+	var kf *kubeFlags
+	var install, reuse, reset, resetThenReuse bool
+	cmd := &cobra.Command{
+		Use:   "upgrade RELEASE CHART",
+		Short: "upgrade a release to a new chart or new values",
+		Long: `Upgrade a release: render the chart as the next revision, apply it with
+server-side apply and delete what the new revision no longer contains (except
+objects annotated helm.sh/resource-policy: keep).`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := inf.options(cmd, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			ns := kf.namespace()
+			cfg, err := kf.config(ns, progress())
+			if err != nil {
+				return err
+			}
+			r, err := cfg.Upgrade(cmd.Context(), release.UpgradeOptions{
+				InstallOptions: o, Install: install, ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
+			})
+			if err != nil {
+				return err
+			}
+			if inf.out.format == "table" && r.Version > 1 {
+				cmd.Printf("Release %q has been upgraded. Happy Helming!\n", r.Name)
+			}
+			return inf.print(cmd, r)
+		},
+	}
+	f := cmd.Flags()
+	inf.add(f)
+	f.BoolVarP(&install, "install", "i", false, "if a release by this name doesn't already exist, run an install")
+	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line")
+	f.BoolVar(&reset, "reset-values", false, "when upgrading, reset the values to the ones built into the chart")
+	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line")
+	kf = newKubeFlags(g, f)
+	return cmd
+}
