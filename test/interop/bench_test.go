@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +46,9 @@ func bigChart(b *testing.B) []byte {
 	}
 	return data
 }
+
+// repoSeq names a new repository for every push, so every blob is uploaded.
+var repoSeq atomic.Int64
 
 // benchClients are lade's and Helm's clients for one registry, both
 // counting their requests.
@@ -98,7 +102,7 @@ func BenchmarkPush(b *testing.B) {
 		bc.ladeCount.n = 0
 		b.SetBytes(int64(len(archive)))
 		for i := 0; i < b.N; i++ {
-			if _, err := bc.lade.Push(ctx, archive, fmt.Sprintf("oci://%s/lade%d-%d", bc.reg.Host, b.N, i), registry.PushOptions{Created: when}); err != nil {
+			if _, err := bc.lade.Push(ctx, archive, fmt.Sprintf("oci://%s/lade%d", bc.reg.Host, repoSeq.Add(1)), registry.PushOptions{Created: when}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -108,7 +112,7 @@ func BenchmarkPush(b *testing.B) {
 		bc.helmCount.n = 0
 		b.SetBytes(int64(len(archive)))
 		for i := 0; i < b.N; i++ {
-			if _, err := bc.helm.Push(archive, fmt.Sprintf("%s/helm%d-%d/big:1.0.0", bc.reg.Host, b.N, i), helmregistry.PushOptCreationTime(created)); err != nil {
+			if _, err := bc.helm.Push(archive, fmt.Sprintf("%s/helm%d/big:1.0.0", bc.reg.Host, repoSeq.Add(1)), helmregistry.PushOptCreationTime(created)); err != nil {
 				b.Fatal(err)
 			}
 		}
