@@ -148,6 +148,19 @@ func TestPackagePushPullTemplate(t *testing.T) {
 			t.Errorf("template %v stderr %q", ref, r.stderr)
 		}
 	}
+	// install (client dry-run: no cluster needed) takes the same references.
+	stripTime := regexp.MustCompile(`(?m)^LAST DEPLOYED: .*\n`)
+	localInstall := stripTime.ReplaceAllString(mustLade(t, "install", "web", registryFixture, "--dry-run=client").stdout, "")
+	for _, ref := range [][]string{
+		{"oci://" + reg.Host + "/charts/webapp", "--version", "1.2.3"},
+		{"oci://" + reg.Host + "/charts/webapp", "--version", ">=1.0.0 <2.0.0"},
+		{"oci://" + reg.Host + "/charts/webapp@" + dgst},
+	} {
+		r := mustLade(t, append(append([]string{"install", "web"}, ref...), append(conn, "--dry-run=client")...)...)
+		if got := stripTime.ReplaceAllString(r.stdout, ""); got != localInstall {
+			t.Errorf("install %v differs from the directory's:\n%s", ref, got)
+		}
+	}
 	for _, part := range []string{"chart", "values", "readme", "all"} {
 		want := mustLade(t, "show", part, registryFixture)
 		got := mustLade(t, append([]string{"show", part, "oci://" + reg.Host + "/charts/webapp", "--version", "1.2.3"}, conn...)...)
