@@ -59,6 +59,8 @@ type Client struct {
 	store credentials.Store
 	cache *Cache
 	tr    *http.Transport
+	// cacheErr is why there is no cache directory, if there is none.
+	cacheErr error
 }
 
 // NewClient creates a client. It reads the credentials configuration but
@@ -101,8 +103,10 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	dir := opts.CacheDir
 	if dir == "" {
+		// Without a cache directory (no HOME, no XDG_CACHE_HOME) login and
+		// push still work; pulls then fail on the cache with this error.
 		if dir, err = DefaultCacheDir(); err != nil {
-			return nil, err
+			c.cacheErr = err
 		}
 	}
 	c.cache = &Cache{Dir: dir}

@@ -400,3 +400,14 @@ func TestLoginErrors(t *testing.T) {
 	err = c.Login(context.Background(), host, "u", "p")
 	wantErrText(t, err, "login to "+host+": registry "+host+" is unreachable")
 }
+
+func TestNoCacheDirectory(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "")
+	c, err := NewClient(Options{RegistryConfig: filepath.Join(t.TempDir(), "config.json")})
+	if err != nil {
+		t.Fatalf("a client without a cache directory is still usable for login and push: %v", err)
+	}
+	_, err = c.Pull(context.Background(), "oci://127.0.0.1:1/charts/webapp", "1.0.0")
+	wantErrText(t, err, "no cache directory (set XDG_CACHE_HOME or --cache-dir)")
+}

@@ -55,6 +55,9 @@ func (p *PullResult) FileName() string {
 // not fetched again (a pull by digest with a warm cache sends no request). The
 // archive must pass the chart loader; nothing is cached otherwise.
 func (c *Client) Pull(ctx context.Context, ref, version string) (*PullResult, error) {
+	if c.cacheErr != nil {
+		return nil, c.cacheErr
+	}
 	r, err := ParseReference(ref)
 	if err != nil {
 		return nil, err
