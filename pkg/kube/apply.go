@@ -3,9 +3,7 @@ package kube
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -136,13 +134,15 @@ type ApplyOptions struct {
 	Force bool
 	// DryRun sends the requests with dryRun=All.
 	DryRun bool
+	// Owned holds the keys (Resource.Key) of objects the release already
+	// manages: their conflicts are forced, since the other manager is the
+	// release's previous writer (Helm, whose field manager is its program
+	// name, or lade). Other objects are forced only with Force.
+	Owned map[string]bool
 }
 
-var releaseManagers = regexp.MustCompile(`conflicts? with "(helm|lade)"`)
-
 // Apply server-side applies objects in order: consecutive objects of one kind
-// concurrently (bounded), kinds in sequence. Conflicts with fields owned by
-// Helm or lade itself (a release moving between the tools) are taken over.
+// concurrently (bounded), kinds in sequence.
 func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) error {
 	for start := 0; start < len(rs); {
 		end := start + 1
@@ -164,18 +164,13 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 		return err
 	}
 	opts := metav1.PatchOptions{FieldManager: FieldManager}
-	if o.Force {
-		opts.Force = &o.Force
+	if force := o.Force || o.Owned[r.Key()]; force {
+		opts.Force = &force
 	}
 	if o.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	_, err = c.client(r).Patch(ctx, r.Name(), types.ApplyPatchType, body, opts)
-	if apierrors.IsConflict(err) && !o.Force && onlyReleaseManagers(err) {
-		force := true
-		opts.Force = &force
-		_, err = c.client(r).Patch(ctx, r.Name(), types.ApplyPatchType, body, opts)
-	}
 	if apierrors.IsConflict(err) {
 		return fmt.Errorf("apply %s: %w (another field manager owns these fields; pass --force-conflicts to take them over)", r, err)
 	}
@@ -183,20 +178,6 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 		return fmt.Errorf("apply %s: %w", r, err)
 	}
 	return nil
-}
-
-// onlyReleaseManagers reports a conflict whose every cause names Helm or lade.
-func onlyReleaseManagers(err error) bool {
-	var se apierrors.APIStatus
-	if !errors.As(err, &se) || se.Status().Details == nil || len(se.Status().Details.Causes) == 0 {
-		return false
-	}
-	for _, cause := range se.Status().Details.Causes {
-		if !releaseManagers.MatchString(cause.Message) {
-			return false
-		}
-	}
-	return true
 }
 
 // Create creates objects (skipping those that exist), used for CRDs which

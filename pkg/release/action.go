@@ -309,7 +309,11 @@ func (c *Config) deploy(ctx context.Context, rel *Release, objs, old []*kube.Res
 			return err
 		}
 	}
-	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts}); err != nil {
+	owned := map[string]bool{}
+	for _, r := range old {
+		owned[r.Key()] = true
+	}
+	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned}); err != nil {
 		return err
 	}
 	if len(old) > 0 {
