@@ -1,0 +1,32 @@
+// Storage design
+//
+// Every revision is a Secret named sh.helm.release.v1.NAME.vN, type
+// helm.sh/release.v1, data key "release" = base64(gzip(JSON of Release)),
+// labels name, owner=helm, status, version, createdAt (on create) or
+// modifiedAt (on update) plus the user's --labels: exactly what Helm writes.
+// lade adds annotations lade.dev/chart, lade.dev/app-version,
+// lade.dev/updated and lade.dev/holder so that `lade list` reads Secret
+// metadata only (a metadata-only LIST); revisions Helm rewrote (Helm drops
+// annotations) are filled by reading just the newest revision of each.
+//
+// Records over 1 MiB. When the encoded record exceeds the Secret limit, the
+// full gzip'd JSON is split into continuation Secrets
+// sh.helm.release.v1.NAME.vN.part-I (type lade.dev/release-part.v1, no
+// owner=helm label, so Helm's list ignores them) created first, then the
+// record Secret, which holds a Helm-readable reduced record: the chart
+// without templates and files (and, if still too large, without manifest
+// and hooks), with the annotation lade.dev/record-parts=COUNT:SHA256 in the
+// chart metadata, which Helm preserves when it rewrites the record. Parts
+// get an ownerReference to the record Secret so Kubernetes' garbage
+// collector removes them when Helm deletes the revision. Parts never change:
+// status updates rewrite only the record Secret, and lade takes info,
+// version and labels from it when it reassembles the full record.
+//
+// Locking. Mutating operations hold the coordination.k8s.io Lease
+// lade.release.NAME (holder host/pid/nonce, renewed every third of its
+// 30 s duration). A live holder makes a second operation fail with
+// ErrLocked naming it; an expired lease, or one whose holder process on this
+// host is gone, is taken over and the pending revision it left is marked
+// failed. A pending revision with no lade holder (left by Helm) is refused
+// with the command to run with --recover-pending.
+package release
