@@ -93,6 +93,11 @@ func explain(err error, op, host string) error {
 			"%s: cannot verify the TLS certificate of %s: %v (pass the registry's CA with --ca-file, or --insecure-skip-tls-verify)",
 			op, host, innermost(err))
 	}
+	if msg := err.Error(); strings.Contains(msg, "tls: certificate required") || strings.Contains(msg, "tls: bad certificate") ||
+		strings.Contains(msg, "tls: unknown certificate authority") {
+		return newKindError(ErrUnauthorized, err,
+			"%s: registry %s refused the TLS client certificate (%v): pass one it trusts with --cert-file and --key-file", op, host, innermost(err))
+	}
 	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return newKindError(ErrUnreachable, err,
 			"%s: registry %s speaks plain HTTP, not HTTPS: use --plain-http", op, host)
