@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/pkg/kube"
 )
 
 // globalFlags are the flags every command takes.
@@ -25,9 +27,17 @@ Helm v4 does, overlays them with kustomize, diffs them against the live
 cluster and records releases in Helm's storage format.
 
 Common actions:
-  lade template NAME CHART     render a chart locally
-  lade show all CHART          show a chart's metadata, values and README
-  lade version                 print the version`,
+  lade template NAME CHART         render a chart locally
+  lade install NAME CHART          install a chart as a release
+  lade upgrade NAME CHART          upgrade a release (-i installs it if missing)
+  lade rollback NAME [REVISION]    return a release to an earlier revision
+  lade list / history / status     inspect releases
+  lade lint CHART                  check a chart for mistakes and pitfalls
+  lade package / push / pull       distribute charts through OCI registries
+  lade show all CHART              show a chart's metadata, values and README
+
+Charts are directories, .tgz archives or oci:// references. Cluster access
+follows kubectl: --kubeconfig, --kube-context and -n/--namespace.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
@@ -61,12 +71,14 @@ Common actions:
 	return root
 }
 
-// ns returns the namespace a command works in: -n, else "default".
+// ns returns the namespace a command works in: -n, else the namespace of
+// the kubeconfig's current context (as Helm), else "default". Only the
+// kubeconfig file is read; no cluster client is made.
 func (g *globalFlags) ns() string {
 	if g.namespace != "" {
 		return g.namespace
 	}
-	return "default"
+	return kube.NewFlags().Namespace("")
 }
 
 // setupLogging sends log records to stderr as Helm 4 does: text records
