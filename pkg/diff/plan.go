@@ -1,0 +1,402 @@
+package diff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/pkg/kube"
+)
+
+// Action is what an operation does to one object.
+type Action string
+
+// Actions, with their summary symbols + ~ - and =.
+const (
+	Create    Action = "create"
+	Update    Action = "update"
+	Delete    Action = "delete"
+	Unchanged Action = "unchanged"
+)
+
+// Symbol is the one-character mark of the action in summaries.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Delete:
+		return "-"
+	}
+	return "="
+}
+
+// Conflict is a set of fields of one object owned by another field manager
+// with different values than the apply sets.
+type Conflict struct {
+	Manager string   `json:"manager"`
+	Fields  []string `json:"fields"`
+	// Forced is true when the apply takes the fields over anyway: the
+	// object already belongs to the release, or --force-conflicts was given.
+	// Otherwise the apply fails unless it is run with --force-conflicts.
+	Forced bool `json:"forced"`
+}
+
+// Change is the diff of one object.
+type Change struct {
+	APIVersion string        `json:"apiVersion"`
+	Kind       string        `json:"kind"`
+	Namespace  string        `json:"namespace,omitempty"`
+	Name       string        `json:"name"`
+	Action     Action        `json:"change"`
+	Fields     []FieldChange `json:"fields,omitempty"`
+	Conflicts  []Conflict    `json:"conflicts,omitempty"`
+	// Note explains a prediction that is not a server dry-run (a custom
+	// resource whose CustomResourceDefinition the same operation creates).
+	Note string `json:"note,omitempty"`
+
+	// Old and New are the normalised (and, unless ShowSecrets, masked)
+	// objects as YAML; "" when the object does not exist on that side.
+	Old string `json:"-"`
+	New string `json:"-"`
+	// Live is the object as read from the cluster and Predicted the
+	// object as the dry-run returned it (nil when absent), unmasked.
+	Live      *unstructured.Unstructured `json:"-"`
+	Predicted *unstructured.Unstructured `json:"-"`
+}
+
+// Title is "Kind namespace/name" (or "Kind name" when cluster-scoped).
+func (c *Change) Title() string {
+	if c.Namespace == "" {
+		return c.Kind + " " + c.Name
+	}
+	return c.Kind + " " + c.Namespace + "/" + c.Name
+}
+
+// Summary counts the changes of a report.
+type Summary struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Delete    int `json:"delete"`
+	Unchanged int `json:"unchanged"`
+	// Blocked counts objects whose conflicts make the apply fail without --force-conflicts.
+	Blocked int `json:"blocked"`
+}
+
+// Report is the diff of one operation. Changes hold created, updated and
+// deleted objects (not unchanged ones) in apply order, deletions last.
+type Report struct {
+	// From and To name the two sides ("live", "upgrade to revision 4").
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	Changes []*Change `json:"changes"`
+	Summary Summary   `json:"summary"`
+}
+
+// HasChanges reports whether the operation would change anything.
+func (r *Report) HasChanges() bool { return len(r.Changes) > 0 }
+
+// Input describes an apply to predict.
+type Input struct {
+	// Desired are the objects the operation applies (ownership metadata set),
+	// in apply order.
+	Desired []*kube.Resource
+	// Unmapped are custom resources whose CustomResourceDefinition is created
+	// by the same operation: shown as creates without a dry-run.
+	Unmapped []*unstructured.Unstructured
+	// Previous are the objects of the revision being replaced: those not in
+	// Desired are deleted (except helm.sh/resource-policy: keep) and their
+	// conflicts are forced, as the upgrade does.
+	Previous []*kube.Resource
+	// ForceConflicts is --force-conflicts.
+	ForceConflicts bool
+}
+
+// Options tune how diffs are computed.
+type Options struct {
+	// Concurrency bounds parallel requests (default: the client's, else 16).
+	Concurrency int
+	// ShowSecrets prints Secret values instead of masking them.
+	ShowSecrets bool
+}
+
+// Apply predicts an apply: for each desired object it reads the live object
+// and server-side applies the object with dryRun=All (field manager lade), so
+// the new side is exactly what the API server would store; conflicts are
+// collected by first applying without force. Objects of Previous no longer
+// desired are reported as deletions.
+func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, error) {
+	owned := map[string]bool{}
+	for _, r := range in.Previous {
+		owned[r.Key()] = true
+	}
+	newNS := map[string]bool{}
+	for _, r := range in.Desired {
+		if r.Kind() == "Namespace" && r.Object.GetAPIVersion() == "v1" {
+			newNS[r.Name()] = true
+		}
+	}
+	desired := make([]*Change, len(in.Desired))
+	err := each(ctx, concurrency(kc, o), len(in.Desired), func(i int) error {
+		r := in.Desired[i]
+		c, err := predict(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o)
+		desired[i] = c
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	changes := desired
+	for _, u := range in.Unmapped {
+		c := change(u, Create)
+		c.Predicted = u
+		c.Note = "custom resource of a CustomResourceDefinition this operation creates: shown from the manifest (no dry-run is possible before the CRD exists)"
+		finish(c, nil, u.Object, o)
+		changes = append(changes, c)
+	}
+	keep := map[string]bool{}
+	for _, r := range in.Desired {
+		keep[r.Key()] = true
+	}
+	for _, u := range in.Unmapped {
+		keep[unstructuredKey(u)] = true
+	}
+	var gone []*kube.Resource
+	for _, r := range in.Previous {
+		if keep[r.Key()] || r.Object.GetAnnotations()[kube.ResourcePolicyAnno] == kube.ResourcePolicyKeep {
+			continue
+		}
+		gone = append(gone, r)
+	}
+	deleted := make([]*Change, len(gone))
+	err = each(ctx, concurrency(kc, o), len(gone), func(i int) error {
+		live, err := kc.Get(ctx, gone[i])
+		if err != nil || live == nil {
+			return err
+		}
+		c := change(live, Delete)
+		c.Live = live
+		finish(c, live.Object, nil, o)
+		deleted[i] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return report(append(changes, deleted...)), nil
+}
+
+func predict(ctx context.Context, kc *kube.Client, r *kube.Resource, force bool, newNS map[string]bool, o Options) (*Change, error) {
+	live, err := kc.Get(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var conflicts []Conflict
+	pred, err := kc.DryRunApply(ctx, r, false)
+	var ce *kube.ConflictError
+	if errors.As(err, &ce) {
+		conflicts = groupConflicts(ce.Conflicts, force)
+		pred, err = kc.DryRunApply(ctx, r, true)
+	}
+	if err != nil {
+		if apierrors.IsNotFound(err) && r.Namespaced && newNS[r.Namespace()] {
+			// The namespace is created by the same operation: nothing to dry-run against.
+			c := change(r.Object, Create)
+			c.Predicted = r.Object
+			c.Note = "in a namespace this operation creates: shown from the manifest (no dry-run is possible before the namespace exists)"
+			finish(c, nil, r.Object.Object, o)
+			return c, nil
+		}
+		return nil, err
+	}
+	act := Update
+	var old map[string]any
+	if live == nil {
+		act = Create
+	} else {
+		old = live.Object
+	}
+	c := change(pred, act)
+	c.Live, c.Predicted, c.Conflicts = live, pred, conflicts
+	newObj := Normalize(pred.Object)
+	if live == nil {
+		dropAllocated(newObj, r.Object.Object)
+	}
+	finishNormalized(c, Normalize(old), newObj, o)
+	return c, nil
+}
+
+func groupConflicts(fcs []kube.FieldConflict, forced bool) []Conflict {
+	by := map[string][]string{}
+	for _, fc := range fcs {
+		by[fc.Manager] = append(by[fc.Manager], fc.Field)
+	}
+	var out []Conflict
+	for _, m := range sortedKeys(by) {
+		f := by[m]
+		sort.Strings(f)
+		out = append(out, Conflict{Manager: m, Fields: f, Forced: forced})
+	}
+	return out
+}
+
+func change(u *unstructured.Unstructured, a Action) *Change {
+	return &Change{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName(), Action: a}
+}
+
+func finish(c *Change, old, new map[string]any, o Options) {
+	finishNormalized(c, Normalize(old), Normalize(new), o)
+}
+
+// finishNormalized fills the action, the YAML sides and the field changes
+// of c from normalised objects (nil when absent).
+func finishNormalized(c *Change, old, new map[string]any, o Options) {
+	if c.Action == Update && equalJSON(old, new) {
+		c.Action = Unchanged
+	}
+	if !o.ShowSecrets {
+		maskSecrets(old, new)
+	}
+	c.Old, c.New = toYAML(old), toYAML(new)
+	if c.Action != Unchanged {
+		c.Fields = FieldChanges(old, new)
+	}
+}
+
+func toYAML(obj map[string]any) string {
+	if obj == nil {
+		return ""
+	}
+	b, err := yaml.Marshal(obj)
+	if err != nil {
+		return fmt.Sprintf("# cannot print object: %v\n", err)
+	}
+	return string(b)
+}
+
+func unstructuredKey(u *unstructured.Unstructured) string {
+	gvk := u.GroupVersionKind()
+	return gvk.Group + "/" + gvk.Kind + "/" + u.GetNamespace() + "/" + u.GetName()
+}
+
+func report(all []*Change) *Report {
+	rep := &Report{Changes: []*Change{}}
+	for _, c := range all {
+		if c == nil {
+			continue
+		}
+		for _, cf := range c.Conflicts {
+			if !cf.Forced {
+				rep.Summary.Blocked++
+				break
+			}
+		}
+		switch c.Action {
+		case Create:
+			rep.Summary.Create++
+		case Update:
+			rep.Summary.Update++
+		case Delete:
+			rep.Summary.Delete++
+		default:
+			rep.Summary.Unchanged++
+			continue
+		}
+		rep.Changes = append(rep.Changes, c)
+	}
+	return rep
+}
+
+// Drift predicts re-applying the deployed objects of a release: the old side
+// is the live cluster, the new side what the release's manifest makes of it,
+// so manual edits, deleted objects and fields other managers took over show
+// as changes (with those managers as conflicts, which the apply forces).
+func Drift(ctx context.Context, kc *kube.Client, deployed []*kube.Resource, unmapped []*unstructured.Unstructured, o Options) (*Report, error) {
+	return Apply(ctx, kc, Input{Desired: deployed, Unmapped: unmapped, Previous: deployed}, o)
+}
+
+// Objects diffs two sets of objects without the cluster (two stored
+// revisions): objects are matched by group, kind, namespace and name.
+func Objects(old, new []*unstructured.Unstructured, o Options) *Report {
+	oldBy := map[string]*unstructured.Unstructured{}
+	for _, u := range old {
+		oldBy[unstructuredKey(u)] = u
+	}
+	seen := map[string]bool{}
+	var all []*Change
+	for _, u := range new {
+		k := unstructuredKey(u)
+		seen[k] = true
+		prev := oldBy[k]
+		act := Update
+		var po map[string]any
+		if prev == nil {
+			act = Create
+		} else {
+			po = prev.Object
+		}
+		c := change(u, act)
+		c.Live, c.Predicted = prev, u
+		finish(c, po, u.Object, o)
+		all = append(all, c)
+	}
+	for _, u := range old {
+		if seen[unstructuredKey(u)] {
+			continue
+		}
+		c := change(u, Delete)
+		c.Live = u
+		finish(c, u.Object, nil, o)
+		all = append(all, c)
+	}
+	return report(all)
+}
+
+func concurrency(kc *kube.Client, o Options) int {
+	if o.Concurrency > 0 {
+		return o.Concurrency
+	}
+	if kc != nil && kc.Concurrency > 0 {
+		return kc.Concurrency
+	}
+	return 16
+}
+
+// each runs f for 0..n-1 with at most lim running at once and returns the
+// first error (the others are still waited for).
+func each(ctx context.Context, lim, n int, f func(i int) error) error {
+	sem := make(chan struct{}, lim)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := f(i); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}
