@@ -6,7 +6,7 @@ COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X github.com/lade-dev/lade/internal/version.Commit=$(COMMIT)
 CONFORMANCE ?= ../shared/conformance
 
-.PHONY: build demo test test-unit conformance bench lint fuzz clean
+.PHONY: build demo test test-interop bench lint fuzz clean
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -22,6 +22,7 @@ demo: build
 # and the Helm conformance corpus when it exists beside the project.
 test: build k8s-bins
 	$(GO) test -count=1 ./...
+	$(MAKE) test-interop
 	@if [ -d "$(CONFORMANCE)" ]; then python3 $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
 	else echo "conformance corpus not found at $(CONFORMANCE): skipped"; fi
 
@@ -29,12 +30,20 @@ test: build k8s-bins
 # timings beside the reference Helm when HELM=/path/to/helm v4.3.1 is given.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./pkg/...
+	cd test/interop && GOFLAGS=-mod=mod HELM=$(HELM) $(GO) test -run '^$$' -bench . -benchmem -benchtime 5x .
 	HELM=$(HELM) scripts/bench-render.sh
+
+# Interop with Helm's own code (separate modules importing helm.sh/helm/v4,
+# never a dependency of lade's go.mod): OCI format and release records.
+INTEROP := test/interop test/interop-release
+test-interop:
+	@for m in $(INTEROP); do echo "== $$m"; (cd $$m && GOFLAGS=-mod=mod $(GO) test -count=1 ./...) || exit 1; done
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	@for m in $(INTEROP); do (cd $$m && GOFLAGS=-mod=mod $(GO) vet ./...) || exit 1; done
 
 FUZZTIME ?= 30s
 # Each fuzzer for FUZZTIME (plain `go test` runs only their seed corpora).
