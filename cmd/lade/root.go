@@ -67,6 +67,7 @@ follows kubectl: --kubeconfig, --kube-context and -n/--namespace.`,
 		newListCmd(g),
 		newGetCmd(g),
 		newTestCmd(g),
+		newDiffCmd(g),
 	)
 	return root
 }

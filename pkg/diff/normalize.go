@@ -16,6 +16,7 @@ var ignoredMetadata = []string{
 // Annotations written by clients or controllers rather than by the apply.
 var ignoredAnnotations = []string{
 	"kubectl.kubernetes.io/last-applied-configuration",
+	"deployment.kubernetes.io/revision",
 }
 
 // Normalize returns a deep copy of obj without what the apply does not
@@ -73,6 +74,18 @@ func dropAllocated(pred, manifest map[string]any) {
 			delete(pm, "nodePort")
 		}
 	}
+}
+
+// Comparable is the normalised object as YAML; for a created object also
+// without what the server allocates at creation (a Service's cluster IPs
+// and node ports). Predictions and live objects compare equal in this form
+// when the apply did exactly what was predicted.
+func Comparable(obj map[string]any, created bool) string {
+	n := Normalize(obj)
+	if created {
+		dropAllocated(n, map[string]any{})
+	}
+	return toYAML(n)
 }
 
 // Masked is what a Secret value is shown as.

@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/lade-dev/lade/pkg/diff"
+	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/pkg/release"
+)
+
+// diffFlags are the output flags of every diff command.
+type diffFlags struct {
+	context      int
+	color        string
+	output       string
+	detailedExit bool
+	showSecrets  bool
+	concurrency  int
+}
+
+func (d *diffFlags) add(f *pflag.FlagSet) {
+	f.IntVarP(&d.context, "context", "C", 3, "lines of context around each change")
+	f.StringVar(&d.color, "color", "auto", "colour the diff: auto (on a terminal, unless NO_COLOR is set), always or never")
+	f.StringVarP(&d.output, "output", "o", "diff", "output format: diff (unified diff per object), summary (one line per object) or json")
+	f.BoolVar(&d.detailedExit, "detailed-exitcode", false, "exit 0 when nothing changes, 2 when something changes, 1 on error")
+	f.BoolVar(&d.showSecrets, "show-secrets", false, "print Secret values instead of masking them")
+	f.IntVar(&d.concurrency, "concurrency", 0, "maximum parallel dry-run requests (default 16)")
+}
+
+func (d *diffFlags) check() error {
+	switch d.output {
+	case "diff", "summary", "json":
+	default:
+		return fmt.Errorf("invalid output %q: allowed values are diff, summary, json", d.output)
+	}
+	switch d.color {
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("invalid --color %q: allowed values are auto, always, never", d.color)
+	}
+	return nil
+}
+
+func (d *diffFlags) options() diff.Options {
+	return diff.Options{Concurrency: d.concurrency, ShowSecrets: d.showSecrets}
+}
+
+// useColor decides --color for w: always, never, or auto (a terminal and
+// NO_COLOR unset or empty).
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// print writes the report and, with --detailed-exitcode, turns changes into
+// exit status 2.
+func (d *diffFlags) print(cmd *cobra.Command, rep *diff.Report) error {
+	w := cmd.OutOrStdout()
+	to := diff.TextOptions{Context: d.context, Color: useColor(d.color, w)}
+	var err error
+	switch d.output {
+	case "json":
+		err = diff.WriteJSON(w, rep)
+	case "summary":
+		err = diff.WriteSummary(w, rep, to)
+	default:
+		err = diff.WriteText(w, rep, to)
+	}
+	if err != nil {
+		return err
+	}
+	if d.detailedExit && rep.HasChanges() {
+		return exitCode(2)
+	}
+	return nil
+}
+
+func newDiffCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "show what an upgrade, a rollback or drift changes in the live cluster",
+		Long: `Show, object by object, what an operation would change in the live cluster.
+
+Each object is server-side applied with dryRun=All (field manager "lade"), so
+the diff is what the API server would store, compared with the live object
+(managed fields, resourceVersion, uid, generation, creationTimestamp and status
+are left out). Created and deleted objects are listed, Secret values are masked
+(--show-secrets reveals them) and fields owned by other field managers are
+reported as conflicts.
+
+  lade diff upgrade NAME CHART [upgrade flags]   the next upgrade
+  lade diff rollback NAME [REVISION]             a rollback
+  lade diff revision NAME REV1 REV2              two stored revisions
+  lade diff drift NAME                           the live cluster against the deployed revision
+
+The "-" side is always the older state (the live cluster; REV1 for revision),
+the "+" side what the operation makes of it. For drift the "+" side is what
+re-applying the deployed revision would restore.`,
+	}
+	cmd.AddCommand(newDiffUpgradeCmd(g), newDiffRollbackCmd(g), newDiffRevisionCmd(g), newDiffDriftCmd(g))
+	return cmd
+}
+
+func newDiffUpgradeCmd(g *globalFlags) *cobra.Command {
+	var inf installFlags
+	var df diffFlags
+	var kf *kubeFlags
+	var install, reuse, reset, resetThenReuse bool
+	cmd := &cobra.Command{
+		Use:   "upgrade RELEASE CHART",
+		Short: "show what `lade upgrade RELEASE CHART` would change",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := df.check(); err != nil {
+				return err
+			}
+			inf.out.format = "table"
+			o, err := inf.options(cmd, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			ns := kf.namespace()
+			cfg, err := kf.config(ns, io.Discard)
+			if err != nil {
+				return err
+			}
+			rep, err := upgradeReport(cmd.Context(), cfg, release.UpgradeOptions{
+				InstallOptions: o, Install: install, ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
+			}, df.options())
+			if err != nil {
+				return err
+			}
+			return df.print(cmd, rep)
+		},
+	}
+	// The upgrade flags, except its -o (diff has its own) and --dry-run.
+	tmp := pflag.NewFlagSet("upgrade", pflag.ContinueOnError)
+	inf.add(tmp)
+	f := cmd.Flags()
+	tmp.VisitAll(func(fl *pflag.Flag) {
+		if fl.Name != "output" && fl.Name != "dry-run" {
+			f.AddFlag(fl)
+		}
+	})
+	f.BoolVarP(&install, "install", "i", false, "if the release does not exist, show its install")
+	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line")
+	f.BoolVar(&reset, "reset-values", false, "when upgrading, reset the values to the ones built into the chart")
+	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line")
+	df.add(f)
+	kf = newKubeFlags(g, f)
+	return cmd
+}
+
+// upgradeReport predicts an upgrade (or, with Install, an install): the
+// revision Upgrade would render, dry-run applied against the live cluster,
+// with the objects it would delete.
+func upgradeReport(ctx context.Context, cfg *release.Config, uo release.UpgradeOptions, o diff.Options) (*diff.Report, error) {
+	next, current, err := cfg.PlanUpgrade(ctx, uo)
+	if err != nil {
+		return nil, err
+	}
+	in, err := diffInput(ctx, cfg, next, current)
+	if err != nil {
+		return nil, err
+	}
+	if current == nil && !uo.SkipCRDs && len(uo.Chart.CRDObjects()) > 0 {
+		// An install creates the chart's crds/ first (those not present yet).
+		var docs strings.Builder
+		for _, crd := range uo.Chart.CRDObjects() {
+			fmt.Fprintf(&docs, "---\n%s\n", crd.File.Data)
+		}
+		crds, err := cfg.Kube.Build(docs.String(), cfg.Namespace)
+		if err != nil {
+			return nil, fmt.Errorf("CRDs of chart %s: %w", uo.Chart.Name(), err)
+		}
+		var fresh []*kube.Resource
+		for _, r := range crds {
+			live, err := cfg.Kube.Get(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			if live == nil {
+				fresh = append(fresh, r)
+			}
+		}
+		in.Desired = append(fresh, in.Desired...)
+	}
+	in.ForceConflicts = uo.ForceConflicts
+	rep, err := diff.Apply(ctx, cfg.Kube, in, o)
+	if err != nil {
+		return nil, err
+	}
+	rep.From = "live"
+	if current == nil {
+		rep.To = fmt.Sprintf("install of %s (revision %d)", next.Name, next.Version)
+	} else {
+		rep.To = fmt.Sprintf("upgrade of %s to revision %d", next.Name, next.Version)
+	}
+	return rep, nil
+}
+
+// diffInput builds the objects of next (with Helm's ownership metadata, as
+// the operation applies them) and of current (the revision replaced).
+func diffInput(ctx context.Context, cfg *release.Config, next, current *release.Release) (diff.Input, error) {
+	var in diff.Input
+	var err error
+	in.Desired, in.Unmapped, err = cfg.Kube.BuildLenient(next.Manifest, cfg.Namespace)
+	if err != nil {
+		return in, fmt.Errorf("unable to build kubernetes objects from the new manifest: %w", err)
+	}
+	kube.SetOwnership(in.Desired, next.Name, cfg.Namespace)
+	for _, u := range in.Unmapped {
+		kube.SetOwnership([]*kube.Resource{{Object: u}}, next.Name, cfg.Namespace)
+	}
+	if current != nil {
+		if in.Previous, _, err = cfg.Kube.BuildLenient(current.Manifest, cfg.Namespace); err != nil {
+			return in, fmt.Errorf("unable to build kubernetes objects from the current manifest: %w", err)
+		}
+	}
+	return in, nil
+}
+
+func newDiffRollbackCmd(g *globalFlags) *cobra.Command {
+	var df diffFlags
+	var kf *kubeFlags
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "rollback RELEASE [REVISION]",
+		Short: "show what `lade rollback RELEASE [REVISION]` would change",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := df.check(); err != nil {
+				return err
+			}
+			rev := 0
+			if len(args) == 2 {
+				var err error
+				if rev, err = strconv.Atoi(args[1]); err != nil {
+					return fmt.Errorf("could not convert revision to a number: %w", err)
+				}
+			}
+			cfg, err := kf.config(kf.namespace(), io.Discard)
+			if err != nil {
+				return err
+			}
+			target, current, err := cfg.PlanRollback(cmd.Context(), args[0], rev)
+			if err != nil {
+				return err
+			}
+			in, err := diffInput(cmd.Context(), cfg, target, current)
+			if err != nil {
+				return err
+			}
+			in.ForceConflicts = force
+			rep, err := diff.Apply(cmd.Context(), cfg.Kube, in, df.options())
+			if err != nil {
+				return err
+			}
+			rep.From, rep.To = "live", fmt.Sprintf("rollback of %s to revision %d", target.Name, target.Version)
+			return df.print(cmd, rep)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&force, "force-conflicts", false, "take over fields owned by other field managers when applying")
+	df.add(f)
+	kf = newKubeFlags(g, f)
+	return cmd
+}
+
+func newDiffRevisionCmd(g *globalFlags) *cobra.Command {
+	var df diffFlags
+	var kf *kubeFlags
+	cmd := &cobra.Command{
+		Use:   "revision RELEASE REV1 REV2",
+		Short: "show the differences between two stored revisions of a release",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := df.check(); err != nil {
+				return err
+			}
+			var revs [2]int
+			for i := range revs {
+				var err error
+				if revs[i], err = strconv.Atoi(args[i+1]); err != nil {
+					return fmt.Errorf("could not convert revision %q to a number: %w", args[i+1], err)
+				}
+			}
+			cfg, err := kf.config(kf.namespace(), io.Discard)
+			if err != nil {
+				return err
+			}
+			var sides [2][]*unstructured.Unstructured
+			for i, rev := range revs {
+				r, err := cfg.Storage().Get(cmd.Context(), args[0], rev)
+				if err != nil {
+					return err
+				}
+				rs, un, err := cfg.Kube.BuildLenient(r.Manifest, cfg.Namespace)
+				if err != nil {
+					return fmt.Errorf("revision %d: %w", rev, err)
+				}
+				for _, x := range rs {
+					sides[i] = append(sides[i], x.Object)
+				}
+				sides[i] = append(sides[i], un...)
+			}
+			rep := diff.Objects(sides[0], sides[1], df.options())
+			rep.From, rep.To = fmt.Sprintf("revision %d", revs[0]), fmt.Sprintf("revision %d", revs[1])
+			return df.print(cmd, rep)
+		},
+	}
+	df.add(cmd.Flags())
+	kf = newKubeFlags(g, cmd.Flags())
+	return cmd
+}
+
+func newDiffDriftCmd(g *globalFlags) *cobra.Command {
+	var df diffFlags
+	var kf *kubeFlags
+	cmd := &cobra.Command{
+		Use:   "drift RELEASE",
+		Short: "show how the live cluster drifted from the deployed revision",
+		Long: `Compare the live objects of a release with its deployed revision: manual
+edits, deleted objects and fields other field managers took over. The "-" side
+is the live cluster, the "+" side what re-applying the deployed revision would
+restore; conflicts name the managers that changed fields the release owns.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := df.check(); err != nil {
+				return err
+			}
+			cfg, err := kf.config(kf.namespace(), io.Discard)
+			if err != nil {
+				return err
+			}
+			rel, err := cfg.Storage().Deployed(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			in, err := diffInput(cmd.Context(), cfg, rel, nil)
+			if err != nil {
+				return err
+			}
+			rep, err := diff.Drift(cmd.Context(), cfg.Kube, in.Desired, in.Unmapped, df.options())
+			if err != nil {
+				return err
+			}
+			rep.From, rep.To = "live", fmt.Sprintf("%s revision %d (deployed)", rel.Name, rel.Version)
+			return df.print(cmd, rep)
+		},
+	}
+	df.add(cmd.Flags())
+	kf = newKubeFlags(g, cmd.Flags())
+	return cmd
+}
