@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lade-dev/lade/internal/version"
 	"github.com/lade-dev/lade/pkg/chart/lint"
+	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/render"
 )
 
@@ -47,6 +49,8 @@ type lintFlags struct {
 	nodes                int
 	helmOnly             bool
 	listRules            bool
+	registry             registryFlags
+	version              string
 }
 
 func newLintCmd(g *globalFlags) *cobra.Command {
@@ -76,6 +80,8 @@ func newLintCmd(g *globalFlags) *cobra.Command {
 	f.IntVar(&lf.nodes, "nodes", 0, "number of cluster nodes, for the required anti-affinity rule")
 	f.BoolVar(&lf.helmOnly, "helm-only", false, "run Helm's rules only (output identical to helm lint)")
 	f.BoolVar(&lf.listRules, "list-rules", false, "list lade's rule ids, severities and reasons, then exit")
+	f.StringVar(&lf.version, "version", "", "chart version or constraint, for oci:// charts")
+	lf.registry.add(f)
 	lf.values.add(f)
 	return cmd
 }
@@ -86,9 +92,19 @@ func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) e
 	default:
 		return fmt.Errorf("invalid output format %q: use text, json or sarif", lf.output)
 	}
-	for _, a := range args {
-		if strings.HasPrefix(a, "oci://") {
-			return fmt.Errorf("%s: linting charts from OCI registries is not supported yet; pull the chart first", a)
+	// oci:// charts are pulled (through the cache) and linted as archives.
+	args = slices.Clone(args)
+	for i, a := range args {
+		if !registry.IsOCI(a) {
+			continue
+		}
+		dir, err := os.MkdirTemp("", "lade-lint-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if args[i], err = lf.registry.fetch(cmd, a, lf.version, dir); err != nil {
+			return err
 		}
 	}
 	opts := lint.Options{

@@ -194,3 +194,18 @@ func newRegistryLogoutCmd() *cobra.Command {
 		"credentials file (Docker's config.json format); default: Docker's config.json")
 	return cmd
 }
+
+// fetch pulls an oci:// reference at version and saves the archive under dir,
+// returning its path (commands that work on chart paths, such as lint).
+func (r *registryFlags) fetch(cmd *cobra.Command, ref, version, dir string) (string, error) {
+	c, err := r.client(cmd.ErrOrStderr())
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	res, err := c.Pull(cmd.Context(), ref, version)
+	if err != nil {
+		return "", err
+	}
+	return res.SaveArchive(dir)
+}

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -169,6 +171,13 @@ func TestPackagePushPullTemplate(t *testing.T) {
 		}
 	}
 
+	// lint pulls oci:// charts and lints the archive like the directory.
+	wantLint := lade(t, "", "lint", registryFixture, "-o", "json")
+	gotLint := lade(t, "", append([]string{"lint", "oci://" + reg.Host + "/charts/webapp", "--version", "1.2.3", "-o", "json"}, conn...)...)
+	if gotLint.code != wantLint.code || !sameLintFindings(t, gotLint.stdout, wantLint.stdout) {
+		t.Errorf("lint from the registry differs from the directory's:\n%s\nwant\n%s", gotLint.stdout, wantLint.stdout)
+	}
+
 	// A local chart never starts a registry client: flags that would make
 	// one fail are harmless.
 	mustLade(t, "template", "web", registryFixture, "--ca-file", filepath.Join(work, "missing.pem"), "--version", "9")
@@ -306,4 +315,37 @@ func TestDependencyCmd(t *testing.T) {
 		t.Errorf("package -u: %+v", r)
 	}
 	failLade(t, "could not find "+filepath.Join(work, "missing"), "dependency", "update", filepath.Join(work, "missing"))
+}
+
+// sameLintFindings compares the messages of two `lint -o json` outputs,
+// ignoring the chart path (a directory against a pulled archive).
+func sameLintFindings(t *testing.T, a, b string) bool {
+	t.Helper()
+	msgs := func(s string) []string {
+		var doc any
+		if err := json.Unmarshal([]byte(s), &doc); err != nil {
+			t.Fatalf("lint -o json: %v\n%s", err, s)
+		}
+		var out []string
+		var walk func(v any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				if m, ok := x["message"].(string); ok {
+					out = append(out, m)
+				}
+				for _, y := range x {
+					walk(y)
+				}
+			case []any:
+				for _, y := range x {
+					walk(y)
+				}
+			}
+		}
+		walk(doc)
+		sort.Strings(out)
+		return out
+	}
+	return slices.Equal(msgs(a), msgs(b))
 }
