@@ -136,6 +136,8 @@ type InstallOptions struct {
 	Labels               map[string]string
 	// Capabilities overrides discovery (client dry-run).
 	Capabilities *render.Capabilities
+	// Overlay is applied to the render (see overlay.go); recorded in the release.
+	Overlay *Overlay
 }
 
 func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade bool) (*render.Result, error) {
@@ -150,10 +152,14 @@ func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade
 			eng.Lookup = c.Kube.Lookup
 		}
 	}
-	return render.Chart(ctx, o.Chart, o.Values, render.Options{
+	res, err := render.Chart(ctx, o.Chart, o.Values, render.Options{
 		ReleaseName: o.Name, Namespace: c.Namespace, Revision: rev, IsUpgrade: upgrade,
 		Capabilities: caps, SkipSchemaValidation: o.SkipSchemaValidation, SubNotes: o.SubNotes, Engine: eng,
 	})
+	if err != nil || o.Overlay == nil {
+		return res, err
+	}
+	return o.Overlay.apply(res)
 }
 
 func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st Status, desc string) *Release {
@@ -161,7 +167,7 @@ func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st S
 	return &Release{
 		Name: o.Name, Namespace: c.Namespace, Version: rev, Chart: res.Chart, Config: o.Values,
 		Manifest: res.ManifestText(false), Hooks: hooksFromRender(res.Hooks), ApplyMethod: "ssa",
-		Labels: o.Labels, Holder: c.holder(),
+		Labels: o.Labels, Holder: c.holder(), Overlay: o.Overlay,
 		Info: &Info{FirstDeployed: now, LastDeployed: now, Status: st, Description: desc, Notes: res.Notes},
 	}
 }

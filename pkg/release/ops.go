@@ -23,6 +23,8 @@ type UpgradeOptions struct {
 	ReuseValues          bool
 	ResetValues          bool
 	ResetThenReuseValues bool
+	// ResetOverlay drops the overlay recorded in the current revision instead of reusing it.
+	ResetOverlay bool
 }
 
 // Upgrade renders a chart as the next revision of a release, applies it and
@@ -173,6 +175,7 @@ func (c *Config) supersede(ctx context.Context, name string, except int) error {
 // reuseValues applies --reset-values, --reuse-values and
 // --reset-then-reuse-values as Helm does.
 func reuseValues(o *UpgradeOptions, current *Release) (map[string]any, error) {
+	reuseOverlay(o, current)
 	newVals := o.Values
 	switch {
 	case o.ResetValues:
@@ -252,7 +255,7 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 	}
 	rel := &Release{
 		Name: o.Name, Namespace: c.Namespace, Version: last.Version + 1, Chart: prev.Chart, Config: prev.Config,
-		Manifest: prev.Manifest, Hooks: prev.Hooks, ApplyMethod: "ssa", Labels: prev.Labels, Holder: c.holder(),
+		Manifest: prev.Manifest, Hooks: prev.Hooks, ApplyMethod: "ssa", Labels: prev.Labels, Holder: c.holder(), Overlay: prev.Overlay,
 		Info: &Info{FirstDeployed: current.Info.FirstDeployed, LastDeployed: now, Status: StatusPendingRollback,
 			Description: desc, Notes: prev.Info.Notes, RollbackRevision: target},
 	}

@@ -116,6 +116,8 @@ type Release struct {
 	Version     int            `json:"version,omitempty"`
 	Namespace   string         `json:"namespace,omitempty"`
 	ApplyMethod string         `json:"apply_method,omitempty"`
+	// Overlay is the kustomize overlay the revision was built with (a lade field).
+	Overlay *Overlay `json:"lade_overlay,omitempty"`
 
 	// Labels are the user labels of the record (--labels), stored on the Secret only.
 	Labels map[string]string `json:"-"`

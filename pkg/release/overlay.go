@@ -1,0 +1,82 @@
+package release
+
+import (
+	"fmt"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/render/overlay"
+)
+
+// Overlay is the kustomize overlay a revision was built with, recorded in
+// the release JSON as the lade field "lade_overlay" (Helm's reader ignores
+// it; a record Helm rewrites loses it, its manifest stays as applied).
+type Overlay struct {
+	// Files are the overlay directory's files by slash path (base64 in JSON).
+	Files map[string][]byte `json:"files"`
+	// SkipHooks is true when hooks bypassed the overlay (--overlay-hooks=false).
+	SkipHooks bool `json:"skip_hooks,omitempty"`
+	// Package is true for a kustomization-only package: Files are the
+	// package itself and the chart is an empty placeholder.
+	Package bool `json:"package,omitempty"`
+
+	// ReusedFrom is the revision whose overlay an upgrade reused (not stored).
+	ReusedFrom int `json:"-"`
+}
+
+// NewOverlay records ov; skipHooks keeps hooks out of it.
+func NewOverlay(ov *overlay.Overlay, skipHooks bool) *Overlay {
+	return &Overlay{Files: ov.Files, SkipHooks: skipHooks}
+}
+
+// NewPackage records a kustomization-only package and returns the
+// placeholder chart it is released as (no templates, no values).
+func NewPackage(ov *overlay.Overlay, name, version string) (*Overlay, *chart.Chart) {
+	if version == "" {
+		version = "0.0.0"
+	}
+	ch := &chart.Chart{Metadata: &chart.Metadata{
+		APIVersion: "v2", Name: name, Version: version, Type: "application",
+		Description: "kustomization-only package built by lade (its files are in the release's lade_overlay)",
+		Annotations: map[string]string{"lade.dev/package": "kustomize"},
+	}}
+	return &Overlay{Files: ov.Files, Package: true}, ch
+}
+
+// Overlay returns the recorded files as an overlay.
+func (o *Overlay) Overlay() *overlay.Overlay {
+	return &overlay.Overlay{Files: o.Files}
+}
+
+// apply runs the overlay on a render (or builds the package).
+func (o *Overlay) apply(res *render.Result) (*render.Result, error) {
+	ov := o.Overlay()
+	if err := ov.Validate(); err != nil {
+		return nil, fmt.Errorf("overlay: %w", err)
+	}
+	if o.Package {
+		hooks, manifests, err := overlay.Package(ov, res.Chart.Name())
+		if err != nil {
+			return nil, err
+		}
+		out := *res
+		out.Hooks, out.Manifests = hooks, manifests
+		return &out, nil
+	}
+	return overlay.Apply(res, ov, overlay.Options{SkipHooks: o.SkipHooks})
+}
+
+// reuseOverlay makes an upgrade without an overlay reuse the one recorded
+// in the revision it upgrades (unless ResetOverlay); packages are never
+// reused implicitly (the package directory is the upgrade's source).
+func reuseOverlay(o *UpgradeOptions, current *Release) {
+	if o.Overlay != nil || current == nil || current.Overlay == nil {
+		return
+	}
+	if o.ResetOverlay || current.Overlay.Package {
+		return
+	}
+	reused := *current.Overlay
+	reused.ReusedFrom = current.Version
+	o.Overlay = &reused
+}
