@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -170,6 +171,10 @@ func (c *Client) Wait(ctx context.Context, rs []*Resource, o WaitOptions) error 
 		select {
 		case <-ctx.Done():
 			p.done()
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// Cancelled (say, the release's lease was lost): not a timeout.
+				return context.Cause(ctx)
+			}
 			te := &TimeoutError{Timeout: o.Timeout}
 			for _, s := range last {
 				if s.Status != status.CurrentStatus {

@@ -2,7 +2,7 @@ package release
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -159,7 +159,7 @@ func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade
 	if err != nil || o.Overlay == nil {
 		return res, err
 	}
-	return o.Overlay.apply(res)
+	return o.Overlay.Apply(res)
 }
 
 func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st Status, desc string) *Release {
@@ -195,13 +195,16 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 			return nil, err
 		}
 	}
-	var l *Lock
 	if o.DryRun == "" {
-		var err error
-		if l, err = c.lock(ctx, o.Name, "lade install", o.RecoverPending); err != nil {
+		l, err := c.lock(ctx, o.Name, "lade install", o.RecoverPending)
+		if err != nil {
 			return nil, err
 		}
 		defer l.Release()
+		ctx, cancel := l.Context(ctx)
+		defer cancel()
+		rel, err := c.install(ctx, &o)
+		return rel, l.Err(err)
 	}
 	return c.install(ctx, &o)
 }
@@ -274,6 +277,9 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 	}
 	err = c.deploy(ctx, rel, objs, nil, render.HookPreInstall, render.HookPostInstall, &o.CommonOptions)
 	if err == nil {
+		err = confirmLease(ctx)
+	}
+	if err == nil {
 		rel.Info.Status = StatusDeployed
 		rel.Info.Description = "Install complete"
 		if o.Description != "" {
@@ -292,6 +298,10 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 
 // failed records a failed revision and, with atomic, undoes the operation.
 func (c *Config) failed(ctx context.Context, rel *Release, cause error, atomic bool, undo func() error) error {
+	if leaseLost(ctx) || errors.Is(cause, ErrLeaseLost) {
+		// Another holder may own the release now: write nothing, undo nothing.
+		return cause
+	}
 	rel.Info.Status = StatusFailed
 	rel.Info.Description = fmt.Sprintf("Release %q failed: %s", rel.Name, cause)
 	if err := c.Storage().Update(ctx, rel); err != nil {

@@ -28,5 +28,14 @@
 // ErrLocked naming it; an expired lease, or one whose holder process on this
 // host is gone, is taken over and the pending revision it left is marked
 // failed. A pending revision with no lade holder (left by Helm) is refused
-// with the command to run with --recover-pending.
+// with the command to run with --recover-pending. install, upgrade,
+// rollback, uninstall and test all take the lease. When an operation ends
+// it deletes the Lease (with a resourceVersion precondition, so never one
+// another holder took over): no Lease with an empty holder is left behind.
+// An operation that loses its lease (another holder has it, it was deleted,
+// or renewals kept failing until the next one would come after expiry)
+// has its context cancelled, stops with ErrLeaseLost, and writes nothing
+// more (no failed status, no --rollback-on-failure): the new holder owns
+// the release and marks the abandoned pending revision failed. Before it
+// records success an operation renews the lease synchronously (Confirm).
 package release

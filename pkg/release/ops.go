@@ -47,7 +47,15 @@ func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error
 			return nil, err
 		}
 		defer l.Release()
+		ctx, cancel := l.Context(ctx)
+		defer cancel()
+		rel, err := c.upgrade(ctx, &o)
+		return rel, l.Err(err)
 	}
+	return c.upgrade(ctx, &o)
+}
+
+func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, error) {
 	st := c.Storage()
 	sums, err := st.Summaries(ctx, o.Name)
 	if err != nil {
@@ -77,7 +85,7 @@ func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error
 			return nil, err
 		}
 	}
-	if o.Values, err = reuseValues(&o, current); err != nil {
+	if o.Values, err = reuseValues(o, current); err != nil {
 		return nil, err
 	}
 	rev := last.Version + 1
@@ -134,6 +142,9 @@ func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error
 			_, rerr := c.rollback(ctx, &RollbackOptions{Name: rel.Name, CommonOptions: CommonOptions{Wait: true, Timeout: o.Timeout, HistoryMax: o.HistoryMax}})
 			return rerr
 		})
+	}
+	if err := confirmLease(ctx); err != nil {
+		return rel, err
 	}
 	if err := c.supersede(ctx, rel.Name, rel.Version); err != nil {
 		return rel, err
@@ -213,6 +224,10 @@ func (c *Config) Rollback(ctx context.Context, o RollbackOptions) (*Release, err
 			return nil, err
 		}
 		defer l.Release()
+		ctx, cancel := l.Context(ctx)
+		defer cancel()
+		rel, err := c.rollback(ctx, &o)
+		return rel, l.Err(err)
 	}
 	return c.rollback(ctx, &o)
 }
@@ -274,7 +289,14 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 	if err := st.Create(ctx, rel); err != nil {
 		return nil, err
 	}
-	if err := c.deploy(ctx, rel, objs, old, render.HookPreRollback, render.HookPostRollback, &o.CommonOptions); err != nil {
+	err = c.deploy(ctx, rel, objs, old, render.HookPreRollback, render.HookPostRollback, &o.CommonOptions)
+	if err == nil {
+		err = confirmLease(ctx)
+	}
+	if err != nil {
+		if leaseLost(ctx) || errors.Is(err, ErrLeaseLost) {
+			return rel, err
+		}
 		rel.Info.Status = StatusFailed
 		rel.Info.Description = fmt.Sprintf("Rollback %q failed: %s", rel.Name, err)
 		_ = st.Update(ctx, rel)
@@ -312,12 +334,13 @@ func (c *Config) Uninstall(ctx context.Context, o UninstallOptions) (*Release, e
 		if err != nil {
 			return nil, err
 		}
-		defer func() {
-			l.Release()
-			if !o.KeepHistory {
-				_ = c.Kube.Clientset.CoordinationV1().Leases(c.Namespace).Delete(context.Background(), LeaseName(o.Name), metav1.DeleteOptions{})
-			}
-		}()
+		// Release deletes the Lease (deleting it here too could delete the
+		// Lease of an operation that started right after ours).
+		defer l.Release()
+		ctx, cancel := l.Context(ctx)
+		defer cancel()
+		rel, err := c.uninstall(ctx, &o)
+		return rel, l.Err(err)
 	}
 	return c.uninstall(ctx, &o)
 }
@@ -422,8 +445,21 @@ func (c *Config) purge(ctx context.Context, name string) error {
 	return nil
 }
 
-// Test runs the release's test hooks.
+// Test runs the release's test hooks under the release's lease (it records
+// their results in the newest revision, and must not race an upgrade).
 func (c *Config) Test(ctx context.Context, name string, timeout time.Duration) (*Release, error) {
+	l, err := c.lock(ctx, name, "lade test "+name, false)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	ctx, cancel := l.Context(ctx)
+	defer cancel()
+	rel, err := c.test(ctx, name, timeout)
+	return rel, l.Err(err)
+}
+
+func (c *Config) test(ctx context.Context, name string, timeout time.Duration) (*Release, error) {
 	rel, err := c.Storage().Last(ctx, name)
 	if err != nil {
 		return nil, err
@@ -432,6 +468,9 @@ func (c *Config) Test(ctx context.Context, name string, timeout time.Duration) (
 		timeout = 5 * time.Minute
 	}
 	terr := c.runHooks(ctx, rel, render.HookTest, timeout)
+	if leaseLost(ctx) {
+		return rel, terr
+	}
 	if err := c.Storage().Update(ctx, rel); err != nil && !apierrors.IsConflict(err) {
 		return rel, err
 	}
