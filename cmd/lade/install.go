@@ -30,6 +30,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	i.values.add(f)
 	i.common.add(f, true)
 	i.reg.add(f)
+	i.reg.addDependencyUpdate(f)
 	i.out.add(f)
 	f.BoolVar(&i.createNamespace, "create-namespace", false, "create the release namespace if not present")
 	f.BoolVar(&i.skipCRDs, "skip-crds", false, "if set, no CRDs will be installed")

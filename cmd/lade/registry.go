@@ -28,6 +28,8 @@ type registryFlags struct {
 	password       string
 	registryConfig string
 	cacheDir       string
+	// depUpdate (--dependency-update) fetches a local chart's missing dependencies.
+	depUpdate bool
 }
 
 // addTLS adds the connection flags (all registry commands, login included).
@@ -208,4 +210,19 @@ func (r *registryFlags) fetch(cmd *cobra.Command, ref, version, dir string) (str
 		return "", err
 	}
 	return res.SaveArchive(dir)
+}
+
+// addDependencyUpdate adds --dependency-update (template, install, upgrade).
+func (r *registryFlags) addDependencyUpdate(f *pflag.FlagSet) {
+	f.BoolVar(&r.depUpdate, "dependency-update", false, "update dependencies if they are missing before installing the chart")
+}
+
+// updateDependencies runs `dependency update` on a local chart directory.
+func (r *registryFlags) updateDependencies(cmd *cobra.Command, dir string) error {
+	c, err := r.client(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.UpdateDependencies(cmd.Context(), dir, registry.DependencyOptions{Out: cmd.ErrOrStderr()})
 }

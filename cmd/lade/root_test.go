@@ -45,3 +45,40 @@ clusters:
 		}
 	}
 }
+
+// --dependency-update fetches a local chart's missing dependencies before rendering.
+func TestTemplateDependencyUpdate(t *testing.T) {
+	t.Setenv("KUBECONFIG", "/dev/null")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	work := t.TempDir()
+	write := func(name, data string) {
+		p := filepath.Join(work, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+	write("sub/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-sub\n")
+	write("app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: sub\n  version: 0.1.0\n  repository: file://../sub\n")
+	app := filepath.Join(work, "app")
+
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"template", "x", app}, &out, &errb); code == 0 ||
+		!strings.Contains(errb.String(), "found in Chart.yaml, but missing in charts/ directory: sub") {
+		t.Fatalf("without --dependency-update: exit %d, %s", code, errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"template", "x", app, "--dependency-update"}, &out, &errb); code != 0 {
+		t.Fatalf("with --dependency-update: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "name: from-sub") {
+		t.Fatalf("subchart not rendered:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(app, "Chart.lock")); err != nil {
+		t.Fatalf("Chart.lock not written: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render"
 )
@@ -76,7 +77,6 @@ type renderFlags struct {
 	skipSchemaValidation bool
 	enableDNS            bool
 	subNotes             bool
-	dependencyUpdate     bool
 	chartVersion         string
 }
 
@@ -103,7 +103,16 @@ func loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*ch
 		slog.Warn("this chart is deprecated")
 	}
 	if err := chart.CheckDependencies(ch); err != nil {
-		return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'lade dependency build' to fetch missing dependencies: %w", err)
+		if !reg.depUpdate || registry.IsOCI(ref) {
+			return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'lade dependency build' to fetch missing dependencies: %w", err)
+		}
+		// --dependency-update: fetch what Chart.yaml names, then load again.
+		if err := reg.updateDependencies(cmd, ref); err != nil {
+			return nil, err
+		}
+		if ch, err = chart.Load(ref); err != nil {
+			return nil, fmt.Errorf("failed reloading chart after repo update: %w", err)
+		}
 	}
 	return ch, nil
 }
@@ -199,6 +208,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	f := cmd.Flags()
 	rf.add(f)
 	reg.add(f)
+	reg.addDependencyUpdate(f)
 	f.BoolVar(&to.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
 	f.BoolVar(&to.SkipTests, "skip-tests", false, "skip tests from templated output")
 	f.BoolVar(&to.NoHooks, "no-hooks", false, "prevent hooks from being printed")
