@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
 )
@@ -38,7 +36,7 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 				if err != nil {
 					return err
 				}
-				text, err := showChart(ch, part.name)
+				text, err := chart.Show(ch, chart.ShowPart(part.name))
 				if err != nil {
 					return err
 				}
@@ -51,60 +49,4 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		cmd.AddCommand(sub)
 	}
 	return cmd
-}
-
-var readmeNames = []string{"readme.md", "readme.txt", "readme"}
-
-// showChart formats what `helm show PART` prints.
-func showChart(ch *chart.Chart, part string) (string, error) {
-	all := part == "all"
-	var out []byte
-	if part == "chart" || all {
-		cf, err := yaml.Marshal(ch.Metadata)
-		if err != nil {
-			return "", err
-		}
-		out = append(append(out, cf...), '\n')
-	}
-	if (part == "values" || all) && ch.Values != nil {
-		if all {
-			out = append(out, "---\n"...)
-		}
-		for _, f := range ch.Raw {
-			if f.Name == "values.yaml" {
-				out = append(append(out, f.Data...), '\n')
-			}
-		}
-	}
-	if part == "readme" || all {
-		if r := findReadme(ch.Files); r != nil {
-			if all {
-				out = append(out, "---\n"...)
-			}
-			out = append(append(out, r.Data...), '\n')
-		}
-	}
-	if part == "crds" || all {
-		for _, crd := range ch.CRDObjects() {
-			if len(crd.File.Data) < 3 || string(crd.File.Data[:3]) != "---" {
-				out = append(out, "---\n"...)
-			}
-			out = append(append(out, crd.File.Data...), '\n')
-		}
-	}
-	return string(out), nil
-}
-
-func findReadme(files []*chart.File) *chart.File {
-	for _, f := range files {
-		if f == nil {
-			continue
-		}
-		for _, n := range readmeNames {
-			if strings.EqualFold(f.Name, n) {
-				return f
-			}
-		}
-	}
-	return nil
 }
