@@ -17,6 +17,8 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/internal/fsutil"
 )
 
 // DefaultPackageEpoch is the modification time (Unix seconds, 1980-01-01T00:00:00Z)
@@ -87,7 +89,7 @@ func Package(dir, destDir string, opts PackageOptions) (string, error) {
 		return "", err
 	}
 	name := filepath.Join(destDir, c.Metadata.Name+"-"+c.Metadata.Version+".tgz")
-	if err := writeFileAtomic(name, buf.Bytes(), opts.ModTime); err != nil {
+	if err := fsutil.WriteFileAtomic(name, buf.Bytes(), opts.ModTime); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -207,38 +209,4 @@ func marshalChartfile(md *Metadata) ([]byte, error) {
 		out.Dependencies = nil
 	}
 	return yaml.Marshal(&out)
-}
-
-// writeFileAtomic writes data to name through a temporary file in the same
-// directory, so name is either complete or untouched.
-func writeFileAtomic(name string, data []byte, mtime time.Time) (err error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if !mtime.IsZero() {
-		if err = os.Chtimes(tmp.Name(), mtime, mtime); err != nil {
-			return err
-		}
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"sigs.k8s.io/yaml"
 
+	"github.com/lade-dev/lade/internal/fsutil"
 	"github.com/lade-dev/lade/pkg/chart"
 )
 
@@ -338,7 +339,7 @@ func writeLockFile(name string, lock *LockFile) error {
 		link, _ := os.Readlink(name)
 		return fmt.Errorf("the %s file is a symlink to %q", filepath.Base(name), link)
 	}
-	return writeFileAtomic(name, data)
+	return fsutil.WriteFileAtomic(name, data, time.Time{})
 }
 
 func lockFileName(ch *chart.Chart) string {

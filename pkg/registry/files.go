@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/lade-dev/lade/internal/fsutil"
 )
 
 // SaveArchive writes the pulled archive as dir/NAME-VERSION.tgz (dir is
@@ -17,7 +20,7 @@ func (p *PullResult) SaveArchive(dir string) (string, error) {
 		return "", err
 	}
 	name := filepath.Join(dir, p.FileName())
-	if err := writeFileAtomic(name, p.Archive); err != nil {
+	if err := fsutil.WriteFileAtomic(name, p.Archive, time.Time{}); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -70,29 +73,4 @@ func (p *PullResult) Untar(dir string) (string, error) {
 	}
 	ok = true
 	return dest, nil
-}
-
-// writeFileAtomic writes data to name through a temporary file in the same
-// directory, renamed into place.
-func writeFileAtomic(name string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
