@@ -372,3 +372,25 @@ restore; conflicts name the managers that changed fields the release owns.`,
 	kf = newKubeFlags(g, cmd.Flags())
 	return cmd
 }
+
+// printUpgradeDiff prints the diff of an upgrade before it runs (upgrade
+// --diff); with --dry-run it is the whole output and done is true.
+func printUpgradeDiff(cmd *cobra.Command, cfg *release.Config, uo release.UpgradeOptions) (done bool, err error) {
+	plan := uo.DryRun != ""
+	rep, err := upgradeReport(cmd.Context(), cfg, uo, diff.Options{})
+	if err != nil {
+		return true, err
+	}
+	w := cmd.OutOrStdout()
+	to := diff.TextOptions{Context: 3, Color: useColor("auto", w)}
+	if err := diff.WriteText(w, rep, to); err != nil {
+		return true, err
+	}
+	if rep.HasChanges() {
+		fmt.Fprintln(w)
+	}
+	if err := diff.WriteSummary(w, rep, to); err != nil {
+		return true, err
+	}
+	return plan, nil
+}

@@ -9,7 +9,7 @@ import (
 func newUpgradeCmd(g *globalFlags) *cobra.Command {
 	var inf installFlags
 	var kf *kubeFlags
-	var install, reuse, reset, resetThenReuse bool
+	var install, reuse, reset, resetThenReuse, showDiff bool
 	cmd := &cobra.Command{
 		Use:   "upgrade RELEASE CHART",
 		Short: "upgrade a release to a new chart or new values",
@@ -27,9 +27,15 @@ objects annotated helm.sh/resource-policy: keep).`,
 			if err != nil {
 				return err
 			}
-			r, err := cfg.Upgrade(cmd.Context(), release.UpgradeOptions{
+			uo := release.UpgradeOptions{
 				InstallOptions: o, Install: install, ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
-			})
+			}
+			if showDiff {
+				if done, err := printUpgradeDiff(cmd, cfg, uo); done || err != nil {
+					return err
+				}
+			}
+			r, err := cfg.Upgrade(cmd.Context(), uo)
 			if err != nil {
 				return err
 			}
@@ -45,6 +51,7 @@ objects annotated helm.sh/resource-policy: keep).`,
 	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line")
 	f.BoolVar(&reset, "reset-values", false, "when upgrading, reset the values to the ones built into the chart")
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line")
+	f.BoolVar(&showDiff, "diff", false, "print what the upgrade changes (as lade diff upgrade does) before applying it; with --dry-run, print only that plan")
 	kf = newKubeFlags(g, f)
 	return cmd
 }
