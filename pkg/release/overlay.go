@@ -22,6 +22,8 @@ type Overlay struct {
 
 	// ReusedFrom is the revision whose overlay an upgrade reused (not stored).
 	ReusedFrom int `json:"-"`
+	// Dir is the directory the overlay was loaded from, for errors (not stored).
+	Dir string `json:"-"`
 }
 
 // NewOverlay records ov; skipHooks keeps hooks out of it.
@@ -48,11 +50,29 @@ func (o *Overlay) Overlay() *overlay.Overlay {
 	return &overlay.Overlay{Files: o.Files}
 }
 
-// apply runs the overlay on a render (or builds the package).
+// Apply runs the overlay on a render (or builds the package); res is not modified.
+func (o *Overlay) Apply(res *render.Result) (*render.Result, error) {
+	out, err := o.apply(res)
+	if err == nil {
+		return out, nil
+	}
+	what := "overlay"
+	if o.Package {
+		what = "kustomization"
+	}
+	switch {
+	case o.Dir != "":
+		return nil, fmt.Errorf("%s %s: %w", what, o.Dir, err)
+	case o.ReusedFrom > 0:
+		return nil, fmt.Errorf("%s recorded in revision %d: %w", what, o.ReusedFrom, err)
+	}
+	return nil, fmt.Errorf("%s: %w", what, err)
+}
+
 func (o *Overlay) apply(res *render.Result) (*render.Result, error) {
 	ov := o.Overlay()
 	if err := ov.Validate(); err != nil {
-		return nil, fmt.Errorf("overlay: %w", err)
+		return nil, err
 	}
 	if o.Package {
 		hooks, manifests, err := overlay.Package(ov, res.Chart.Name())
