@@ -138,6 +138,7 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		sub("notes", "download the notes for a named release", notes, false, false),
 		sub("hooks", "download all hooks for a named release", hooks, false, false),
 		sub("metadata", "fetch metadata for a given release", metadata, true, false),
+		newGetOverlayCmd(g),
 	)
 	return cmd
 }

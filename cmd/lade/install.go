@@ -24,6 +24,7 @@ type installFlags struct {
 	enableDNS            bool
 	chartVersion         string
 	labels               []string
+	ov                   overlayFlags
 }
 
 func (i *installFlags) add(f *pflag.FlagSet) {
@@ -32,6 +33,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	i.reg.add(f)
 	i.reg.addDependencyUpdate(f)
 	i.out.add(f)
+	i.ov.add(f)
 	f.BoolVar(&i.createNamespace, "create-namespace", false, "create the release namespace if not present")
 	f.BoolVar(&i.skipCRDs, "skip-crds", false, "if set, no CRDs will be installed")
 	f.BoolVar(&i.skipSchemaValidation, "skip-schema-validation", false, "disable JSON schema validation of values")
@@ -58,14 +60,14 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 	if err != nil {
 		return release.InstallOptions{}, err
 	}
-	ch, err := loadChart(cmd, ref, i.chartVersion, &i.reg)
+	ch, err := i.ov.loadChart(cmd, ref, i.chartVersion, &i.reg)
 	if err != nil {
 		return release.InstallOptions{}, err
 	}
 	o := release.InstallOptions{
 		CommonOptions: common, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
 		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
-		EnableDNS: i.enableDNS, Labels: lbs,
+		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record,
 	}
 	if common.DryRun == "client" {
 		o.Capabilities = render.DefaultCapabilities(nil)

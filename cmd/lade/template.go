@@ -123,6 +123,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	var to render.TemplateOptions
 	var outputDir string
 	var useReleaseName bool
+	var of overlayFlags
 	cmd := &cobra.Command{
 		Use:   "template [NAME] CHART",
 		Short: "render chart templates locally",
@@ -150,7 +151,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ch, err := loadChart(cmd, ref, rf.chartVersion, &reg)
+			ch, err := of.loadChart(cmd, ref, rf.chartVersion, &reg)
 			if err != nil {
 				return err
 			}
@@ -175,6 +176,9 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 					return err
 				}
 				return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
+			}
+			if res, err = of.apply(res); err != nil {
+				return err
 			}
 			if outputDir != "" {
 				dir := outputDir
@@ -216,5 +220,6 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	f.StringArrayVarP(&to.ShowOnly, "show-only", "s", nil, "only show manifests rendered from the given templates")
 	f.StringVar(&outputDir, "output-dir", "", "writes the executed templates to files in output-dir instead of stdout")
 	f.BoolVar(&useReleaseName, "release-name", false, "use release name in the output-dir path")
+	of.add(f)
 	return cmd
 }

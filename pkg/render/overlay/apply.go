@@ -36,14 +36,13 @@ func Apply(res *render.Result, ov *Overlay, opts Options) (*render.Result, error
 	if err != nil {
 		return nil, err
 	}
-	if opts.SkipHooks {
-		for _, h := range res.Hooks {
-			docs = append(docs, Doc{Source: h.Path, Content: h.Manifest, Index: len(base)})
-		}
-	}
-	hooks, manifests, err := render.SortManifests(Files(docs), render.InstallOrder)
+	hooks, manifests, err := sortDocs(docs)
 	if err != nil {
 		return nil, err
+	}
+	if opts.SkipHooks {
+		// The rendered hooks as they were, then hooks the overlay added.
+		hooks = append(append([]*render.Hook(nil), res.Hooks...), hooks...)
 	}
 	out := *res
 	out.Manifests, out.Hooks = manifests, hooks
@@ -76,5 +75,21 @@ func Package(ov *Overlay, name string) (hooks []*render.Hook, manifests []render
 	if err != nil {
 		return nil, nil, err
 	}
-	return render.SortManifests(Files(docs), render.InstallOrder)
+	return sortDocs(docs)
+}
+
+// sortDocs sorts as a chart render is sorted, each document without
+// trailing newlines (splitting joined documents leaves some).
+func sortDocs(docs []Doc) ([]*render.Hook, []render.Manifest, error) {
+	hooks, manifests, err := render.SortManifests(Files(docs), render.InstallOrder)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range manifests {
+		manifests[i].Content = strings.TrimRight(manifests[i].Content, "\n")
+	}
+	for _, h := range hooks {
+		h.Manifest = strings.TrimRight(h.Manifest, "\n")
+	}
+	return hooks, manifests, nil
 }

@@ -19,9 +19,9 @@ type BuildError struct {
 
 func (e *BuildError) Error() string {
 	if e.File != "" && !strings.Contains(e.Reason, e.File) {
-		return fmt.Sprintf("overlay %s: %s", e.File, e.Reason)
+		return fmt.Sprintf("%s: %s", e.File, e.Reason)
 	}
-	return "overlay: " + e.Reason
+	return e.Reason
 }
 
 var (

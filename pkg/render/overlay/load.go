@@ -154,8 +154,8 @@ func kustomizationIn(files map[string][]byte, dir string) (string, error) {
 	return "", fmt.Errorf("%s: found more than one kustomization file: %s", dir, strings.Join(found, ", "))
 }
 
-// WriteTo writes the overlay's files under dir (which must not exist or be
-// empty), for `lade get overlay --output-dir`.
+// WriteTo writes the overlay's files under dir (creating it, replacing files
+// of the same name), for `lade get overlay --output-dir`.
 func (o *Overlay) WriteTo(dir string) error {
 	for _, p := range o.Paths() {
 		if !fs.ValidPath(p) {

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/release"
+	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/render/overlay"
+)
+
+// overlayFlags are --overlay and --overlay-hooks (template, install,
+// upgrade, diff) and, on upgrade, --reset-overlay. They also turn a
+// kustomization-only CHART directory into a package.
+type overlayFlags struct {
+	dir   string
+	hooks bool
+	reset bool
+	// record is what loadChart found: the overlay, or the package.
+	record *release.Overlay
+}
+
+func (o *overlayFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&o.dir, "overlay", "", "apply the kustomization in this directory to the rendered manifests (recorded in the release)")
+	f.BoolVar(&o.hooks, "overlay-hooks", true, "pass hooks through the overlay too (false keeps them as rendered)")
+}
+
+func (o *overlayFlags) addReset(f *pflag.FlagSet) {
+	f.BoolVar(&o.reset, "reset-overlay", false, "drop the overlay recorded in the release instead of reusing it")
+}
+
+// isPackage reports whether ref is a directory holding a kustomization and no Chart.yaml.
+func isPackage(ref string) bool {
+	st, err := os.Stat(ref)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(ref, "Chart.yaml")); err == nil {
+		return false
+	}
+	return overlay.IsKustomization(ref)
+}
+
+var valueFlagNames = []string{"values", "set", "set-string", "set-file", "set-json", "set-literal", "reuse-values", "reset-then-reuse-values"}
+
+// loadChart loads CHART (see loadChart) and the overlay; for a
+// kustomization-only directory it returns the placeholder chart of the
+// package and refuses value flags.
+func (o *overlayFlags) loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*chart.Chart, error) {
+	if o.reset && o.dir != "" {
+		return nil, errors.New("--overlay and --reset-overlay cannot be used together")
+	}
+	if isPackage(ref) {
+		var set []string
+		for _, n := range valueFlagNames {
+			if f := cmd.Flags().Lookup(n); f != nil && f.Changed {
+				set = append(set, "--"+n)
+			}
+		}
+		if len(set) > 0 {
+			return nil, fmt.Errorf("%s is a kustomization (kustomization.yaml and no Chart.yaml): it has no values, so %s cannot be used; change the kustomization instead", ref, strings.Join(set, ", "))
+		}
+		if o.dir != "" {
+			return nil, fmt.Errorf("%s is a kustomization: --overlay cannot be added to it; make the overlay's kustomization use it as a resource, or add the changes to it", ref)
+		}
+		ov, err := overlay.Load(ref)
+		if err != nil {
+			return nil, err
+		}
+		abs, err := filepath.Abs(ref)
+		if err != nil {
+			return nil, err
+		}
+		rec, ch := release.NewPackage(ov, filepath.Base(abs), version)
+		rec.Dir = ref
+		o.record = rec
+		return ch, nil
+	}
+	ch, err := loadChart(cmd, ref, version, reg)
+	if err != nil {
+		return nil, err
+	}
+	if o.dir != "" {
+		ov, err := overlay.Load(o.dir)
+		if err != nil {
+			return nil, err
+		}
+		o.record = release.NewOverlay(ov, !o.hooks)
+		o.record.Dir = o.dir
+	}
+	return ch, nil
+}
+
+// apply runs the overlay (or builds the package) on a render.
+func (o *overlayFlags) apply(res *render.Result) (*render.Result, error) {
+	if o.record == nil {
+		return res, nil
+	}
+	return o.record.Apply(res)
+}
+
+// reusedNotice tells that an upgrade reused the recorded overlay.
+func reusedNotice(w io.Writer, r *release.Release) {
+	if r != nil && r.Overlay != nil && r.Overlay.ReusedFrom > 0 {
+		fmt.Fprintf(w, "Reused the overlay recorded in revision %d (%d files; --overlay DIR replaces it, --reset-overlay drops it).\n", r.Overlay.ReusedFrom, len(r.Overlay.Files))
+	}
+}
+
+func newGetOverlayCmd(g *globalFlags) *cobra.Command {
+	var revision int
+	var outputDir string
+	var kf *kubeFlags
+	c := &cobra.Command{
+		Use:   "overlay RELEASE_NAME",
+		Short: "print or extract the overlay recorded in a release",
+		Long: `Print the files of the kustomize overlay (or kustomization-only package) a
+revision was built with, each after a "# File: PATH" line, or write them
+under --output-dir.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := kf.config(kf.namespace(), nil)
+			if err != nil {
+				return err
+			}
+			var r *release.Release
+			if revision > 0 {
+				r, err = cfg.Storage().Get(cmd.Context(), args[0], revision)
+			} else {
+				r, err = cfg.Storage().Last(cmd.Context(), args[0])
+			}
+			if err != nil {
+				return err
+			}
+			if r.Overlay == nil {
+				return fmt.Errorf("release %q revision %d has no overlay", r.Name, r.Version)
+			}
+			ov := r.Overlay.Overlay()
+			if outputDir != "" {
+				if err := ov.WriteTo(outputDir); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %d files to %s\n", len(ov.Files), outputDir)
+				return nil
+			}
+			w := cmd.OutOrStdout()
+			for _, p := range ov.Paths() {
+				data := ov.Files[p]
+				fmt.Fprintf(w, "# File: %s\n%s", p, data)
+				if len(data) > 0 && data[len(data)-1] != '\n' {
+					fmt.Fprintln(w)
+				}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&revision, "revision", 0, "get the named release with revision")
+	f.StringVar(&outputDir, "output-dir", "", "write the overlay's files under this directory instead of printing them")
+	kf = newKubeFlags(g, f)
+	return c
+}
