@@ -29,6 +29,7 @@ objects annotated helm.sh/resource-policy: keep).`,
 			}
 			uo := release.UpgradeOptions{
 				InstallOptions: o, Install: install, ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
+				ResetOverlay: inf.ov.reset,
 			}
 			if showDiff {
 				if done, err := printUpgradeDiff(cmd, cfg, uo); done || err != nil {
@@ -39,6 +40,7 @@ objects annotated helm.sh/resource-policy: keep).`,
 			if err != nil {
 				return err
 			}
+			reusedNotice(cmd.ErrOrStderr(), r)
 			if inf.out.format == "table" && r.Version > 1 {
 				cmd.Printf("Release %q has been upgraded. Happy Helming!\n", r.Name)
 			}
@@ -47,6 +49,7 @@ objects annotated helm.sh/resource-policy: keep).`,
 	}
 	f := cmd.Flags()
 	inf.add(f)
+	inf.ov.addReset(f)
 	f.BoolVarP(&install, "install", "i", false, "if a release by this name doesn't already exist, run an install")
 	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line")
 	f.BoolVar(&reset, "reset-values", false, "when upgrading, reset the values to the ones built into the chart")
