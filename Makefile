@@ -12,8 +12,10 @@ CONFORMANCE ?= ../shared/conformance
 # cluster-up/cluster-down targets.
 include hack/k8s.mk
 
+# A static binary: no libc, and kustomize's (unused) Go plugin support does not
+# make the linker export every symbol (20 MiB more binary, 20 MiB more RSS).
 build:
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lade
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lade
 
 demo: build
 	$(BIN) template demo testdata/charts/demo
