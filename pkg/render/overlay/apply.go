@@ -62,7 +62,7 @@ func Files(docs []Doc) map[string]string {
 	}
 	files := make(map[string]string, len(order))
 	for _, s := range order {
-		files[s] = strings.Join(bySource[s], "\n---\n")
+		files[s] = strings.Join(bySource[s], "---\n")
 	}
 	return files
 }
@@ -78,18 +78,19 @@ func Package(ov *Overlay, name string) (hooks []*render.Hook, manifests []render
 	return sortDocs(docs)
 }
 
-// sortDocs sorts as a chart render is sorted, each document without
-// trailing newlines (splitting joined documents leaves some).
+// sortDocs sorts as a chart render is sorted, each document ending in one
+// newline as rendered documents do (a literal block scalar that ends a
+// document needs it).
 func sortDocs(docs []Doc) ([]*render.Hook, []render.Manifest, error) {
 	hooks, manifests, err := render.SortManifests(Files(docs), render.InstallOrder)
 	if err != nil {
 		return nil, nil, err
 	}
 	for i := range manifests {
-		manifests[i].Content = strings.TrimRight(manifests[i].Content, "\n")
+		manifests[i].Content = strings.TrimRight(manifests[i].Content, "\n") + "\n"
 	}
 	for _, h := range hooks {
-		h.Manifest = strings.TrimRight(h.Manifest, "\n")
+		h.Manifest = strings.TrimRight(h.Manifest, "\n") + "\n"
 	}
 	return hooks, manifests, nil
 }

@@ -3,6 +3,7 @@ package overlay
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	"sigs.k8s.io/yaml"
 )
 
 // Doc is one YAML document and the file it came from.
@@ -35,7 +37,8 @@ const (
 	overlayDir = memRoot + "/overlay"
 	baseDir    = memRoot + "/" + baseName
 	docPrefix  = "doc-"
-	originAnno = "config.kubernetes.io/origin"
+	// docAnno tags each base document with its index while kustomize runs.
+	docAnno = "lade.dev/overlay-doc"
 	// DefaultAddedPrefix prefixes the `# Source:` of objects an overlay adds.
 	DefaultAddedPrefix = "overlay"
 )
@@ -65,7 +68,10 @@ func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
 			return nil, err
 		}
 	}
-	root, userOrigin, err := rewriteRoot(rootFile, o.Files[rootFile], len(base) > 0)
+	// Origin annotations tell which overlay file an added object came from;
+	// kustomize's origin tracking is costly (every transformer annotates
+	// every object), so it is only on when the overlay can add objects.
+	root, userOrigin, err := rewriteRoot(rootFile, o.Files[rootFile], len(base) > 0, o.mayAdd())
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +84,7 @@ func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
 		for i, d := range base {
 			name := docPrefix + strconv.Itoa(i) + ".yaml"
 			fmt.Fprintf(&k, "- %s\n", name)
-			if err := fsys.WriteFile(path.Join(baseDir, name), []byte(d.Content)); err != nil {
+			if err := fsys.WriteFile(path.Join(baseDir, name), tagDoc(d.Content, i)); err != nil {
 				return nil, err
 			}
 		}
@@ -101,7 +107,11 @@ func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
 		if err != nil {
 			return nil, err
 		}
-		if i, ok := baseIndex(origin, len(base)); ok {
+		i, tagged := docIndex(r.RNode, len(base))
+		if !tagged {
+			i, tagged = baseIndex(origin, len(base))
+		}
+		if tagged {
 			d.Index, d.Source = i, base[i].Source
 		} else {
 			d.Added = true
@@ -112,11 +122,16 @@ func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
 				return nil, err
 			}
 		}
-		y, err := r.AsYAML()
+		if err := untag(&r.RNode); err != nil {
+			return nil, err
+		}
+		// RNode.String keeps the field order of the chart's template (and is
+		// much cheaper than Resource.AsYAML, which goes through JSON).
+		y, err := r.RNode.String()
 		if err != nil {
 			return nil, err
 		}
-		d.Content = strings.TrimRight(string(y), "\n")
+		d.Content = strings.TrimRight(y, "\n") + "\n"
 		out = append(out, d)
 	}
 	return out, nil
@@ -125,7 +140,7 @@ func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
 // rewriteRoot adds the base (when there is one) as the first resource of
 // the root kustomization and turns on origin annotations, which tell each
 // object's source; it reports whether the user had asked for them.
-func rewriteRoot(file string, data []byte, withBase bool) ([]byte, bool, error) {
+func rewriteRoot(file string, data []byte, withBase, origins bool) ([]byte, bool, error) {
 	rn, err := kyaml.Parse(string(data))
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: invalid YAML: %w", file, err)
@@ -153,14 +168,79 @@ func rewriteRoot(file string, data []byte, withBase bool) ([]byte, bool, error) 
 			user = true
 		}
 	}
-	if !user {
+	if !user && origins {
 		bm.YNode().Content = append(bm.YNode().Content, kyaml.NewStringRNode("originAnnotations").YNode())
+	}
+	if len(bm.YNode().Content) == 0 {
+		if err := rn.PipeE(kyaml.Clear("buildMetadata")); err != nil {
+			return nil, false, err
+		}
 	}
 	s, err := rn.String()
 	if err != nil {
 		return nil, false, err
 	}
 	return []byte(s), user, nil
+}
+
+// tagDoc annotates a base document with its index (docAnno). A document
+// that does not parse is left for kustomize to report.
+func tagDoc(content string, i int) []byte {
+	rn, err := kyaml.Parse(content)
+	if err != nil || rn.YNode().Kind != kyaml.MappingNode {
+		return []byte(content)
+	}
+	if err := rn.PipeE(kyaml.SetAnnotation(docAnno, strconv.Itoa(i))); err != nil {
+		return []byte(content)
+	}
+	s, err := rn.String()
+	if err != nil {
+		return []byte(content)
+	}
+	return []byte(s)
+}
+
+// docIndex reads the docAnno tag of an object.
+func docIndex(rn kyaml.RNode, n int) (int, bool) {
+	v := rn.GetAnnotations(docAnno)[docAnno]
+	if v == "" {
+		return 0, false
+	}
+	i, err := strconv.Atoi(v)
+	if err != nil || i < 0 || i >= n {
+		return 0, false
+	}
+	return i, true
+}
+
+// untag removes the docAnno tag, and the annotations field if it was the
+// only one.
+func untag(rn *kyaml.RNode) error {
+	if _, err := rn.Pipe(kyaml.ClearAnnotation(docAnno)); err != nil {
+		return err
+	}
+	_, err := rn.Pipe(kyaml.Lookup(kyaml.MetadataField), kyaml.FieldClearer{Name: kyaml.AnnotationsField, IfEmpty: true})
+	return err
+}
+
+// mayAdd reports whether a kustomization of the overlay can add objects
+// (resources, bases, generators).
+func (o *Overlay) mayAdd() bool {
+	for p, data := range o.Files {
+		if !slices.Contains(kustomizationNames, path.Base(p)) {
+			continue
+		}
+		var k map[string]any
+		if err := yaml.Unmarshal(data, &k); err != nil {
+			return true
+		}
+		for _, f := range []string{"resources", "bases", "configMapGenerator", "secretGenerator", "generators"} {
+			if l, ok := k[f].([]any); ok && len(l) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // baseIndex returns the base document an origin points at.

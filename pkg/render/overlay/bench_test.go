@@ -1,0 +1,78 @@
+package overlay_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/render/overlay"
+)
+
+// generated makes (once per machine) a chart with ../shared/bench/gen-umbrella.
+func generated(b *testing.B, name string, args ...string) string {
+	b.Helper()
+	gen, _ := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "bench", "gen-umbrella"))
+	if _, err := os.Stat(gen); err != nil {
+		b.Skip("../shared/bench/gen-umbrella not found: skipping")
+	}
+	dir := filepath.Join(os.TempDir(), "lade-bench-overlay-"+name)
+	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err == nil {
+		return dir
+	}
+	if out, err := exec.Command(gen, append([]string{dir}, args...)...).CombinedOutput(); err != nil {
+		b.Fatalf("gen-umbrella: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// benchOverlay reports, for one chart, the render alone ("render") and the
+// overlay alone on that render ("overlay"), so the two can be compared.
+func benchOverlay(b *testing.B, dir string) {
+	ch, err := chart.Load(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := render.Options{ReleaseName: "bench", Namespace: "default"}
+	res, err := render.Chart(context.Background(), ch, nil, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ov, err := overlay.Load(filepath.Join(testdata, "bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("render", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := render.Chart(context.Background(), ch, nil, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("overlay", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			out, err := overlay.Apply(res, ov, overlay.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(out.Manifests) != len(res.Manifests) {
+				b.Fatalf("%d manifests, want %d", len(out.Manifests), len(res.Manifests))
+			}
+		}
+	})
+}
+
+// BenchmarkOverlayUmbrella100: the 100-subchart umbrella (500 objects).
+func BenchmarkOverlayUmbrella100(b *testing.B) {
+	benchOverlay(b, generated(b, "umbrella-100", "--subcharts", "100"))
+}
+
+// BenchmarkOverlay200Objects: a 200-object chart (40 subcharts, 3 templates each).
+func BenchmarkOverlay200Objects(b *testing.B) {
+	benchOverlay(b, generated(b, "200-objects", "--subcharts", "40", "--templates", "3"))
+}
