@@ -11,8 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/metadata"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/render"
@@ -100,10 +102,14 @@ func SetOwnership(rs []*Resource, release, ns string) {
 // CheckOwnership refuses objects that exist in the cluster but belong to
 // another release (or to no release), as Helm does.
 func (c *Client) CheckOwnership(ctx context.Context, rs []*Resource, release, ns string) error {
+	live, err := c.liveMetadata(ctx, rs)
+	if err != nil {
+		return err
+	}
 	return c.each(len(rs), func(i int) error {
-		live, err := c.Get(ctx, rs[i])
-		if err != nil || live == nil {
-			return err
+		live := live[i]
+		if live == nil {
+			return nil
 		}
 		var problems []string
 		if v := live.GetLabels()[ManagedByLabel]; v != ManagedByHelm {
@@ -280,4 +286,59 @@ func (c *Client) Delete(ctx context.Context, rs []*Resource, o DeleteOptions) er
 		}
 		return nil
 	})
+}
+
+// liveMetadata reads the labels and annotations of objects that exist (nil
+// for those that do not): one metadata-only LIST per resource type and
+// namespace holding several of them, a GET for a lone object. Ownership
+// checks need nothing more, and this replaces hundreds of GETs.
+func (c *Client) liveMetadata(ctx context.Context, rs []*Resource) ([]*metav1.ObjectMeta, error) {
+	type key struct {
+		gvr schema.GroupVersionResource
+		ns  string
+	}
+	groups := map[key][]int{}
+	var keys []key
+	for i, r := range rs {
+		k := key{r.Mapping.Resource, r.Namespace()}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	out := make([]*metav1.ObjectMeta, len(rs))
+	err := c.each(len(keys), func(gi int) error {
+		k := keys[gi]
+		idx := groups[k]
+		ri := c.Metadata.Resource(k.gvr)
+		var res metadata.ResourceInterface = ri
+		if k.ns != "" {
+			res = ri.Namespace(k.ns)
+		}
+		if len(idx) == 1 {
+			r := rs[idx[0]]
+			obj, err := res.Get(ctx, r.Name(), metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("get %s: %w", r, err)
+			}
+			out[idx[0]] = &obj.ObjectMeta
+			return nil
+		}
+		list, err := res.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return fmt.Errorf("list %s in %q: %w", k.gvr.Resource, k.ns, err)
+		}
+		byName := make(map[string]*metav1.ObjectMeta, len(list.Items))
+		for i := range list.Items {
+			byName[list.Items[i].Name] = &list.Items[i].ObjectMeta
+		}
+		for _, i := range idx {
+			out[i] = byName[rs[i].Name()]
+		}
+		return nil
+	})
+	return out, err
 }
