@@ -3,13 +3,12 @@ package diff
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/kube"
 )
@@ -143,10 +142,14 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 			newNS[r.Name()] = true
 		}
 	}
+	lives, err := kc.GetAll(ctx, in.Desired)
+	if err != nil {
+		return nil, err
+	}
 	desired := make([]*Change, len(in.Desired))
-	err := each(ctx, concurrency(kc, o), len(in.Desired), func(i int) error {
+	err = each(ctx, concurrency(kc, o), len(in.Desired), func(i int) error {
 		r := in.Desired[i]
-		c, err := predict(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o)
+		c, err := predict(ctx, kc, r, lives[i], in.ForceConflicts || owned[r.Key()], newNS, o)
 		desired[i] = c
 		return err
 	})
@@ -175,29 +178,24 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 		}
 		gone = append(gone, r)
 	}
+	goneLive, err := kc.GetAll(ctx, gone)
+	if err != nil {
+		return nil, err
+	}
 	deleted := make([]*Change, len(gone))
-	err = each(ctx, concurrency(kc, o), len(gone), func(i int) error {
-		live, err := kc.Get(ctx, gone[i])
-		if err != nil || live == nil {
-			return err
+	for i, live := range goneLive {
+		if live == nil {
+			continue
 		}
 		c := change(live, Delete)
 		c.Live = live
 		finish(c, live.Object, nil, o)
 		deleted[i] = c
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	return report(append(changes, deleted...)), nil
 }
 
-func predict(ctx context.Context, kc *kube.Client, r *kube.Resource, force bool, newNS map[string]bool, o Options) (*Change, error) {
-	live, err := kc.Get(ctx, r)
-	if err != nil {
-		return nil, err
-	}
+func predict(ctx context.Context, kc *kube.Client, r *kube.Resource, live *unstructured.Unstructured, force bool, newNS map[string]bool, o Options) (*Change, error) {
 	var conflicts []Conflict
 	pred, err := kc.DryRunApply(ctx, r, false)
 	var ce *kube.ConflictError
@@ -274,11 +272,9 @@ func toYAML(obj map[string]any) string {
 	if obj == nil {
 		return ""
 	}
-	b, err := yaml.Marshal(obj)
-	if err != nil {
-		return fmt.Sprintf("# cannot print object: %v\n", err)
-	}
-	return string(b)
+	var b strings.Builder
+	writeYAML(&b, obj, 0)
+	return b.String()
 }
 
 func unstructuredKey(u *unstructured.Unstructured) string {
