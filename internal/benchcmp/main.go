@@ -39,8 +39,9 @@ func main() {
 	for i, r := range results {
 		line := fmt.Sprintf("%-28s %-6s median %8.3fs  min %8.3fs  maxrss %7.1f MiB", *name, r.tool, r.median.Seconds(), r.min.Seconds(), float64(r.maxRSS)/1024)
 		if i > 0 && r.median > 0 {
-			line += fmt.Sprintf("  (%s is %.1fx faster, %.1fx less memory)", results[0].tool,
-				r.median.Seconds()/results[0].median.Seconds(), float64(r.maxRSS)/float64(max(results[0].maxRSS, 1)))
+			line += fmt.Sprintf("  (%s: %.1fx faster by median, %.1fx by min, %.1fx less memory)", results[0].tool,
+				r.median.Seconds()/results[0].median.Seconds(), r.min.Seconds()/results[0].min.Seconds(),
+				float64(r.maxRSS)/float64(max(results[0].maxRSS, 1)))
 		}
 		fmt.Println(line)
 	}
