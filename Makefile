@@ -34,6 +34,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./pkg/...
 	cd test/interop && GOFLAGS=-mod=mod HELM=$(HELM) $(GO) test -run '^$$' -bench . -benchmem -benchtime 5x .
 	HELM=$(HELM) scripts/bench-render.sh
+	HELM=$(HELM) scripts/bench-release.sh
 
 # Interop with Helm's own code (separate modules importing helm.sh/helm/v4,
 # never a dependency of lade's go.mod): OCI format and release records.
