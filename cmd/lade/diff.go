@@ -145,6 +145,7 @@ func newDiffUpgradeCmd(g *globalFlags) *cobra.Command {
 			}
 			rep, err := upgradeReport(cmd.Context(), cfg, release.UpgradeOptions{
 				InstallOptions: o, Install: install, ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
+				ResetOverlay: inf.ov.reset,
 			}, df.options())
 			if err != nil {
 				return err
@@ -155,6 +156,7 @@ func newDiffUpgradeCmd(g *globalFlags) *cobra.Command {
 	// The upgrade flags, except its -o (diff has its own) and --dry-run.
 	tmp := pflag.NewFlagSet("upgrade", pflag.ContinueOnError)
 	inf.add(tmp)
+	inf.ov.addReset(tmp)
 	f := cmd.Flags()
 	tmp.VisitAll(func(fl *pflag.Flag) {
 		if fl.Name != "output" && fl.Name != "dry-run" {

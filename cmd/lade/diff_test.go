@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,6 +64,16 @@ func TestDiffCommands(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	if out, _ = expect(0, "diff", "upgrade", "web", chartDir, "--set", "data=two", "--color", "auto"); strings.Contains(out, "\x1b[") {
 		t.Fatal("NO_COLOR ignored")
+	}
+
+	// An overlay shows as part of the upgrade it would be applied with.
+	ovDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ovDir, "kustomization.yaml"), []byte("commonAnnotations:\n  team: platform\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = expect(0, "diff", "upgrade", "web", chartDir, "--overlay", ovDir, "-C", "0")
+	if !strings.Contains(out, "ConfigMap "+ns+"/web-cm (update)") || !strings.Contains(out, "+    team: platform") {
+		t.Fatalf("overlay change not in the diff:\n%s", out)
 	}
 
 	out, _ = expect(0, "diff", "upgrade", "web", chartDir, "--set", "data=two", "--set", "old=false", "-o", "summary")
