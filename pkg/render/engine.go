@@ -294,17 +294,19 @@ type runner struct {
 	tplCache map[string]*template.Template
 	tplFuncs template.FuncMap
 	proto    *template.Template
+	yaml     *parsedCache
 	// concurrent runners refuse tpl strings that could mutate shared objects.
 	concurrent bool
 }
 
 func (e *Engine) newRunner(ctx context.Context, set *template.Template) *runner {
-	r := &runner{e: e, ctx: ctx, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}}
+	r := &runner{e: e, ctx: ctx, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}, yaml: newParsedCache()}
 	funcs := template.FuncMap{
 		"include":  r.includeIn(set),
 		"tpl":      r.tpl,
 		"required": r.required,
 		"fail":     r.fail,
+		"fromYaml": r.yaml.fromYAML,
 	}
 	if e.Lookup != nil && !e.LintMode {
 		funcs["lookup"] = e.Lookup

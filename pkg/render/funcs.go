@@ -97,6 +97,71 @@ func fromYAML(s string) map[string]any {
 	return m
 }
 
+// parsedCache remembers, for one render, what fromYaml parsed: charts parse
+// the same string more than once (istio's CRD template parses each CRD
+// twice). Callers get deep copies, as they may modify the result.
+type parsedCache struct {
+	mu      sync.Mutex
+	entries map[string]map[string]any
+	bytes   int
+}
+
+// maxParsedCacheBytes bounds the text a render keeps parsed.
+const maxParsedCacheBytes = 16 << 20
+
+func newParsedCache() *parsedCache {
+	return &parsedCache{entries: map[string]map[string]any{}}
+}
+
+// fromYAML is fromYaml through the cache.
+func (c *parsedCache) fromYAML(s string) map[string]any {
+	if m, ok := c.get(s); ok {
+		return m
+	}
+	m := fromYAML(s)
+	c.put(s, m)
+	return copyValue(m).(map[string]any)
+}
+
+func (c *parsedCache) get(s string) (map[string]any, bool) {
+	c.mu.Lock()
+	m, ok := c.entries[s]
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	return copyValue(m).(map[string]any), true
+}
+
+func (c *parsedCache) put(s string, m map[string]any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bytes+len(s) > maxParsedCacheBytes {
+		return
+	}
+	c.entries[s] = m
+	c.bytes += len(s)
+}
+
+// copyValue deep-copies maps and lists of parsed YAML/JSON; scalars are immutable.
+func copyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = copyValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = copyValue(e)
+		}
+		return out
+	}
+	return v
+}
+
 func fromYAMLArray(s string) []any {
 	a := []any{}
 	if err := yaml.Unmarshal([]byte(s), &a); err != nil {
