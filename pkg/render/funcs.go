@@ -64,7 +64,7 @@ var baseFuncs = sync.OnceValue(func() template.FuncMap {
 })
 
 func toYAML(v any) string {
-	data, err := yaml.Marshal(v)
+	data, err := marshalYAML(v)
 	if err != nil {
 		return ""
 	}
@@ -72,7 +72,7 @@ func toYAML(v any) string {
 }
 
 func mustToYAML(v any) string {
-	data, err := yaml.Marshal(v)
+	data, err := marshalYAML(v)
 	if err != nil {
 		panic(err)
 	}
