@@ -63,9 +63,10 @@ func warn(msg string) {
 
 // loader carries the state shared by a whole load, subcharts included.
 type loader struct {
-	dataLeft   int64 // file bytes still allowed (MaxChartSize in total)
-	streamLeft int64 // decompressed archive bytes still allowed
-	depth      int   // subchart nesting level of the chart being assembled
+	dataLeft   int64       // file bytes still allowed (MaxChartSize in total)
+	streamLeft int64       // decompressed archive bytes still allowed
+	depth      int         // subchart nesting level of the chart being assembled
+	cache      *ParseCache // parses through it when set
 }
 
 func newLoader() *loader {
@@ -75,20 +76,22 @@ func newLoader() *loader {
 // Load loads a chart from a directory or from a gzipped tar archive file.
 // Errors read "load chart PATH: ..." and name the offending file in the chart.
 func Load(p string) (*Chart, error) {
-	c, err := load(p)
+	c, err := load(p, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", p, err)
 	}
 	return c, nil
 }
 
-func load(p string) (*Chart, error) {
+func load(p string, pc *ParseCache) (*Chart, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, err
 	}
+	l := newLoader()
+	l.cache = pc
 	if fi.IsDir() {
-		return newLoader().loadDir(p)
+		return l.loadDir(p)
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -99,7 +102,7 @@ func load(p string) (*Chart, error) {
 	if err := checkGzip(br, p); err != nil {
 		return nil, fmt.Errorf("file %s %w", p, err)
 	}
-	return newLoader().loadArchive(br)
+	return l.loadArchive(br)
 }
 
 // LoadDir loads a chart directory, applying its .helmignore (plus Helm's
@@ -164,11 +167,16 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 		}
 		c.Raw = append(c.Raw, newFile(f))
 		if f.Name == "Chart.yaml" {
-			if c.Metadata == nil {
-				c.Metadata = new(Metadata)
-			}
-			if err := yaml.Unmarshal(bytes.TrimPrefix(f.Data, utf8BOM), c.Metadata); err != nil {
-				return nil, fmt.Errorf("cannot load Chart.yaml: %w", err)
+			if c.Metadata != nil {
+				if err := yaml.Unmarshal(bytes.TrimPrefix(f.Data, utf8BOM), c.Metadata); err != nil {
+					return nil, fmt.Errorf("cannot load Chart.yaml: %w", err)
+				}
+			} else {
+				m, err := l.cache.loadMetadata(bytes.TrimPrefix(f.Data, utf8BOM))
+				if err != nil {
+					return nil, fmt.Errorf("cannot load Chart.yaml: %w", err)
+				}
+				c.Metadata = m
 			}
 			// Helm 2 charts may omit apiVersion: they are v1 charts.
 			if c.Metadata.APIVersion == "" {
@@ -210,7 +218,7 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 				}
 			}
 		case f.Name == "values.yaml":
-			values, err := LoadValues(bytes.TrimPrefix(f.Data, utf8BOM))
+			values, err := l.cache.loadValues(bytes.TrimPrefix(f.Data, utf8BOM))
 			if err != nil {
 				return nil, fmt.Errorf("cannot load values.yaml: %w", err)
 			}
@@ -289,7 +297,7 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 	// concurrently; archives load in order against the shared budgets.
 	eachParallel(subs, func(s *loadedSub) {
 		if s.parallel {
-			child := &loader{depth: l.depth}
+			child := &loader{depth: l.depth, cache: l.cache}
 			s.chart, s.err = child.loadSubchart(c, s.name, subcharts[s.name])
 		}
 	})

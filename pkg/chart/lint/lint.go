@@ -97,8 +97,13 @@ func (r *Result) HasWarningsOrErrors() bool {
 
 // Chart lints the chart at p (a directory or a .tgz archive).
 func Chart(ctx context.Context, p string, o Options) *Result {
+	return lintChart(ctx, p, o, nil)
+}
+
+// lintChart is Chart, loading through pc when it is set.
+func lintChart(ctx context.Context, p string, o Options, pc *chart.ParseCache) *Result {
 	res := &Result{Path: p}
-	in, err := readInput(p)
+	in, err := readInput(p, pc)
 	if err != nil {
 		res.Err = err
 		return res
@@ -108,8 +113,11 @@ func Chart(ctx context.Context, p string, o Options) *Result {
 }
 
 // Charts lints several charts concurrently; results are in the order of paths.
+// The charts share one chart.ParseCache, so a subchart linted after its
+// umbrella (--with-subcharts) has its values.yaml and Chart.yaml parsed once.
 func Charts(ctx context.Context, paths []string, o Options, workers int) []*Result {
 	out := make([]*Result, len(paths))
+	pc := chart.NewParseCache()
 	if workers < 1 {
 		workers = 1
 	}
@@ -121,7 +129,7 @@ func Charts(ctx context.Context, paths []string, o Options, workers int) []*Resu
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out[i] = Chart(ctx, p, o)
+			out[i] = lintChart(ctx, p, o, pc)
 		}()
 	}
 	wg.Wait()
@@ -165,13 +173,13 @@ func lintInput(ctx context.Context, in *rules.Input, o Options) []Message {
 }
 
 // readInput reads what the rules need from a chart directory or archive.
-func readInput(p string) (*rules.Input, error) {
+func readInput(p string, pc *chart.ParseCache) (*rules.Input, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
 	}
 	if !fi.IsDir() {
-		return readArchiveInput(p)
+		return readArchiveInput(p, pc)
 	}
 	if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err != nil {
 		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
@@ -191,9 +199,17 @@ func readInput(p string) (*rules.Input, error) {
 	in.Schema, _ = os.ReadFile(filepath.Join(dir, "values.schema.json"))
 	in.TemplatesDir = dirKind(filepath.Join(dir, "templates"))
 	in.CRDsDir = dirKind(filepath.Join(dir, "crds"))
-	in.Chart, in.LoadErr = chart.Load(p)
+	in.Chart, in.LoadErr = load(p, pc)
 	in.LoadErr = helmLoadError(in.LoadErr)
 	return in, nil
+}
+
+// load is chart.Load, through pc when it is set.
+func load(p string, pc *chart.ParseCache) (*chart.Chart, error) {
+	if pc == nil {
+		return chart.Load(p)
+	}
+	return pc.Load(p)
 }
 
 func dirKind(p string) string {
@@ -207,8 +223,8 @@ func dirKind(p string) string {
 	return "file"
 }
 
-func readArchiveInput(p string) (*rules.Input, error) {
-	ch, err := chart.Load(p)
+func readArchiveInput(p string, pc *chart.ParseCache) (*rules.Input, error) {
+	ch, err := load(p, pc)
 	if err != nil {
 		return nil, fmt.Errorf("unable to extract tarball: %w", err)
 	}
