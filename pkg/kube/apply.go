@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -145,11 +146,45 @@ type ApplyOptions struct {
 	// release's previous writer (Helm, whose field manager is its program
 	// name, or lade). Other objects are forced only with Force.
 	Owned map[string]bool
+	// Unchanged holds the keys of objects whose desired state is identical
+	// to what lade applied for them in the release's deployed revision.
+	// Apply reads their live state (a LIST per resource type and namespace)
+	// and skips those whose lade-owned fields all still hold the desired
+	// values; any drift, or any doubt, and the object is applied.
+	Unchanged map[string]bool
 }
 
 // Apply server-side applies objects in order: consecutive objects of one kind
 // concurrently (bounded), kinds in sequence.
 func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) error {
+	if len(o.Unchanged) > 0 && !o.DryRun {
+		var cand []*Resource
+		for _, r := range rs {
+			if o.Unchanged[r.Key()] {
+				cand = append(cand, r)
+			}
+		}
+		live, err := c.GetAll(ctx, cand)
+		if err != nil {
+			return err
+		}
+		skip := map[*Resource]bool{}
+		for i, r := range cand {
+			if upToDate(r.Object, live[i]) {
+				skip[r] = true
+			}
+		}
+		if len(skip) > 0 {
+			todo := make([]*Resource, 0, len(rs)-len(skip))
+			for _, r := range rs {
+				if !skip[r] {
+					todo = append(todo, r)
+				}
+			}
+			slog.Debug("server-side apply skipped for unchanged objects", "skipped", len(skip), "applied", len(todo))
+			rs = todo
+		}
+	}
 	for start := 0; start < len(rs); {
 		end := start + 1
 		for end < len(rs) && rs[end].Kind() == rs[start].Kind() {

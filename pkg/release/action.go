@@ -275,7 +275,7 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 	if err := st.Create(ctx, rel); err != nil {
 		return nil, err
 	}
-	err = c.deploy(ctx, rel, objs, nil, render.HookPreInstall, render.HookPostInstall, &o.CommonOptions)
+	err = c.deploy(ctx, rel, objs, nil, nil, render.HookPreInstall, render.HookPostInstall, &o.CommonOptions)
 	if err == nil {
 		err = confirmLease(ctx)
 	}
@@ -317,9 +317,10 @@ func (c *Config) failed(ctx context.Context, rel *Release, cause error, atomic b
 	return fmt.Errorf("release %s failed, and has been rolled back due to rollback-on-failure being set: %w", rel.Name, cause)
 }
 
-// deploy runs pre hooks, applies objs, prunes what old had and objs has not,
+// deploy runs pre hooks, applies objs (skipping those in unchanged that the
+// cluster still holds), prunes what old had and objs has not,
 // waits, and runs post hooks.
-func (c *Config) deploy(ctx context.Context, rel *Release, objs, old []*kube.Resource, pre, post render.HookEvent, o *CommonOptions) error {
+func (c *Config) deploy(ctx context.Context, rel *Release, objs, old []*kube.Resource, unchanged map[string]bool, pre, post render.HookEvent, o *CommonOptions) error {
 	if !o.NoHooks {
 		if err := c.runHooks(ctx, rel, pre, o.timeout()); err != nil {
 			return err
@@ -329,7 +330,7 @@ func (c *Config) deploy(ctx context.Context, rel *Release, objs, old []*kube.Res
 	for _, r := range old {
 		owned[r.Key()] = true
 	}
-	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned}); err != nil {
+	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned, Unchanged: unchanged}); err != nil {
 		return err
 	}
 	if len(old) > 0 {

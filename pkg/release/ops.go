@@ -1,7 +1,9 @@
 package release
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -136,7 +138,11 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 	if err := st.Create(ctx, rel); err != nil {
 		return nil, err
 	}
-	err = c.deploy(ctx, rel, objs, old, render.HookPreUpgrade, render.HookPostUpgrade, &o.CommonOptions)
+	var unchanged map[string]bool
+	if current.Version == last.Version {
+		unchanged = unchangedObjects(current, objs, old)
+	}
+	err = c.deploy(ctx, rel, objs, old, unchanged, render.HookPreUpgrade, render.HookPostUpgrade, &o.CommonOptions)
 	if err != nil {
 		return rel, c.failed(ctx, rel, err, o.Atomic, func() error {
 			_, rerr := c.rollback(ctx, &RollbackOptions{Name: rel.Name, CommonOptions: CommonOptions{Wait: true, Timeout: o.Timeout, HistoryMax: o.HistoryMax}})
@@ -158,6 +164,46 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 		return rel, err
 	}
 	return rel, st.Prune(ctx, rel.Name, o.HistoryMax)
+}
+
+// unchangedObjects returns the keys of objs identical to the same object in
+// current, the newest revision, when lade deployed it: lade's last apply of
+// each such object set exactly the fields objs sets, so Apply may skip the
+// ones whose live state still holds them (kube.ApplyOptions.Unchanged).
+// A revision Helm wrote, or one that is not deployed, yields none.
+func unchangedObjects(current *Release, objs, old []*kube.Resource) map[string]bool {
+	if current.Info.Status != StatusDeployed || current.Holder == "" {
+		return nil
+	}
+	prev := make(map[string][]byte, len(old))
+	for _, r := range old {
+		o := &kube.Resource{Object: r.Object.DeepCopy()}
+		kube.SetOwnership([]*kube.Resource{o}, current.Name, current.Namespace)
+		b, err := json.Marshal(o.Object.Object)
+		if err != nil {
+			continue
+		}
+		if _, dup := prev[r.Key()]; dup {
+			prev[r.Key()] = nil
+			continue
+		}
+		prev[r.Key()] = b
+	}
+	out := map[string]bool{}
+	seen := map[string]int{}
+	for _, r := range objs {
+		seen[r.Key()]++
+	}
+	for _, r := range objs {
+		p := prev[r.Key()]
+		if p == nil || seen[r.Key()] > 1 {
+			continue
+		}
+		if b, err := json.Marshal(r.Object.Object); err == nil && bytes.Equal(b, p) {
+			out[r.Key()] = true
+		}
+	}
+	return out
 }
 
 // supersede marks every other deployed revision superseded.
@@ -289,7 +335,7 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 	if err := st.Create(ctx, rel); err != nil {
 		return nil, err
 	}
-	err = c.deploy(ctx, rel, objs, old, render.HookPreRollback, render.HookPostRollback, &o.CommonOptions)
+	err = c.deploy(ctx, rel, objs, old, nil, render.HookPreRollback, render.HookPostRollback, &o.CommonOptions)
 	if err == nil {
 		err = confirmLease(ctx)
 	}
