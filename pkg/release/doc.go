@@ -38,4 +38,12 @@
 // more (no failed status, no --rollback-on-failure): the new holder owns
 // the release and marks the abandoned pending revision failed. Before it
 // records success an operation renews the lease synchronously (Confirm).
+//
+// Unchanged objects. An upgrade whose newest revision is the deployed one
+// and was written by lade (it has a holder annotation) skips the
+// server-side apply of each object identical to that revision's when the
+// live object still has every field lade's apply would set, owned by lade's
+// apply entry and holding the same value (kube.ApplyOptions.Unchanged,
+// read with one LIST per resource type and namespace). Drift, deleted
+// objects and any doubt are applied, so a no-op upgrade still repairs them.
 package release
