@@ -44,14 +44,14 @@ func (pc *ParseCache) loadValues(data []byte) (map[string]any, error) {
 	v, ok := pc.values[string(data)]
 	pc.mu.Unlock()
 	if ok {
-		return copyValues(v), nil
+		return CopyValues(v), nil
 	}
 	v, err := LoadValues(data)
 	if err != nil {
 		return nil, err
 	}
 	pc.mu.Lock()
-	pc.values[string(data)] = copyValues(v)
+	pc.values[string(data)] = CopyValues(v)
 	pc.mu.Unlock()
 	return v, nil
 }
@@ -101,40 +101,11 @@ func (m *Metadata) clone() *Metadata {
 				y := *x
 				y.Tags = slices.Clone(x.Tags)
 				if x.ImportValues != nil {
-					y.ImportValues = copyValue(x.ImportValues).([]any)
+					y.ImportValues = CopyValue(x.ImportValues).([]any)
 				}
 				c.Dependencies[i] = &y
 			}
 		}
 	}
 	return &c
-}
-
-// copyValues deep-copies parsed YAML values (maps, lists and scalars).
-func copyValues(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = copyValue(v)
-	}
-	return out
-}
-
-func copyValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return copyValues(x)
-	case []any:
-		if x == nil {
-			return x
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = copyValue(e)
-		}
-		return out
-	}
-	return v
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/Masterminds/sprig/v3"
 	"sigs.k8s.io/yaml"
 	goyaml3 "sigs.k8s.io/yaml/goyaml.v3"
+
+	"github.com/lade-dev/lade/pkg/chart"
 )
 
 // baseFuncs is sprig's text function map without env/expandenv, plus Helm's
@@ -120,7 +122,7 @@ func (c *parsedCache) fromYAML(s string) map[string]any {
 	}
 	m := fromYAML(s)
 	c.put(s, m)
-	return copyValue(m).(map[string]any)
+	return chart.CopyValue(m).(map[string]any)
 }
 
 func (c *parsedCache) get(s string) (map[string]any, bool) {
@@ -130,7 +132,7 @@ func (c *parsedCache) get(s string) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return copyValue(m).(map[string]any), true
+	return chart.CopyValue(m).(map[string]any), true
 }
 
 func (c *parsedCache) put(s string, m map[string]any) {
@@ -141,25 +143,6 @@ func (c *parsedCache) put(s string, m map[string]any) {
 	}
 	c.entries[s] = m
 	c.bytes += len(s)
-}
-
-// copyValue deep-copies maps and lists of parsed YAML/JSON; scalars are immutable.
-func copyValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = copyValue(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = copyValue(e)
-		}
-		return out
-	}
-	return v
 }
 
 func fromYAMLArray(s string) []any {

@@ -33,7 +33,7 @@ func CoalesceValues(c *chart.Chart, userVals map[string]any, opts ...Option) (ma
 // coalesceChart is Helm's util.CoalesceValues (merge false) and
 // util.MergeValues (merge true, nulls kept) on a deep copy of vals.
 func coalesceChart(log logger, c *chart.Chart, vals map[string]any, merge bool) (map[string]any, error) {
-	dest, _ := deepCopy(vals).(map[string]any)
+	dest, _ := chart.CopyValue(vals).(map[string]any)
 	if dest == nil {
 		dest = map[string]any{}
 	}
@@ -64,7 +64,7 @@ func touchedCopy(c *chart.Chart, vals map[string]any) map[string]any {
 	}
 	touch := func(k string) {
 		if x, ok := vals[k]; ok {
-			dest[k] = deepCopy(x)
+			dest[k] = chart.CopyValue(x)
 		}
 	}
 	for k := range c.Values {
@@ -75,32 +75,6 @@ func touchedCopy(c *chart.Chart, vals map[string]any) map[string]any {
 		touch(d.Name())
 	}
 	return dest
-}
-
-// deepCopy copies maps and lists recursively; other values are shared.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		if v == nil {
-			return v
-		}
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[k] = deepCopy(x)
-		}
-		return out
-	case []any:
-		if v == nil {
-			return v
-		}
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = deepCopy(x)
-		}
-		return out
-	default:
-		return v
-	}
 }
 
 // coalesce merges the values of chart c and of its subcharts into dest,
@@ -180,7 +154,7 @@ func coalesceGlobals(log logger, dest, src map[string]any, prefix string) {
 // coalesceValues merges the defaults of chart c into v, v taking priority.
 func coalesceValues(log logger, c *chart.Chart, v map[string]any, prefix string, merge bool) {
 	subPrefix := concatPrefix(prefix, c.Name())
-	defaults, _ := deepCopy(c.Values).(map[string]any)
+	defaults, _ := chart.CopyValue(c.Values).(map[string]any)
 
 	for key, val := range defaults {
 		value, ok := v[key]

@@ -284,7 +284,7 @@ func processImportValues(log logger, c *chart.Chart) error {
 		r.ImportValues = out
 	}
 	// Imported values rank below the parent's own values.
-	own, _ := deepCopy(cvals).(map[string]any)
+	own, _ := chart.CopyValue(cvals).(map[string]any)
 	c.Values = coalesceTables(log, own, b, true)
 	return nil
 }

@@ -95,27 +95,10 @@ func coalesceTables(dst, src map[string]any) map[string]any {
 	return dst
 }
 
+// deepCopy copies values for a lint pass (a nil map becomes an empty one).
 func deepCopy(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}
 	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopyValue(v)
-	}
-	return out
-}
-
-func deepCopyValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		return deepCopy(t)
-	case []any:
-		c := make([]any, len(t))
-		for i, e := range t {
-			c[i] = deepCopyValue(e)
-		}
-		return c
-	}
-	return v
+	return chart.CopyValues(m)
 }
