@@ -5,6 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X github.com/lade-dev/lade/internal/version.Commit=$(COMMIT)
 CONFORMANCE ?= ../shared/conformance
+PYTHON ?= python3
 
 .PHONY: build demo test test-interop bench lint fuzz clean
 
@@ -25,7 +26,7 @@ demo: build
 test: build k8s-bins
 	$(GO) test -count=1 ./...
 	$(MAKE) test-interop
-	@if [ -d "$(CONFORMANCE)" ]; then python3 $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
+	@if [ -d "$(CONFORMANCE)" ]; then $(PYTHON) $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
 	else echo "conformance corpus not found at $(CONFORMANCE): skipped"; fi
 
 # Benchmarks: Go benchmarks (time and allocations per render), then whole-process
