@@ -93,9 +93,8 @@ func parseLabels(s []string) (map[string]string, error) {
 
 // commonFlags are the flags shared by install, upgrade and rollback.
 type commonFlags struct {
-	o           release.CommonOptions
-	dryRun      string
-	progressOut bool
+	o      release.CommonOptions
+	dryRun string
 }
 
 func (c *commonFlags) add(f *pflag.FlagSet, installing bool) {

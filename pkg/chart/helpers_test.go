@@ -23,7 +23,6 @@ type entry struct {
 	typeflag byte // tar.TypeReg when zero
 	linkname string
 	mode     int64
-	size     int64 // header size when body is not the content (0: len(body))
 }
 
 var fixedTime = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)

@@ -188,7 +188,8 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 		switch c.Metadata.APIVersion {
 		case APIVersionV1, APIVersionV2:
 		default:
-			return nil, fmt.Errorf("Chart.yaml: unsupported chart apiVersion %q (lade supports %s and %s)", //nolint:staticcheck // names the file
+			//lint:ignore ST1005 the message starts with the file's name
+			return nil, fmt.Errorf("Chart.yaml: unsupported chart apiVersion %q (lade supports %s and %s)",
 				c.Metadata.APIVersion, APIVersionV1, APIVersionV2)
 		}
 	}
@@ -260,7 +261,8 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 	}
 
 	if c.Metadata == nil {
-		return nil, errors.New("Chart.yaml file is missing") //nolint:staticcheck // Helm's text
+		//lint:ignore ST1005 Helm's text, starting with the file's name
+		return nil, errors.New("Chart.yaml file is missing")
 	}
 	if err := c.Metadata.validate(); err != nil {
 		file := "Chart.yaml"

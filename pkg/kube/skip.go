@@ -29,7 +29,7 @@ func upToDate(desired, live *unstructured.Unstructured) bool {
 		if owned != nil || mf.FieldsV1 == nil || mf.APIVersion != desired.GetAPIVersion() {
 			return false
 		}
-		if err := json.Unmarshal(mf.FieldsV1.Raw, &owned); err != nil || owned == nil {
+		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &owned); err != nil || owned == nil {
 			return false
 		}
 	}

@@ -49,7 +49,7 @@ spec:
 	}
 	u.SetManagedFields([]metav1.ManagedFieldsEntry{{
 		Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply, APIVersion: "v1",
-		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)},
+		FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields),
 	}})
 	return u
 }

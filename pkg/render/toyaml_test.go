@@ -14,7 +14,7 @@ func TestMarshalYAMLMatchesLibrary(t *testing.T) {
 	fixed := []any{
 		nil, "", "x", "yes", "no", "on", "~", "null", "1", "1.0", "0x1F", "1e3", "2001-12-14", "a: b", "- x",
 		"multi\nline\n", " lead", "trail ", "tab\there", "quote\"", "<&>", "\u2028", "\x00ctl", "日本語", "\xff\xfe",
-		true, false, 0, -0.0, 1, -1, 1.5, 3.0, 1e6, 1e20, 1e21, 1e-7, 0.1, 123456789012345678.0,
+		true, false, 0, math.Copysign(0, -1), 1, -1, 1.5, 3.0, 1e6, 1e20, 1e21, 1e-7, 0.1, 123456789012345678.0,
 		12345678901234567890.0, math.MaxInt64, int64(math.MinInt64), uint64(math.MaxUint64), math.NaN(), math.Inf(1),
 		int32(7), []string{"a", "yes"}, map[string]string{"k": "v", "y": "n"}, []string(nil), map[string]any(nil),
 		map[string]any{"b": 1, "a": []any{map[string]any{"c": nil}}, "a10": 1, "a2": 2, "1": "one", "": "empty"},
