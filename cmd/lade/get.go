@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -35,12 +36,7 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				var r *release.Release
-				if revision > 0 {
-					r, err = cfg.Storage().Get(cmd.Context(), args[0], revision)
-				} else {
-					r, err = cfg.Storage().Last(cmd.Context(), args[0])
-				}
+				r, err := getRevision(cmd.Context(), cfg, args[0], revision)
 				if err != nil {
 					return err
 				}
@@ -148,4 +144,12 @@ func chartVersion(r *release.Release) string {
 		return ""
 	}
 	return r.Chart.Metadata.Version
+}
+
+// getRevision reads revision rev of a release, or its newest when rev is 0.
+func getRevision(ctx context.Context, cfg *release.Config, name string, rev int) (*release.Release, error) {
+	if rev > 0 {
+		return cfg.Storage().Get(ctx, name, rev)
+	}
+	return cfg.Storage().Last(ctx, name)
 }

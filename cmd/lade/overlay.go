@@ -130,12 +130,7 @@ under --output-dir.`,
 			if err != nil {
 				return err
 			}
-			var r *release.Release
-			if revision > 0 {
-				r, err = cfg.Storage().Get(cmd.Context(), args[0], revision)
-			} else {
-				r, err = cfg.Storage().Last(cmd.Context(), args[0])
-			}
+			r, err := getRevision(cmd.Context(), cfg, args[0], revision)
 			if err != nil {
 				return err
 			}

@@ -196,15 +196,9 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 		}
 	}
 	if o.DryRun == "" {
-		l, err := c.lock(ctx, o.Name, "lade install", o.RecoverPending)
-		if err != nil {
-			return nil, err
-		}
-		defer l.Release()
-		ctx, cancel := l.Context(ctx)
-		defer cancel()
-		rel, err := c.install(ctx, &o)
-		return rel, l.Err(err)
+		return c.withLease(ctx, o.Name, "lade install", o.RecoverPending, func(ctx context.Context) (*Release, error) {
+			return c.install(ctx, &o)
+		})
 	}
 	return c.install(ctx, &o)
 }

@@ -348,3 +348,18 @@ func Acquire(ctx context.Context, cs kubernetes.Interface, ns, release, holder s
 	}
 	return nil, fmt.Errorf("%w on release %q: its Lease %s/%s keeps changing", ErrLocked, release, ns, l.name)
 }
+
+// withLease runs f while holding the release's lease (see lock): f's context
+// ends if the lease is lost, and the lease is released (deleted) afterwards.
+// op is the command named to whoever finds the lease held.
+func (c *Config) withLease(ctx context.Context, name, op string, recoverPending bool, f func(context.Context) (*Release, error)) (*Release, error) {
+	l, err := c.lock(ctx, name, op, recoverPending)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	ctx, cancel := l.Context(ctx)
+	defer cancel()
+	rel, err := f(ctx)
+	return rel, l.Err(err)
+}

@@ -44,15 +44,9 @@ func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error
 		}
 	}
 	if o.DryRun == "" {
-		l, err := c.lock(ctx, o.Name, "lade upgrade "+o.Name+" CHART", o.RecoverPending)
-		if err != nil {
-			return nil, err
-		}
-		defer l.Release()
-		ctx, cancel := l.Context(ctx)
-		defer cancel()
-		rel, err := c.upgrade(ctx, &o)
-		return rel, l.Err(err)
+		return c.withLease(ctx, o.Name, "lade upgrade "+o.Name+" CHART", o.RecoverPending, func(ctx context.Context) (*Release, error) {
+			return c.upgrade(ctx, &o)
+		})
 	}
 	return c.upgrade(ctx, &o)
 }
@@ -265,15 +259,9 @@ type RollbackOptions struct {
 // Rollback re-deploys an earlier revision as a new revision.
 func (c *Config) Rollback(ctx context.Context, o RollbackOptions) (*Release, error) {
 	if o.DryRun == "" {
-		l, err := c.lock(ctx, o.Name, fmt.Sprintf("lade rollback %s", o.Name), o.RecoverPending)
-		if err != nil {
-			return nil, err
-		}
-		defer l.Release()
-		ctx, cancel := l.Context(ctx)
-		defer cancel()
-		rel, err := c.rollback(ctx, &o)
-		return rel, l.Err(err)
+		return c.withLease(ctx, o.Name, "lade rollback "+o.Name, o.RecoverPending, func(ctx context.Context) (*Release, error) {
+			return c.rollback(ctx, &o)
+		})
 	}
 	return c.rollback(ctx, &o)
 }
@@ -376,17 +364,9 @@ type UninstallOptions struct {
 // keep) and its history (unless KeepHistory).
 func (c *Config) Uninstall(ctx context.Context, o UninstallOptions) (*Release, error) {
 	if !o.DryRun {
-		l, err := c.lock(ctx, o.Name, "lade uninstall "+o.Name, true)
-		if err != nil {
-			return nil, err
-		}
-		// Release deletes the Lease (deleting it here too could delete the
-		// Lease of an operation that started right after ours).
-		defer l.Release()
-		ctx, cancel := l.Context(ctx)
-		defer cancel()
-		rel, err := c.uninstall(ctx, &o)
-		return rel, l.Err(err)
+		return c.withLease(ctx, o.Name, "lade uninstall "+o.Name, true, func(ctx context.Context) (*Release, error) {
+			return c.uninstall(ctx, &o)
+		})
 	}
 	return c.uninstall(ctx, &o)
 }
@@ -494,15 +474,9 @@ func (c *Config) purge(ctx context.Context, name string) error {
 // Test runs the release's test hooks under the release's lease (it records
 // their results in the newest revision, and must not race an upgrade).
 func (c *Config) Test(ctx context.Context, name string, timeout time.Duration) (*Release, error) {
-	l, err := c.lock(ctx, name, "lade test "+name, false)
-	if err != nil {
-		return nil, err
-	}
-	defer l.Release()
-	ctx, cancel := l.Context(ctx)
-	defer cancel()
-	rel, err := c.test(ctx, name, timeout)
-	return rel, l.Err(err)
+	return c.withLease(ctx, name, "lade test "+name, false, func(ctx context.Context) (*Release, error) {
+		return c.test(ctx, name, timeout)
+	})
 }
 
 func (c *Config) test(ctx context.Context, name string, timeout time.Duration) (*Release, error) {
