@@ -6,7 +6,7 @@ import (
 	"maps"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/lade-dev/lade/internal/yamljson"
 )
 
 // LoadValues parses values.yaml (or a user values file) like Helm: the data
@@ -21,7 +21,7 @@ func LoadValues(data []byte) (map[string]any, error) {
 	var doc bytes.Buffer
 	emit := func() error {
 		current := map[string]any{}
-		if err := yaml.Unmarshal(doc.Bytes(), &current); err != nil {
+		if err := yamljson.UnmarshalMap(doc.Bytes(), &current); err != nil {
 			return fmt.Errorf("cannot unmarshal yaml document: %w", err)
 		}
 		values = MergeMaps(values, current)

@@ -16,9 +16,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/sprig/v3"
-	"sigs.k8s.io/yaml"
 	goyaml3 "sigs.k8s.io/yaml/goyaml.v3"
 
+	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/chart"
 )
 
@@ -93,7 +93,7 @@ func toYAMLPretty(v any) string {
 
 func fromYAML(s string) map[string]any {
 	m := map[string]any{}
-	if err := yaml.Unmarshal([]byte(s), &m); err != nil {
+	if err := yamljson.UnmarshalMap([]byte(s), &m); err != nil {
 		m["Error"] = err.Error()
 	}
 	return m
@@ -147,7 +147,7 @@ func (c *parsedCache) put(s string, m map[string]any) {
 
 func fromYAMLArray(s string) []any {
 	a := []any{}
-	if err := yaml.Unmarshal([]byte(s), &a); err != nil {
+	if err := yamljson.UnmarshalSlice([]byte(s), &a); err != nil {
 		a = []any{err.Error()}
 	}
 	return a

@@ -6,6 +6,8 @@ import (
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/internal/yamljson"
 )
 
 // ParseHead reads the head of one rendered document exactly as Helm does
@@ -20,7 +22,78 @@ func ParseHead(doc string, h *Head) error {
 		return nil
 	}
 	*h = Head{}
+	if treeHead(doc, h) {
+		return nil
+	}
+	*h = Head{}
 	return yaml.Unmarshal([]byte(doc), h)
+}
+
+// treeHead is the middle road for documents plainYAML cannot vouch for: the
+// whole document is decoded and converted to JSON's types exactly as
+// sigs.k8s.io/yaml would (internal/yamljson), then the head is read from
+// that tree; only the JSON text round trip is skipped.
+func treeHead(doc string, h *Head) bool {
+	m, ok := yamljson.FastMap([]byte(doc))
+	if !ok || m == nil {
+		return false
+	}
+	for k := range m {
+		if k != "apiVersion" && k != "kind" && k != "metadata" && (strings.EqualFold(k, "apiVersion") || strings.EqualFold(k, "kind") || strings.EqualFold(k, "metadata")) {
+			return false
+		}
+	}
+	if h.APIVersion, ok = jsonString(m["apiVersion"]); !ok {
+		return false
+	}
+	if h.Kind, ok = jsonString(m["kind"]); !ok {
+		return false
+	}
+	switch md := m["metadata"].(type) {
+	case nil:
+	case map[string]any:
+		h.Metadata = &struct {
+			Name        string            `json:"name"`
+			Annotations map[string]string `json:"annotations"`
+		}{}
+		for k := range md {
+			if k != "name" && k != "annotations" && (strings.EqualFold(k, "name") || strings.EqualFold(k, "annotations")) {
+				return false
+			}
+		}
+		if h.Metadata.Name, ok = jsonString(md["name"]); !ok {
+			return false
+		}
+		switch ann := md["annotations"].(type) {
+		case nil:
+		case map[string]any:
+			h.Metadata.Annotations = make(map[string]string, len(ann))
+			for k, v := range ann {
+				s, isString := v.(string)
+				if !isString {
+					return false
+				}
+				h.Metadata.Annotations[k] = s
+			}
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// jsonString reads a JSON-typed value into a string field: strings and null
+// only (numbers are coerced by sigs.k8s.io/yaml; left to it).
+func jsonString(v any) (string, bool) {
+	switch s := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		return s, true
+	}
+	return "", false
 }
 
 // skipValue is a YAML value that is parsed but not decoded.
@@ -135,56 +208,162 @@ func scalarString(v any) (string, bool) {
 // plainYAML reports that a document uses none of the YAML features that can
 // make the generic decode or the JSON conversion of parts fastHead skips
 // fail: tags, anchors and merge keys, NaN and infinities, and null, empty or
-// complex mapping keys. It is deliberately coarse (text inside strings can
-// trigger it); a false only costs the slower road.
+// complex mapping keys. It looks for them where a YAML node can start (first
+// on a line, after "key: ", "- " or "? ", and inside flow collections after
+// "[", "{" or ","), so text inside scalars such as CEL rules ("a && !b ? 1 :
+// 0") rarely trips it; a false only costs the slower road.
 func plainYAML(doc string) bool {
-	if strings.Contains(doc, "<<") || strings.Contains(doc, "]:") || strings.Contains(doc, "}:") {
+	if strings.Contains(doc, "<<") || flowKey(doc) {
 		return false
 	}
-	for i := 0; i < len(doc); i++ {
-		c := doc[i]
-		switch c {
-		case '!', '&', '?', ':':
-		case '.':
-			if i+3 < len(doc) {
-				switch doc[i+1 : i+4] {
-				case "nan", "NaN", "NAN", "inf", "Inf", "INF":
+	// Lines are cut at "\n"; YAML also breaks lines at a lone "\r" and at
+	// NEL, LS and PS.
+	if loneCR(doc) || strings.Contains(doc, "\u0085") || strings.Contains(doc, "\u2028") || strings.Contains(doc, "\u2029") {
+		return false
+	}
+	// Flow mappings are rare in manifests and have odd corners (empty
+	// entries, implicit null keys): leave them to the exact road.
+	flow, flowMap := flowCollections(doc)
+	if flowMap {
+		return false
+	}
+	for line := range strings.Lines(doc) {
+		for i := 0; i < len(line); i++ {
+			c := line[i]
+			switch c {
+			case '!', '&', '?', ':', '.', '~', 'n', 'N':
+			case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+				// Integers above int64 decode as uint64, which JSON
+				// conversion refuses as a map key.
+				if !longNumber(line[i:]) {
+					continue
+				}
+			default:
+				continue
+			}
+			start := i
+			if c == '.' && i > 0 && (line[i-1] == '+' || line[i-1] == '-') {
+				start = i - 1
+			}
+			if !nodeStart(line, start, flow) {
+				continue
+			}
+			switch c {
+			case '!', '&', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+				return false
+			case '?', ':':
+				// An explicit key ("? k") or an empty key (": v").
+				if flow || i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t' || line[i+1] == '\n' || line[i+1] == '\r' {
 					return false
 				}
-			}
-			continue
-		case '~', 'n', 'N':
-			if tokenStart(doc, i) && nullKey(doc[i:]) {
-				return false
-			}
-			continue
-		default:
-			continue
-		}
-		if !tokenStart(doc, i) {
-			continue
-		}
-		switch c {
-		case '!', '&':
-			return false
-		case '?', ':':
-			// An explicit key ("? k") or an empty key (": v").
-			if i+1 == len(doc) || doc[i+1] == ' ' || doc[i+1] == '\t' || doc[i+1] == '\n' || doc[i+1] == '\r' {
-				return false
+			case '.':
+				if i+3 < len(line) {
+					switch line[i+1 : i+4] {
+					case "nan", "NaN", "NAN", "inf", "Inf", "INF":
+						return false
+					}
+				}
+			default:
+				if nullKey(line[i:]) {
+					return false
+				}
 			}
 		}
 	}
 	return true
 }
 
-// tokenStart reports whether doc[i] can begin a YAML token.
-func tokenStart(doc string, i int) bool {
-	if i == 0 {
+// nodeStart reports whether line[i] is where a YAML node can begin: first
+// on the line, or after the indicators ": ", "- " and "? " (themselves at
+// node starts), or after "[", "{" and "," when the document has flow
+// collections.
+func nodeStart(line string, i int, flow bool) bool {
+	j := i - 1
+	for j >= 0 && (line[j] == ' ' || line[j] == '\t') {
+		j--
+	}
+	if j < 0 {
 		return true
 	}
-	switch doc[i-1] {
-	case ' ', '\t', '\n', '\r', '[', '{', ',', '-':
-		return true
+	switch line[j] {
+	case '[', '{', ',':
+		return flow
+	case ':':
+		// In flow collections a value may follow a quoted key's ":" directly.
+		return j < i-1 || flow
+	case '-', '?':
+		return j < i-1 && nodeStart(line, j, flow)
+	}
+	return false
+}
+
+// flowCollections reports whether a "[" or "{" that is not immediately
+// closed ("[]", "{}") starts a node somewhere in doc, and whether one of
+// them is a mapping.
+func flowCollections(doc string) (any, mapping bool) {
+	for line := range strings.Lines(doc) {
+		for i := 0; i < len(line); i++ {
+			if line[i] != '[' && line[i] != '{' {
+				continue
+			}
+			if !nodeStart(line, i, any) {
+				continue
+			}
+			rest := strings.TrimLeft(line[i+1:], " \t")
+			if !strings.HasPrefix(rest, "]") && !strings.HasPrefix(rest, "}") {
+				any = true
+				if line[i] == '{' {
+					return true, true
+				}
+			}
+		}
+	}
+	return any, false
+}
+
+// longNumber reports whether s starts with a number-like token of 18
+// characters or more (2^63 needs 19 digits, or "0x" and 16 hex digits).
+func longNumber(s string) bool {
+	n := 0
+	for n < len(s) {
+		c := s[n]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || c == '+' || c == '-') {
+			break
+		}
+		n++
+	}
+	return n >= 18
+}
+
+// loneCR reports whether doc has a "\r" that is not part of "\r\n".
+func loneCR(doc string) bool {
+	for i := strings.IndexByte(doc, '\r'); i >= 0; {
+		if i+1 == len(doc) || doc[i+1] != '\n' {
+			return true
+		}
+		j := strings.IndexByte(doc[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// flowKey reports whether a "]" or "}" is followed by ":" (blanks between
+// allowed): a flow collection used as a mapping key.
+func flowKey(doc string) bool {
+	for i := 0; i < len(doc); i++ {
+		if doc[i] != ']' && doc[i] != '}' {
+			continue
+		}
+		j := i + 1
+		for j < len(doc) && (doc[j] == ' ' || doc[j] == '\t') {
+			j++
+		}
+		if j < len(doc) && doc[j] == ':' {
+			return true
+		}
 	}
 	return false
 }

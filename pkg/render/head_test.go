@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/internal/yamljson"
 )
 
 // headCases are documents on both sides of fastHead's line: each must give
@@ -39,7 +41,11 @@ var headCases = []string{
 	"kind: A\ndata:\n  url: http://x/?a=1&b=2\n  t: \"10:30\"\n",
 	"kind: A\nmetadata:\n  name: x\n...\n---\nkind: B\n",
 	"kind: A\nmetadata: {name: x, annotations: {a: b}}\n",
-	"{kind: A, metadata: {name: x}}\n", "kind: A\nspec: {\"k\": !!str 1}\n",
+	"{kind: A, metadata: {name: x}}\n", "{\"kind\":!!binary '%'}\n", "kind: A\nx: {\"a\":!!binary '%'}\n",
+	"kind: A\nx: [a,\n  !!binary '%']\n", "kind: A\nx: [a, !!binary '%']\n", "kind: A\nx:\n- - !!binary '%'\n",
+	"kind: A\nx:\n  !!binary '%'\n", "kind: A\nrule: self.all(k, !k.contains('*')) && a ? 1 : 0\n",
+	"kind: A\nx: +.inf\n", "kind: A\nx:\n- .NaN\n", "kind: A\nx: [1, .nan]\n", "kind: A\nx: {~: 1}\n",
+	"kind: A\nx:\n- null: 1\n", "kind: A\nx:\n  ? a\n  : b\n", "kind: A\nx: [? a : b]\n", "kind: A\nx: {? a}\n", "kind: A\nspec: {\"k\": !!str 1}\n",
 }
 
 func slowHead(doc string) (Head, error) {
@@ -60,6 +66,12 @@ func checkHead(t *testing.T, doc string) (fast bool) {
 		t.Fatalf("ParseHead(%q) = %+v, want %+v", doc, got, want)
 	}
 	var h Head
+	if treeHead(doc, &h) {
+		if want, _ := slowHead(doc); !reflect.DeepEqual(h, want) {
+			t.Fatalf("treeHead(%q) = %+v, want %+v", doc, h, want)
+		}
+	}
+	h = Head{}
 	return fastHead(doc, &h)
 }
 
@@ -99,4 +111,68 @@ func TestParseHeadConformance(t *testing.T) {
 	if docs > 0 && fast*2 < docs {
 		t.Fatalf("only %d of %d documents took the fast road", fast, docs)
 	}
+}
+
+// FuzzParseHead checks that the fast road never disagrees with Helm's.
+func FuzzParseHead(f *testing.F) {
+	for _, c := range headCases {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		for name, road := range map[string]func(string, *Head) bool{"fastHead": fastHead, "treeHead": treeHead} {
+			var got Head
+			if !road(doc, &got) {
+				continue
+			}
+			want, err := slowHead(doc)
+			if err != nil {
+				t.Fatalf("%s accepted %q, Helm's road fails: %v", name, doc, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s(%q) = %+v, want %+v", name, doc, got, want)
+			}
+		}
+	})
+}
+
+func corpusDocs(b testing.TB) []string {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "conformance", "golden", "*"))
+	if len(files) == 0 {
+		b.Skip("conformance corpus not found")
+	}
+	var docs []string
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		if strings.Contains(string(data), "kind:") {
+			docs = append(docs, SplitDocuments(string(data))...)
+		}
+	}
+	return docs
+}
+
+func BenchmarkParseHead(b *testing.B) {
+	docs := corpusDocs(b)
+	b.Run("lade", func(b *testing.B) {
+		for b.Loop() {
+			for _, d := range docs {
+				var h Head
+				_ = ParseHead(d, &h)
+			}
+		}
+	})
+	b.Run("sigs", func(b *testing.B) {
+		for b.Loop() {
+			for _, d := range docs {
+				_, _ = slowHead(d)
+			}
+		}
+	})
+	b.Run("tree", func(b *testing.B) {
+		for b.Loop() {
+			for _, d := range docs {
+				var m map[string]any
+				_ = yamljson.UnmarshalMap([]byte(d), &m)
+			}
+		}
+	})
 }
