@@ -13,7 +13,7 @@ import (
 )
 
 // generated makes (once per machine) a chart with ../shared/bench/gen-umbrella.
-func generated(b *testing.B, name string, args ...string) string {
+func generated(b testing.TB, name string, args ...string) string {
 	b.Helper()
 	gen, _ := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "bench", "gen-umbrella"))
 	if _, err := os.Stat(gen); err != nil {

@@ -52,12 +52,26 @@ var buildMu sync.Mutex
 // Plugins are off, nothing outside the overlay's files is read, and the
 // result keeps, for every object, the document it came from.
 func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
+	if len(base) >= minSharded {
+		return o.build(base, addedPrefix, shardSize)
+	}
+	return o.build(base, addedPrefix, 0)
+}
+
+// build is Build, sharded in runs of size documents (see shard.go) when
+// size > 0 and the overlay allows it.
+func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error) {
 	if addedPrefix == "" {
 		addedPrefix = DefaultAddedPrefix
 	}
 	rootFile, err := o.Root()
 	if err != nil {
 		return nil, err
+	}
+	if size > 0 && len(base) > 0 {
+		if docs, ok := o.buildSharded(base, size); ok {
+			return docs, nil
+		}
 	}
 	fsys := filesys.MakeFsInMemory()
 	for p, data := range o.Files {
