@@ -28,6 +28,7 @@ var baseFuncs = sync.OnceValue(func() template.FuncMap {
 	f := sprig.TxtFuncMap()
 	delete(f, "env")
 	delete(f, "expandenv")
+	withKeySource(f)
 	maps.Copy(f, template.FuncMap{
 		"toToml":        toTOML,
 		"mustToToml":    mustToTOML,
