@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -151,15 +150,10 @@ func printable(s string) bool {
 	return true
 }
 
-var (
-	plainSafe  = regexp.MustCompile(`^[A-Za-z0-9_./(=+$^;-][A-Za-z0-9_./()=+$^<>~;:@ -]*$`)
-	needsQuote = regexp.MustCompile(`^(?i:y|yes|n|no|true|false|on|off|null|~|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9A-Za-z_.:+-]*|[-+]?\.[0-9].*)$`)
-)
-
 // scalarString prints a string plainly when YAML would read it back as the
 // same string, else single-quoted (or double-quoted with escapes).
 func scalarString(s string) string {
-	if s != "" && plainSafe.MatchString(s) && !needsQuote.MatchString(s) && !strings.HasSuffix(s, " ") &&
+	if s != "" && plainSafe(s) && !needsQuote(s) && !strings.HasSuffix(s, " ") &&
 		!strings.HasSuffix(s, ":") && !strings.Contains(s, ": ") && !strings.HasPrefix(s, "- ") && s != "-" {
 		return s
 	}
@@ -167,4 +161,66 @@ func scalarString(s string) string {
 		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
 	return strconv.Quote(s)
+}
+
+// plainFirst and plainRest are the bytes a plain scalar may start with and
+// continue with (ASCII only).
+var plainFirst, plainRest [256]bool
+
+func init() {
+	alnum := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	for _, c := range alnum + "_./(=+$^;-" {
+		plainFirst[c] = true
+	}
+	for _, c := range alnum + "_./()=+$^<>~;:@ -" {
+		plainRest[c] = true
+	}
+}
+
+// plainSafe reports whether s holds only characters that never need
+// quoting in a plain scalar (it was the regexp
+// ^[A-Za-z0-9_./(=+$^;-][A-Za-z0-9_./()=+$^<>~;:@ -]*$; the regexps were
+// a third of the diff's printing time).
+func plainSafe(s string) bool {
+	if s == "" || !plainFirst[s[0]] {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !plainRest[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// needsQuote reports whether YAML would read the plain string s as
+// something else: a bool, null, a number, infinity or NaN, or a date or
+// other digit-led token (it was the regexp
+// ^(?i:y|yes|n|no|true|false|on|off|null|~|[-+]?(\.inf|\.nan)|[-+]?[0-9][0-9A-Za-z_.:+-]*|[-+]?\.[0-9].*)$,
+// which callers evaluate only for strings plainSafe accepts: ASCII).
+func needsQuote(s string) bool {
+	switch strings.ToLower(s) {
+	case "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~":
+		return true
+	}
+	t := s
+	if t != "" && (t[0] == '-' || t[0] == '+') {
+		t = t[1:]
+	}
+	if t == "" {
+		return false
+	}
+	if l := strings.ToLower(t); l == ".inf" || l == ".nan" {
+		return true
+	}
+	if t[0] >= '0' && t[0] <= '9' {
+		for i := 1; i < len(t); i++ {
+			c := t[i]
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("_.:+-", c) >= 0) {
+				return false
+			}
+		}
+		return true
+	}
+	return len(t) >= 2 && t[0] == '.' && t[1] >= '0' && t[1] <= '9' && !strings.Contains(t, "\n")
 }
