@@ -12,12 +12,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
-
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // DryRunApply server-side applies r with dryRun=All and field manager lade
@@ -28,11 +27,19 @@ func (c *Client) DryRunApply(ctx context.Context, r *Resource, force bool) (*uns
 	if err != nil {
 		return nil, err
 	}
-	opts := metav1.PatchOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}}
-	if force {
-		opts.Force = &force
+	rc, err := c.rawClient()
+	if err != nil {
+		return nil, err
 	}
-	out, err := c.dryRunClient(r).Patch(ctx, r.Name(), types.ApplyPatchType, body, opts)
+	req := rc.Patch(types.ApplyPatchType).AbsPath(urlSegments(r.Mapping.Resource, r.namespaceIfScoped(), r.Name())...).
+		Body(body).Param("dryRun", metav1.DryRunAll).Param("fieldManager", FieldManager)
+	if force {
+		req.Param("force", "true")
+	}
+	// Error, not Raw, makes the Status of a failure the error (with the
+	// conflict causes), as the dynamic client does.
+	res := req.Do(ctx)
+	err = res.Error()
 	if apierrors.IsConflict(err) {
 		if ce := conflictFrom(err); ce != nil {
 			return nil, ce
@@ -41,31 +48,132 @@ func (c *Client) DryRunApply(ctx context.Context, r *Resource, force bool) (*uns
 	if err != nil {
 		return nil, fmt.Errorf("dry-run apply %s: %w", r, err)
 	}
+	raw, err := res.Raw()
+	if err != nil {
+		return nil, fmt.Errorf("dry-run apply %s: %w", r, err)
+	}
+	out, err := decodeObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf("dry-run apply %s: %w", r, err)
+	}
 	return out, nil
 }
 
-// dryRunClients holds, per Client, a dynamic client without client-side
-// rate limiting: dry-runs write nothing and their callers bound their
-// concurrency, so the QPS limiter of the shared client would only queue them
-// (200 dry-runs at 100 QPS wait 1-2 s for tokens).
-var dryRunClients sync.Map // *Client -> dynamic.Interface
+// rawClients holds, per Client, a REST client for the dynamic API without
+// client-side rate limiting: dry-runs write nothing and their callers bound
+// their concurrency, so the QPS limiter of the shared client would only
+// queue them (200 dry-runs at 100 QPS wait 1-2 s for tokens). Responses are
+// decoded by decodeJSON rather than the dynamic client's decoder.
+var rawClients sync.Map // *Client -> *rest.RESTClient
 
-func (c *Client) dryRunClient(r *Resource) dynamic.ResourceInterface {
-	d, ok := dryRunClients.Load(c)
-	if !ok {
-		cfg := rest.CopyConfig(c.Config)
-		cfg.QPS, cfg.Burst, cfg.RateLimiter = -1, 0, nil
-		dyn, err := dynamic.NewForConfig(cfg)
-		if err != nil {
-			return c.client(r)
-		}
-		d, _ = dryRunClients.LoadOrStore(c, dyn)
+func (c *Client) rawClient() (*rest.RESTClient, error) {
+	if rc, ok := rawClients.Load(c); ok {
+		return rc.(*rest.RESTClient), nil
 	}
-	ri := d.(dynamic.Interface).Resource(r.Mapping.Resource)
+	cfg := dynamic.ConfigFor(c.Config)
+	cfg.QPS, cfg.Burst, cfg.RateLimiter = -1, 0, nil
+	cfg.GroupVersion = nil
+	cfg.APIPath = "/"
+	rc, err := rest.UnversionedRESTClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	got, _ := rawClients.LoadOrStore(c, rc)
+	return got.(*rest.RESTClient), nil
+}
+
+// urlSegments is the path of a resource (and of one object when name is
+// set), as the dynamic client builds it.
+func urlSegments(gvr schema.GroupVersionResource, ns, name string) []string {
+	url := []string{"api"}
+	if gvr.Group != "" {
+		url = []string{"apis", gvr.Group}
+	}
+	url = append(url, gvr.Version)
+	if ns != "" {
+		url = append(url, "namespaces", ns)
+	}
+	url = append(url, gvr.Resource)
+	if name != "" {
+		url = append(url, name)
+	}
+	return url
+}
+
+func (r *Resource) namespaceIfScoped() string {
 	if r.Namespaced {
-		return ri.Namespace(r.Namespace())
+		return r.Namespace()
 	}
-	return ri
+	return ""
+}
+
+// decodeObject decodes an API object as the dynamic client does, with
+// decodeJSON; anything it does not take goes the dynamic client's way.
+func decodeObject(raw []byte) (*unstructured.Unstructured, error) {
+	if v, err := decodeJSON(raw); err == nil {
+		if m, ok := v.(map[string]any); ok && m["kind"] != nil && m["kind"] != "" {
+			if _, list := m["items"]; !list {
+				return &unstructured.Unstructured{Object: m}, nil
+			}
+		}
+	}
+	obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, raw)
+	if err != nil {
+		return nil, err
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil, fmt.Errorf("unexpected %T in the response", obj)
+	}
+	return u, nil
+}
+
+// listObjects reads every object of a resource in a namespace ("" for all
+// or cluster-scoped), decoded with decodeJSON.
+func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
+	rc, err := c.rawClient()
+	if err != nil {
+		return nil, err
+	}
+	res := rc.Get().AbsPath(urlSegments(gvr, ns, "")...).Do(ctx)
+	if err := res.Error(); err != nil {
+		return nil, err
+	}
+	raw, err := res.Raw()
+	if err != nil {
+		return nil, err
+	}
+	if v, err := decodeJSON(raw); err == nil {
+		if m, ok := v.(map[string]any); ok {
+			if items, ok := m["items"].([]any); ok {
+				out := make([]*unstructured.Unstructured, 0, len(items))
+				for _, it := range items {
+					im, ok := it.(map[string]any)
+					if !ok {
+						out = nil
+						break
+					}
+					out = append(out, &unstructured.Unstructured{Object: im})
+				}
+				if out != nil || len(items) == 0 {
+					return out, nil
+				}
+			}
+		}
+	}
+	obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, raw)
+	if err != nil {
+		return nil, err
+	}
+	l, ok := obj.(*unstructured.UnstructuredList)
+	if !ok {
+		return nil, fmt.Errorf("unexpected %T in the list response", obj)
+	}
+	out := make([]*unstructured.Unstructured, len(l.Items))
+	for i := range l.Items {
+		out[i] = &l.Items[i]
+	}
+	return out, nil
 }
 
 // FieldConflict is one field another manager owns with a different value.
@@ -136,16 +244,13 @@ func asStatus(err error, out *apierrors.APIStatus) bool {
 func (c *Client) BuildLenient(manifest, ns string) ([]*Resource, []*unstructured.Unstructured, error) {
 	var out []*Resource
 	var unmapped []*unstructured.Unstructured
-	var objs []*unstructured.Unstructured
+	parsed, err := parseManifest(manifest)
+	if err != nil {
+		return nil, nil, err
+	}
+	objs := make([]*unstructured.Unstructured, 0, len(parsed))
 	scopes := map[string]string{} // group/kind of CRDs in the manifest -> scope
-	for _, doc := range render.SplitDocuments(manifest) {
-		var obj map[string]any
-		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
-			return nil, nil, fmt.Errorf("parse manifest: %w", err)
-		}
-		if len(obj) == 0 {
-			continue
-		}
+	for _, obj := range parsed {
 		u := &unstructured.Unstructured{Object: obj}
 		objs = append(objs, u)
 		if u.GetKind() == crdKind {
@@ -214,13 +319,13 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 			return err
 		}
 		idx := lists[j]
-		l, err := c.client(rs[idx[0]]).List(ctx, metav1.ListOptions{})
+		items, err := c.listObjects(ctx, rs[idx[0]].Mapping.Resource, rs[idx[0]].namespaceIfScoped())
 		if err != nil {
 			return fmt.Errorf("list %s: %w", rs[idx[0]].Mapping.Resource.Resource, err)
 		}
-		byName := make(map[string]*unstructured.Unstructured, len(l.Items))
-		for n := range l.Items {
-			byName[l.Items[n].GetName()] = &l.Items[n]
+		byName := make(map[string]*unstructured.Unstructured, len(items))
+		for _, it := range items {
+			byName[it.GetName()] = it
 		}
 		for _, i := range idx {
 			if live := byName[rs[i].Name()]; live != nil {
