@@ -124,6 +124,10 @@ type Options struct {
 	Concurrency int
 	// ShowSecrets prints Secret values instead of masking them.
 	ShowSecrets bool
+	// NoFields leaves Change.Fields empty: the text outputs print the
+	// unified diff of Old and New only, and listing field changes costs
+	// client CPU for nothing there.
+	NoFields bool
 }
 
 // Apply predicts an apply: for each desired object it reads the live object
@@ -263,7 +267,7 @@ func finishNormalized(c *Change, old, new map[string]any, o Options) {
 		maskSecrets(old, new)
 	}
 	c.Old, c.New = toYAML(old), toYAML(new)
-	if c.Action != Unchanged {
+	if c.Action != Unchanged && !o.NoFields {
 		c.Fields = FieldChanges(old, new)
 	}
 }
