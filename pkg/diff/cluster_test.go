@@ -413,3 +413,22 @@ func TestCRDAndItsCustomResourceInOneUpgrade(t *testing.T) {
 		t.Fatalf("CR side:\n%s", g.New)
 	}
 }
+
+// Applies of built-in kinds are sent with fieldValidation=Ignore (the API
+// server then decodes the body once): an unknown field must still fail the
+// dry-run and the apply, as it does with the default validation.
+func TestUnknownFieldOfBuiltinKindFails(t *testing.T) {
+	f := setup(t)
+	kc := f.cfg.Kube
+	rs, err := kc.Build("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: typo\nspec:\n  replicass: 2\n  selector:\n    matchLabels: {a: b}\n"+
+		"  template:\n    metadata:\n      labels: {a: b}\n    spec:\n      containers:\n      - name: c\n        image: x\n", f.ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := diff.Apply(f.ctx, kc, diff.Input{Desired: rs}, diff.Options{}); err == nil || !strings.Contains(err.Error(), ".spec.replicass: field not declared in schema") {
+		t.Fatalf("diff: %v", err)
+	}
+	if err := kc.Apply(f.ctx, rs, kube.ApplyOptions{}); err == nil || !strings.Contains(err.Error(), ".spec.replicass: field not declared in schema") {
+		t.Fatalf("apply: %v", err)
+	}
+}

@@ -246,6 +246,9 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 	if o.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
+	if skipFieldValidation(r.Mapping.Resource) {
+		opts.FieldValidation = string(metav1.FieldValidationIgnore)
+	}
 	_, err = c.client(r).Patch(ctx, r.Name(), types.ApplyPatchType, body, opts)
 	if apierrors.IsConflict(err) {
 		return fmt.Errorf("apply %s: %w (another field manager owns these fields; pass --force-conflicts to take them over)", r, err)
