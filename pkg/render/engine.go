@@ -171,11 +171,11 @@ func parseError(name string, err error) error {
 	return fmt.Errorf("parse error at (%s): %s", tokens[1], tokens[len(tokens)-1])
 }
 
-// execute renders all non-partial templates in Helm's order. Templates may
-// mutate shared state (istio's charts `set $ "Values"` in one template for all
-// later ones), so they run one after the other on the shared objects, unless
-// no template can mutate anything; then they run concurrently, each worker on
-// its own clone of the set.
+// execute renders all non-partial templates. They run concurrently, each
+// worker on its own clone of the set, unless a template changes an object
+// other templates share (istio's charts `set $ "Values"` in one template for
+// all later ones): then they run one after the other in Helm's order on the
+// shared objects, as Helm runs them (see mutate.go).
 func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tplSource) (map[string]string, error) {
 	var jobs []int
 	for i, s := range srcs {
@@ -188,25 +188,36 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(jobs))
-	if workers <= 1 || mayMutate(set) {
+	if workers <= 1 {
 		return e.executeSerial(ctx, set, srcs, jobs)
 	}
 	out, err := e.executeParallel(ctx, set, srcs, jobs, workers)
 	if errors.Is(err, errNeedSerial) {
-		// A tpl string may mutate shared objects: nothing ran it yet, so
+		// A template was about to change a shared object; none did, so
 		// start over in Helm's order.
 		return e.executeSerial(ctx, set, srcs, jobs)
 	}
 	return out, err
 }
 
-// errNeedSerial stops a concurrent render that met a tpl string able to
-// mutate shared objects (it is detected when parsed, before it runs).
+// errNeedSerial stops a concurrent render when a template is about to change
+// an object other templates share.
 var errNeedSerial = errors.New("template mutates shared state: render serially")
 
 func (e *Engine) executeParallel(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, workers int) (map[string]string, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+
+	// Each template gets its own root object (its .Template differs); the
+	// chart's root and everything reachable from it are shared.
+	roots := make([]map[string]any, len(srcs))
+	shared := newSharedMaps()
+	for _, i := range jobs {
+		roots[i] = make(map[string]any, len(srcs[i].vals)+1)
+		maps.Copy(roots[i], srcs[i].vals)
+		shared.add(roots[i])
+	}
+	guards := guardMutations(baseFuncs(), shared)
 
 	outs := make([]string, len(srcs))
 	errs := make([]error, len(srcs))
@@ -220,8 +231,7 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 				return nil, fmt.Errorf("clone templates: %w", err)
 			}
 		}
-		r := e.newRunner(ctx, ws)
-		r.concurrent = true
+		r := e.newRunner(ctx, ws, guards)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -229,10 +239,7 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 				if ctx.Err() != nil {
 					continue
 				}
-				s := srcs[i]
-				vals := make(map[string]any, len(s.vals)+1)
-				maps.Copy(vals, s.vals)
-				outs[i], errs[i] = r.run(s, vals)
+				outs[i], errs[i] = r.run(srcs[i], roots[i])
 				if errors.Is(errs[i], errNeedSerial) {
 					cancel()
 				}
@@ -269,7 +276,7 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 }
 
 func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int) (map[string]string, error) {
-	r := e.newRunner(ctx, set)
+	r := e.newRunner(ctx, set, nil)
 	rendered := make(map[string]string, len(jobs))
 	for _, i := range jobs {
 		if err := ctx.Err(); err != nil {
@@ -295,11 +302,11 @@ type runner struct {
 	tplFuncs template.FuncMap
 	proto    *template.Template
 	yaml     *parsedCache
-	// concurrent runners refuse tpl strings that could mutate shared objects.
-	concurrent bool
 }
 
-func (e *Engine) newRunner(ctx context.Context, set *template.Template) *runner {
+// newRunner binds the per-render functions to set; guards (for concurrent
+// runners) replace the functions that change maps.
+func (e *Engine) newRunner(ctx context.Context, set *template.Template, guards template.FuncMap) *runner {
 	r := &runner{e: e, ctx: ctx, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}, yaml: newParsedCache()}
 	funcs := template.FuncMap{
 		"include":  r.includeIn(set),
@@ -314,6 +321,12 @@ func (e *Engine) newRunner(ctx context.Context, set *template.Template) *runner 
 	if !e.EnableDNS {
 		funcs["getHostByName"] = func(string) string { return "" }
 	}
+	if guards == nil {
+		// The set may have served a concurrent runner: restore the plain
+		// functions.
+		guards = unguarded()
+	}
+	maps.Copy(funcs, guards)
 	set.Funcs(funcs)
 	r.tplFuncs = funcs
 	return r
@@ -400,13 +413,6 @@ func (r *runner) tplTemplate(src string) (*template.Template, error) {
 	trees, err := parse.Parse(rootName, src, "", "", r.tplParseFuncs()...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse template %q: %w", src, err)
-	}
-	if r.concurrent {
-		for _, tr := range trees {
-			if nodeMutates(tr.Root) {
-				return nil, errNeedSerial
-			}
-		}
 	}
 	var t *template.Template
 	if tree := trees[rootName]; len(trees) == 1 && tree != nil && !usesTemplateAction(tree) {

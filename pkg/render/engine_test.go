@@ -218,3 +218,81 @@ func TestTplThatMutatesFallsBackToHelmOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateMutationsStayConcurrent: changing maps a template built itself
+// does not stop the concurrent render.
+func TestPrivateMutationsStayConcurrent(t *testing.T) {
+	tpls := map[string]string{"templates/_h.tpl": `{{ define "h" }}{{ $d := dict "a" 1 }}{{ $_ := set $d "b" .Values.n }}{{ $_ := unset $d "a" }}{{ $m := merge (dict) $d (fromYaml "c: 3") }}{{ $m = mergeOverwrite $m (dict "c" 4) }}{{ toJson $m }}{{ end }}`}
+	for i := range 30 {
+		tpls["templates/t"+strings.Repeat("x", i)+".yaml"] = `v: {{ include "h" . }}`
+	}
+	c := newChart("c", tpls)
+	top := NewRenderValues(c, map[string]any{"n": 7}, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
+	e := &Engine{Parallelism: 4}
+	srcs := collectTemplates(c, top)
+	set, err := e.parse(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []int
+	for i, s := range srcs {
+		if !s.partial {
+			jobs = append(jobs, i)
+		}
+	}
+	out, err := e.executeParallel(context.Background(), set, srcs, jobs, 4)
+	if err != nil {
+		t.Fatalf("private mutations forced a serial render: %v", err)
+	}
+	for k, v := range out {
+		if v != `v: {"b":7,"c":4}` {
+			t.Fatalf("%s = %q", k, v)
+		}
+	}
+}
+
+// TestSharedMutationsFollowHelmOrder: whichever way a template reaches a
+// shared map (the values, a subchart's root through .Subcharts, a nested map
+// that merge would change through a dict), the render gives Helm's result:
+// templates after it in Helm's order see the change, those before do not.
+func TestSharedMutationsFollowHelmOrder(t *testing.T) {
+	for name, mutate := range map[string]string{
+		"set values":         `{{ $_ := set .Values.cfg "x" "mutated" }}`,
+		"unset values":       `{{ $_ := unset .Values.cfg "x" }}{{ $_ := set .Values.cfg "x" "mutated" }}`,
+		"set through a dict": `{{ $d := dict "v" .Values.cfg }}{{ $_ := set $d.v "x" "mutated" }}`,
+		"merge nested":       `{{ $d := dict "cfg" .Values.cfg }}{{ $_ := mergeOverwrite $d (dict "cfg" (dict "x" "mutated")) }}`,
+		"merge values":       `{{ $_ := merge .Values.cfg (dict "y" 1) }}{{ $_ := set .Values.cfg "x" "mutated" }}`,
+		"set root":           `{{ $_ := set $ "Values" (dict "cfg" (dict "x" "mutated")) }}`,
+		"subchart values":    `{{ $_ := set .Subcharts.sub.Values "x" "mutated" }}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			sub := newChart("sub", map[string]string{"templates/s.yaml": `x: {{ .Values.x }}`})
+			tpls := map[string]string{"templates/m.yaml": mutate}
+			for i := range 12 {
+				// Helm renders in reverse name order: "n..." before "m.yaml",
+				// "l..." after it.
+				tpls["templates/n"+strings.Repeat("x", i)+".yaml"] = `x: {{ .Values.cfg.x }}`
+				tpls["templates/l"+strings.Repeat("x", i)+".yaml"] = `x: {{ .Values.cfg.x }}`
+			}
+			c := newChart("c", tpls, sub)
+			vals := map[string]any{"cfg": map[string]any{"x": "orig"}, "sub": map[string]any{"x": "orig"}}
+			want, err := renderTop(t, &Engine{Parallelism: 1}, c, vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vals = map[string]any{"cfg": map[string]any{"x": "orig"}, "sub": map[string]any{"x": "orig"}}
+			got, err := renderTop(t, &Engine{Parallelism: 4}, c, vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Fatalf("%s: concurrent %q, Helm's order %q", k, got[k], v)
+				}
+			}
+			if name != "subchart values" && want["c/templates/lxx.yaml"] != "x: mutated" {
+				t.Fatalf("the mutation did not reach later templates: %q", want["c/templates/lxx.yaml"])
+			}
+		})
+	}
+}

@@ -1,75 +1,186 @@
 package render
 
 import (
+	"reflect"
 	"text/template"
-	"text/template/parse"
 )
 
-// mutatingFuncs change a map in place. (tpl strings are checked when they
-// are parsed: see errNeedSerial.)
-var mutatingFuncs = map[string]bool{
-	"set": true, "unset": true, "merge": true, "mergeOverwrite": true,
-	"mustMerge": true, "mustMergeOverwrite": true,
+// Helm runs a release's templates one after the other on shared objects, so
+// a template that changes .Values (or any object other templates can reach)
+// with set, unset or merge* is seen by the templates after it. lade runs
+// templates concurrently and keeps that meaning by watching those functions:
+// a change to a map the templates share stops the concurrent render, which
+// starts over in Helm's order. Changes to a template's own maps (built with
+// dict, fromYaml, deepCopy...), by far the common case, run concurrently.
+
+// sharedMaps holds the identity of every map[string]any reachable from the
+// objects templates share: each chart's root object (.Values, .Chart,
+// .Release, .Capabilities, .Subcharts...) and each template's copy of it.
+type sharedMaps struct {
+	ids  map[uintptr]struct{}
+	seen map[uintptr]bool // maps and pointers already walked
 }
 
-// mayMutate reports whether any template of the set calls a function that can
-// change shared objects, which forces Helm's one-after-the-other execution.
-func mayMutate(set *template.Template) bool {
-	for _, t := range set.Templates() {
-		if t.Tree != nil && nodeMutates(t.Tree.Root) {
-			return true
-		}
-	}
-	return false
+func newSharedMaps() *sharedMaps {
+	return &sharedMaps{ids: map[uintptr]struct{}{}, seen: map[uintptr]bool{}}
 }
 
-func nodeMutates(n parse.Node) bool {
-	switch x := n.(type) {
-	case nil:
-		return false
-	case *parse.ListNode:
-		if x == nil {
-			return false
+var stringAnyMap = reflect.TypeFor[map[string]any]()
+
+// add records v and every shared map inside it (objects already walked are
+// not walked again).
+func (s *sharedMaps) add(v any) {
+	s.walk(reflect.ValueOf(v))
+}
+
+func (s *sharedMaps) walk(v reflect.Value) {
+	seen := s.seen
+	switch v.Kind() {
+	case reflect.Interface:
+		if !v.IsNil() {
+			s.walk(v.Elem())
 		}
-		for _, c := range x.Nodes {
-			if nodeMutates(c) {
-				return true
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] {
+			return
+		}
+		seen[v.Pointer()] = true
+		s.walk(v.Elem())
+	case reflect.Map:
+		if v.IsNil() || seen[v.Pointer()] {
+			return
+		}
+		seen[v.Pointer()] = true
+		if v.Type().ConvertibleTo(stringAnyMap) && v.Type().Key() == stringAnyMap.Key() && v.Type().Elem() == stringAnyMap.Elem() {
+			s.ids[v.Pointer()] = struct{}{}
+		}
+		if !holdsReferences(v.Type().Elem()) {
+			return
+		}
+		for it := v.MapRange(); it.Next(); {
+			s.walk(it.Value())
+		}
+	case reflect.Slice, reflect.Array:
+		if !holdsReferences(v.Type().Elem()) {
+			return
+		}
+		for i := range v.Len() {
+			s.walk(v.Index(i))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				s.walk(v.Field(i))
 			}
 		}
-	case *parse.ActionNode:
-		return pipeMutates(x.Pipe)
-	case *parse.IfNode:
-		return pipeMutates(x.Pipe) || nodeMutates(x.List) || nodeMutates(x.ElseList)
-	case *parse.RangeNode:
-		return pipeMutates(x.Pipe) || nodeMutates(x.List) || nodeMutates(x.ElseList)
-	case *parse.WithNode:
-		return pipeMutates(x.Pipe) || nodeMutates(x.List) || nodeMutates(x.ElseList)
-	case *parse.TemplateNode:
-		return pipeMutates(x.Pipe)
-	case *parse.PipeNode:
-		return pipeMutates(x)
-	case *parse.ChainNode:
-		return nodeMutates(x.Node)
-	case *parse.IdentifierNode:
-		return mutatingFuncs[x.Ident]
-	case *parse.CommandNode:
-		for _, a := range x.Args {
-			if nodeMutates(a) {
-				return true
-			}
-		}
+	}
+}
+
+// holdsReferences reports whether values of type t can lead to a map.
+func holdsReferences(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Array, reflect.Struct:
+		return true
 	}
 	return false
 }
 
-func pipeMutates(p *parse.PipeNode) bool {
-	if p == nil {
+// has reports whether m is shared.
+func (s *sharedMaps) has(m map[string]any) bool {
+	if m == nil {
 		return false
 	}
-	for _, c := range p.Cmds {
-		if nodeMutates(c) {
-			return true
+	_, ok := s.ids[reflect.ValueOf(m).Pointer()]
+	return ok
+}
+
+// reaches reports whether m or a map inside it is shared: merge* change
+// nested maps of their destination too.
+func (s *sharedMaps) reaches(m map[string]any) bool {
+	found := false
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if found || s.has(x) {
+				found = true
+				return
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		default:
+			if x != nil && holdsReferences(reflect.TypeOf(x)) {
+				// An unusual type (a named map, a struct): be safe.
+				found = true
+			}
 		}
 	}
-	return false
+	walk(m)
+	return found
+}
+
+// guardedNames are the functions guardMutations replaces.
+var guardedNames = []string{"set", "unset", "merge", "mergeOverwrite", "mustMerge", "mustMergeOverwrite"}
+
+// unguarded returns the plain versions of the guarded functions.
+func unguarded() template.FuncMap {
+	f := template.FuncMap{}
+	for _, n := range guardedNames {
+		f[n] = baseFuncs()[n]
+	}
+	return f
+}
+
+// guardMutations wraps set, unset and the merge functions of base so that
+// changing a shared map fails with errNeedSerial instead of happening.
+func guardMutations(base template.FuncMap, shared *sharedMaps) template.FuncMap {
+	set := base["set"].(func(map[string]any, string, any) map[string]any)
+	unset := base["unset"].(func(map[string]any, string) map[string]any)
+	merge := base["merge"].(func(map[string]any, ...map[string]any) any)
+	mergeOverwrite := base["mergeOverwrite"].(func(map[string]any, ...map[string]any) any)
+	mustMerge := base["mustMerge"].(func(map[string]any, ...map[string]any) (any, error))
+	mustMergeOverwrite := base["mustMergeOverwrite"].(func(map[string]any, ...map[string]any) (any, error))
+	return template.FuncMap{
+		"set": func(d map[string]any, key string, value any) (map[string]any, error) {
+			if shared.has(d) {
+				return nil, errNeedSerial
+			}
+			return set(d, key, value), nil
+		},
+		"unset": func(d map[string]any, key string) (map[string]any, error) {
+			if shared.has(d) {
+				return nil, errNeedSerial
+			}
+			return unset(d, key), nil
+		},
+		"merge": func(dst map[string]any, srcs ...map[string]any) (any, error) {
+			if shared.reaches(dst) {
+				return nil, errNeedSerial
+			}
+			return merge(dst, srcs...), nil
+		},
+		"mergeOverwrite": func(dst map[string]any, srcs ...map[string]any) (any, error) {
+			if shared.reaches(dst) {
+				return nil, errNeedSerial
+			}
+			return mergeOverwrite(dst, srcs...), nil
+		},
+		"mustMerge": func(dst map[string]any, srcs ...map[string]any) (any, error) {
+			if shared.reaches(dst) {
+				return nil, errNeedSerial
+			}
+			return mustMerge(dst, srcs...)
+		},
+		"mustMergeOverwrite": func(dst map[string]any, srcs ...map[string]any) (any, error) {
+			if shared.reaches(dst) {
+				return nil, errNeedSerial
+			}
+			return mustMergeOverwrite(dst, srcs...)
+		},
+	}
 }
