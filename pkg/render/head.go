@@ -235,7 +235,7 @@ func plainYAML(doc string) bool {
 			case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 				// Integers above int64 decode as uint64, which JSON
 				// conversion refuses as a map key.
-				if !longNumber(line[i:]) {
+				if !nodeStart(line, i, flow) || !longNumber(line[i:]) {
 					continue
 				}
 			default:
