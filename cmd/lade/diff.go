@@ -225,6 +225,7 @@ func upgradeReport(ctx context.Context, cfg *release.Config, uo release.UpgradeO
 		in.Desired = append(fresh, in.Desired...)
 	}
 	in.ForceConflicts = uo.ForceConflicts
+	in.Unchanged = release.UnchangedObjects(next, current, in.Desired, in.Previous)
 	rep, err := diff.Apply(ctx, cfg.Kube, in, o)
 	if err != nil {
 		return nil, err

@@ -3,8 +3,10 @@ package diff_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +75,7 @@ func (f *fixture) plan(name string, vals map[string]any, force bool) *diff.Repor
 	}
 	in := f.input(next, current)
 	in.ForceConflicts = force
+	in.Unchanged = release.UnchangedObjects(next, current, in.Desired, in.Previous)
 	rep, err := diff.Apply(f.ctx, f.cfg.Kube, in, diff.Options{ShowSecrets: true})
 	if err != nil {
 		f.t.Fatal(err)
@@ -431,4 +434,102 @@ func TestUnknownFieldOfBuiltinKindFails(t *testing.T) {
 	if err := kc.Apply(f.ctx, rs, kube.ApplyOptions{}); err == nil || !strings.Contains(err.Error(), ".spec.replicass: field not declared in schema") {
 		t.Fatalf("apply: %v", err)
 	}
+}
+
+type countingRT struct {
+	rt      http.RoundTripper
+	mu      sync.Mutex
+	dryRuns []string // paths of dry-run PATCH requests
+}
+
+func (c *countingRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPatch && req.URL.Query().Get("dryRun") == "All" {
+		c.mu.Lock()
+		c.dryRuns = append(c.dryRuns, req.URL.Path)
+		c.mu.Unlock()
+	}
+	return c.rt.RoundTrip(req)
+}
+
+func (c *countingRT) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.dryRuns
+	c.dryRuns = nil
+	slices.Sort(out)
+	return out
+}
+
+// An upgrade diff dry-runs only the objects the upgrade would apply: those
+// identical to the deployed revision whose live state still holds lade's
+// fields are reported unchanged without a request, and drift in such an
+// object (a field lade set, changed by a plain update) is still dry-run and
+// shown, and the upgrade then does what was shown.
+func TestUpgradeDiffSkipsDryRunOfUpToDateObjects(t *testing.T) {
+	f := setup(t)
+	f.install("s", nil)
+	cfg := testenv.Shared(t).Config()
+	rt := &countingRT{}
+	cfg.WrapTransport = func(r http.RoundTripper) http.RoundTripper { rt.rt = r; return rt }
+	kc, err := kube.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cfg.Kube = kc
+
+	rep := f.plan("s", nil, false)
+	if rep.HasChanges() || rep.Summary.Unchanged != 5 {
+		t.Fatalf("no-op: %s %+v", actions(rep), rep.Summary)
+	}
+	// The Secret sets stringData, which the API server stores as data: its
+	// live state never holds the manifest, so it is always dry-run (and
+	// always applied by the upgrade).
+	secretOnly := func(what string) {
+		t.Helper()
+		for _, p := range rt.take() {
+			if !strings.HasSuffix(p, "/secrets/s-secret") {
+				t.Fatalf("%s: dry-run of an up-to-date object: %s", what, p)
+			}
+		}
+	}
+	secretOnly("no-op diff")
+
+	// A plain update by another client changes the image lade set.
+	deps := kc.Clientset.AppsV1().Deployments(f.ns)
+	d, err := deps.Get(f.ctx, "s-web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.Template.Spec.Containers[0].Image = "nginx:drifted"
+	if _, err := deps.Update(f.ctx, d, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
+	}
+	rep = f.plan("s", nil, false)
+	if got, want := actions(rep), "~Deployment/s-web"; got != want {
+		t.Fatalf("after drift: %q, want %q", got, want)
+	}
+	web := find(rep, "Deployment", "s-web")
+	if len(web.Fields) != 1 || web.Fields[0].Old != "nginx:drifted" || web.Fields[0].New != "nginx:one" {
+		t.Fatalf("fields %+v", web.Fields)
+	}
+	var webRuns int
+	for _, p := range rt.take() {
+		switch {
+		case strings.HasSuffix(p, "/deployments/s-web"):
+			webRuns++
+		case !strings.HasSuffix(p, "/secrets/s-secret"):
+			t.Fatalf("after drift: dry-run of an up-to-date object: %s", p)
+		}
+	}
+	if webRuns == 0 {
+		t.Fatal("the drifted Deployment was not dry-run")
+	}
+	if err := f.upgrade("s", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	f.checkApplied(rep)
+	if rep := f.plan("s", nil, false); rep.HasChanges() {
+		t.Fatalf("after the upgrade: %s", actions(rep))
+	}
+	secretOnly("after the upgrade")
 }

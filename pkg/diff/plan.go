@@ -116,6 +116,12 @@ type Input struct {
 	Previous []*kube.Resource
 	// ForceConflicts is --force-conflicts.
 	ForceConflicts bool
+	// Unchanged holds the keys (Resource.Key) of desired objects identical
+	// to what lade applied for them in the release's newest revision
+	// (release.UnchangedObjects): the upgrade does not apply those whose
+	// live state still holds every field lade set (kube.UpToDate), so
+	// neither does the diff: they are reported unchanged without a dry-run.
+	Unchanged map[string]bool
 }
 
 // Options tune how diffs are computed.
@@ -151,7 +157,21 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 		return nil, err
 	}
 	desired := make([]*Change, len(in.Desired))
-	err = each(ctx, concurrency(kc, o), len(in.Desired), func(i int) error {
+	var todo []int
+	for i, r := range in.Desired {
+		if in.Unchanged[r.Key()] && kube.UpToDate(r.Object, lives[i]) {
+			// The apply would change nothing (no field of lade's differs,
+			// none to remove, no conflict): the live object is the prediction.
+			c := change(lives[i], Unchanged)
+			c.Live, c.Predicted = lives[i], lives[i]
+			finish(c, lives[i].Object, lives[i].Object, o)
+			desired[i] = c
+			continue
+		}
+		todo = append(todo, i)
+	}
+	err = each(ctx, concurrency(kc, o), len(todo), func(j int) error {
+		i := todo[j]
 		r := in.Desired[i]
 		c, err := predict(ctx, kc, r, lives[i], in.ForceConflicts || owned[r.Key()], newNS, o)
 		desired[i] = c

@@ -18,6 +18,14 @@ import (
 // applied in the deployed revision, so lade's field set has not shrunk and
 // no field needs removing.
 func upToDate(desired, live *unstructured.Unstructured) bool {
+	return UpToDate(desired, live)
+}
+
+// UpToDate is the check behind ApplyOptions.Unchanged (see upToDate): true
+// only when a server-side apply of desired by lade would change nothing on
+// live. Use it only for objects identical to what lade applied for them in
+// the release's newest revision.
+func UpToDate(desired, live *unstructured.Unstructured) bool {
 	if live == nil || live.GetDeletionTimestamp() != nil {
 		return false
 	}

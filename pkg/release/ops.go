@@ -160,6 +160,19 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 	return rel, st.Prune(ctx, rel.Name, o.HistoryMax)
 }
 
+// UnchangedObjects returns the keys of objs (the objects of next, with
+// ownership metadata) that the upgrade to next may leave unapplied when
+// their live state still holds them (kube.UpToDate): those identical to the
+// same object of current, when current is the newest revision and lade
+// deployed it. next and current are what PlanUpgrade returns; old are the
+// objects of current's manifest. It is the rule Upgrade applies.
+func UnchangedObjects(next, current *Release, objs, old []*kube.Resource) map[string]bool {
+	if next == nil || current == nil || current.Version != next.Version-1 {
+		return nil
+	}
+	return unchangedObjects(current, objs, old)
+}
+
 // unchangedObjects returns the keys of objs identical to the same object in
 // current, the newest revision, when lade deployed it: lade's last apply of
 // each such object set exactly the fields objs sets, so Apply may skip the
