@@ -239,17 +239,23 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 	if err != nil {
 		return err
 	}
-	opts := metav1.PatchOptions{FieldManager: FieldManager}
+	rc, err := c.rawClient()
+	if err != nil {
+		return err
+	}
+	// The response (the stored object) is not decoded: nothing reads it.
+	req := rc.Patch(types.ApplyPatchType).AbsPath(urlSegments(r.Mapping.Resource, r.namespaceIfScoped(), r.Name())...).
+		Body(body).Param("fieldManager", FieldManager)
 	if force := o.Force || o.Owned[r.Key()]; force {
-		opts.Force = &force
+		req.Param("force", "true")
 	}
 	if o.DryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
+		req.Param("dryRun", metav1.DryRunAll)
 	}
 	if skipFieldValidation(r.Mapping.Resource) {
-		opts.FieldValidation = string(metav1.FieldValidationIgnore)
+		req.Param("fieldValidation", string(metav1.FieldValidationIgnore))
 	}
-	_, err = c.client(r).Patch(ctx, r.Name(), types.ApplyPatchType, body, opts)
+	err = req.Do(ctx).Error()
 	if apierrors.IsConflict(err) {
 		return fmt.Errorf("apply %s: %w (another field manager owns these fields; pass --force-conflicts to take them over)", r, err)
 	}

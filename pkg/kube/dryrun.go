@@ -86,10 +86,11 @@ func skipFieldValidation(gvr schema.GroupVersionResource) bool {
 }
 
 // rawClients holds, per Client, a REST client for the dynamic API without
-// client-side rate limiting: dry-runs write nothing and their callers bound
-// their concurrency, so the QPS limiter of the shared client would only
-// queue them (200 dry-runs at 100 QPS wait 1-2 s for tokens). Responses are
-// decoded by decodeJSON rather than the dynamic client's decoder.
+// client-side rate limiting, for applies, dry-runs and GetAll's LISTs: their
+// callers bound their concurrency, so a QPS limiter would only queue them
+// (200 dry-runs at 100 QPS wait 1-2 s for tokens). Responses are decoded by
+// decodeJSON rather than the dynamic client's decoder, or not at all (an
+// apply's response).
 var rawClients sync.Map // *Client -> *rest.RESTClient
 
 func (c *Client) rawClient() (*rest.RESTClient, error) {
