@@ -52,7 +52,10 @@ var buildMu sync.Mutex
 // Build runs kustomize on the overlay with base as the documents of its
 // first resource (nil base: the kustomization is built alone, as a package).
 // Plugins are off, nothing outside the overlay's files is read, and the
-// result keeps, for every object, the document it came from.
+// result keeps, for every object, the document it came from. A base of
+// minSharded documents or more, under an overlay that changes each object
+// on its own, is built in concurrent shards with the same result (see
+// shard.go).
 func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
 	defer raiseGC()()
 	if len(base) >= minSharded {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -348,5 +349,22 @@ func TestShardedOrder(t *testing.T) {
 	ov := inline(t, map[string]string{"kustomization.yaml": "commonAnnotations:\n  a: b\n"})
 	if !checkSharded(t, ov, base) {
 		t.Error("sharded build not taken")
+	}
+}
+
+// TestShardedKustomizeVersion: the sharded build's reasoning (shard.go)
+// rests on kustomize v0.21.2's transformers, name-reference configuration
+// and default options; another version needs it checked again.
+func TestShardedKustomizeVersion(t *testing.T) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		t.Skip("no build information")
+	}
+	for _, m := range info.Deps {
+		if m.Path == "sigs.k8s.io/kustomize/api" || m.Path == "sigs.k8s.io/kustomize/kyaml" {
+			if m.Version != "v0.21.2" {
+				t.Errorf("%s is %s: check the reasoning in pkg/render/overlay/shard.go (per-object transformers, mapping name references, krusty's default order) against it, then update this test", m.Path, m.Version)
+			}
+		}
 	}
 }
