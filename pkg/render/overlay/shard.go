@@ -141,8 +141,16 @@ func (o *Overlay) perObjectPatch(rootFile string, e any) bool {
 			return false
 		}
 	}
-	if t, ok := m["target"].(map[string]any); !ok || len(t) == 0 {
+	t, ok := m["target"].(map[string]any)
+	if !ok || len(t) == 0 {
 		return false
+	}
+	// Selectors with Gt/Lt requirements log a line per object whose label
+	// is not a number: shards would interleave those lines differently.
+	for _, f := range []string{"labelSelector", "annotationSelector"} {
+		if sel, _ := t[f].(string); strings.ContainsAny(sel, "<>") {
+			return false
+		}
 	}
 	text, _ := m["patch"].(string)
 	if p, ok := m["path"].(string); ok {

@@ -283,6 +283,17 @@ patches:
       path: /metadata/name
       value: renamed
 `}), []overlay.Doc{doc("a.yaml", cm("x"))}},
+		// A selector with a Gt requirement logs per object.
+		{"gt", inline(t, map[string]string{"kustomization.yaml": `
+patches:
+- target:
+    kind: ConfigMap
+    labelSelector: tier>1
+  patch: |-
+    - op: add
+      path: /data/b
+      value: "2"
+`}), []overlay.Doc{doc("a.yaml", cm("x")), doc("b.yaml", strings.Replace(cm("y"), "metadata:\n", "metadata:\n  labels:\n    tier: \"3\"\n", 1))}},
 		// A patch deleting objects.
 		{"delete", inline(t, map[string]string{"kustomization.yaml": `
 patches:
@@ -299,6 +310,11 @@ patches:
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			// Refused from the overlay's files alone; the others after the build.
+			refused := c.name == "gt" || c.name == "rename"
+			if c.ov.PerObject() == refused {
+				t.Errorf("PerObject() = %v", c.ov.PerObject())
+			}
 			once, errOnce := c.ov.BuildOnce(c.base, "")
 			got, err := c.ov.Build(c.base, "")
 			if fmt.Sprint(err) != fmt.Sprint(errOnce) {
