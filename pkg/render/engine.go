@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 	"text/template/parse"
 
@@ -172,10 +173,11 @@ func parseError(name string, err error) error {
 }
 
 // execute renders all non-partial templates. They run concurrently, each
-// worker on its own clone of the set, unless a template changes an object
-// other templates share (istio's charts `set $ "Values"` in one template for
-// all later ones): then they run one after the other in Helm's order on the
-// shared objects, as Helm runs them (see mutate.go).
+// worker on its own clone of the set. Helm runs them one after the other on
+// shared objects, and a template may change one for all later templates
+// (istio's charts `set $ "Values"`, vault's `set . "mode"`): such a template
+// runs alone, after everything before it and before everything after it, as
+// in Helm (see mutate.go); the rest runs concurrently again.
 func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tplSource) (map[string]string, error) {
 	var jobs []int
 	for i, s := range srcs {
@@ -187,29 +189,49 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(jobs))
-	if workers <= 1 {
-		return e.executeSerial(ctx, set, srcs, jobs)
+	rendered := make(map[string]string, len(jobs))
+	pending := jobs
+	for phase := 0; len(pending) > 0; phase++ {
+		if min(workers, len(pending)) <= 1 || phase == maxPhases {
+			return e.executeSerial(ctx, set, srcs, pending, rendered)
+		}
+		outs, stop, err := e.executeParallel(ctx, set, srcs, pending, min(workers, len(pending)))
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range pending[:stop] {
+			rendered[srcs[i].name] = outs[i]
+		}
+		if stop == len(pending) {
+			break
+		}
+		// pending[stop] is about to change a shared object and nothing ran
+		// after it: run it alone on the shared objects, as Helm does, then
+		// go on concurrently with what follows it.
+		if _, err := e.executeSerial(ctx, set, srcs, pending[stop:stop+1], rendered); err != nil {
+			return nil, err
+		}
+		pending = pending[stop+1:]
 	}
-	out, err := e.executeParallel(ctx, set, srcs, jobs, workers)
-	if errors.Is(err, errNeedSerial) {
-		// A template was about to change a shared object; none did, so
-		// start over in Helm's order.
-		return e.executeSerial(ctx, set, srcs, jobs)
-	}
-	return out, err
+	return rendered, nil
 }
+
+// maxPhases bounds how often a render goes back to concurrent execution
+// after a template that changed shared objects; then the rest runs in order.
+const maxPhases = 8
 
 // errNeedSerial stops a concurrent render when a template is about to change
 // an object other templates share.
 var errNeedSerial = errors.New("template mutates shared state: render serially")
 
-func (e *Engine) executeParallel(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, workers int) (map[string]string, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// Each template gets its own root object (its .Template differs); the
-	// chart's root and everything reachable from it are shared.
+// executeParallel runs jobs (indexes into srcs, in Helm's order)
+// concurrently, each worker on its own clone of the set and each template on
+// its own copy of its chart's root object. It returns the outputs by source
+// index and stop: jobs[:stop] ran to the end without changing shared
+// objects; jobs[stop], if any, was about to change one (see mutate.go), and
+// what ran after it is void. The first template in order that failed
+// otherwise is the error, as in Helm.
+func (e *Engine) executeParallel(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, workers int) ([]string, int, error) {
 	roots := make([]map[string]any, len(srcs))
 	shared := newSharedMaps()
 	for _, i := range jobs {
@@ -220,7 +242,19 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 	guards := guardMutations(baseFuncs(), shared)
 
 	outs := make([]string, len(srcs))
-	errs := make([]error, len(srcs))
+	errs := make([]error, len(jobs))
+	// limit is the first position that failed or must run alone: nothing
+	// after it needs to run.
+	var limit atomic.Int64
+	limit.Store(int64(len(jobs)))
+	lower := func(p int) {
+		for {
+			cur := limit.Load()
+			if int64(p) >= cur || limit.CompareAndSwap(cur, int64(p)) {
+				return
+			}
+		}
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -228,56 +262,54 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 		if w > 0 {
 			var err error
 			if ws, err = set.Clone(); err != nil {
-				return nil, fmt.Errorf("clone templates: %w", err)
+				close(next)
+				wg.Wait()
+				return nil, 0, fmt.Errorf("clone templates: %w", err)
 			}
 		}
 		r := e.newRunner(ctx, ws, guards)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				if ctx.Err() != nil {
+			for p := range next {
+				if int64(p) > limit.Load() || ctx.Err() != nil {
 					continue
 				}
-				outs[i], errs[i] = r.run(srcs[i], roots[i])
-				if errors.Is(errs[i], errNeedSerial) {
-					cancel()
+				i := jobs[p]
+				outs[i], errs[p] = r.run(srcs[i], roots[i])
+				if errs[p] != nil {
+					lower(p)
 				}
 			}
 		}()
 	}
-	for _, i := range jobs {
-		if ctx.Err() != nil {
+	for p := range jobs {
+		if int64(p) > limit.Load() || ctx.Err() != nil {
 			break
 		}
-		next <- i
+		next <- p
 	}
 	close(next)
 	wg.Wait()
-	for _, i := range jobs {
-		if errors.Is(errs[i], errNeedSerial) {
-			return nil, errNeedSerial
-		}
-	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	// Report the error Helm would: the first failing template in order.
-	for _, i := range jobs {
-		if errs[i] != nil {
-			return nil, errs[i]
+	for p := range jobs {
+		if errs[p] == nil {
+			continue
 		}
+		if errors.Is(errs[p], errNeedSerial) {
+			return outs, p, nil
+		}
+		return nil, 0, errs[p]
 	}
-	rendered := make(map[string]string, len(jobs))
-	for _, i := range jobs {
-		rendered[srcs[i].name] = outs[i]
-	}
-	return rendered, nil
+	return outs, len(jobs), nil
 }
 
-func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int) (map[string]string, error) {
+// executeSerial runs jobs one after the other on the shared objects, adding
+// their outputs to rendered.
+func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, rendered map[string]string) (map[string]string, error) {
 	r := e.newRunner(ctx, set, nil)
-	rendered := make(map[string]string, len(jobs))
 	for _, i := range jobs {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -227,26 +227,13 @@ func TestPrivateMutationsStayConcurrent(t *testing.T) {
 		tpls["templates/t"+strings.Repeat("x", i)+".yaml"] = `v: {{ include "h" . }}`
 	}
 	c := newChart("c", tpls)
-	top := NewRenderValues(c, map[string]any{"n": 7}, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
-	e := &Engine{Parallelism: 4}
-	srcs := collectTemplates(c, top)
-	set, err := e.parse(srcs)
-	if err != nil {
-		t.Fatal(err)
+	srcs, jobs, outs, stop, err := runConcurrently(t, c, map[string]any{"n": 7})
+	if err != nil || stop != len(jobs) {
+		t.Fatalf("private mutations stopped the concurrent render at %d of %d: %v", stop, len(jobs), err)
 	}
-	var jobs []int
-	for i, s := range srcs {
-		if !s.partial {
-			jobs = append(jobs, i)
-		}
-	}
-	out, err := e.executeParallel(context.Background(), set, srcs, jobs, 4)
-	if err != nil {
-		t.Fatalf("private mutations forced a serial render: %v", err)
-	}
-	for k, v := range out {
-		if v != `v: {"b":7,"c":4}` {
-			t.Fatalf("%s = %q", k, v)
+	for _, i := range jobs {
+		if outs[i] != `v: {"b":7,"c":4}` {
+			t.Fatalf("%s = %q", srcs[i].name, outs[i])
 		}
 	}
 }
@@ -295,4 +282,74 @@ func TestSharedMutationsFollowHelmOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNoOpChangesStayConcurrent: setting a shared key to the value it holds,
+// or merging defaults already present, changes nothing and may run
+// concurrently; setting a map (even an equal one) may not, since later
+// changes to that map must show through the shared object.
+func TestNoOpChangesStayConcurrent(t *testing.T) {
+	for name, tc := range map[string]struct {
+		tpl        string
+		concurrent bool
+	}{
+		"same scalar":       {`{{ $_ := set .Values.cfg "x" "orig" }}{{ .Values.cfg.x }}`, true},
+		"unset absent":      {`{{ $_ := unset .Values.cfg "nope" }}{{ .Values.cfg.x }}`, true},
+		"merge present":     {`{{ $_ := merge .Values.cfg (dict "x" "other") }}{{ .Values.cfg.x }}`, true},
+		"overwrite same":    {`{{ $_ := mergeOverwrite .Values.cfg (dict "x" "orig") }}{{ .Values.cfg.x }}`, true},
+		"other scalar":      {`{{ $_ := set .Values.cfg "x" "new" }}{{ .Values.cfg.x }}`, false},
+		"equal map":         {`{{ $m := dict }}{{ $_ := set .Values.cfg "m" $m }}{{ $_ := set $m "a" 1 }}{{ .Values.cfg.m.a }}`, false},
+		"merge adds":        {`{{ $_ := merge .Values.cfg (dict "y" 1) }}{{ .Values.cfg.y }}`, false},
+		"overwrite changes": {`{{ $_ := mergeOverwrite .Values.cfg (dict "x" "new") }}{{ .Values.cfg.x }}`, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tpls := map[string]string{}
+			for i := range 6 {
+				tpls["templates/t"+strings.Repeat("x", i)+".yaml"] = tc.tpl
+			}
+			c := newChart("c", tpls)
+			vals := func() map[string]any { return map[string]any{"cfg": map[string]any{"x": "orig", "m": map[string]any{}}} }
+			want, err := renderTop(t, &Engine{Parallelism: 1}, c, vals())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, jobs, _, stop, err := runConcurrently(t, c, vals())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stop == len(jobs); got != tc.concurrent {
+				t.Fatalf("ran concurrently to the end: %v, want %v", got, tc.concurrent)
+			}
+			got, err := renderTop(t, &Engine{Parallelism: 4}, c, vals())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Fatalf("%s: %q, Helm's order gives %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// runConcurrently runs one concurrent phase of c's templates (see
+// executeParallel) and returns the sources, the jobs, outputs and stop.
+func runConcurrently(t *testing.T, c *chart.Chart, vals map[string]any) ([]*tplSource, []int, []string, int, error) {
+	t.Helper()
+	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
+	e := &Engine{Parallelism: 4}
+	srcs := collectTemplates(c, top)
+	set, err := e.parse(srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []int
+	for i, s := range srcs {
+		if !s.partial {
+			jobs = append(jobs, i)
+		}
+	}
+	outs, stop, err := e.executeParallel(context.Background(), set, srcs, jobs, 4)
+	return srcs, jobs, outs, stop, err
 }

@@ -145,42 +145,112 @@ func guardMutations(base template.FuncMap, shared *sharedMaps) template.FuncMap 
 	mergeOverwrite := base["mergeOverwrite"].(func(map[string]any, ...map[string]any) any)
 	mustMerge := base["mustMerge"].(func(map[string]any, ...map[string]any) (any, error))
 	mustMergeOverwrite := base["mustMergeOverwrite"].(func(map[string]any, ...map[string]any) (any, error))
+	// A change that changes nothing (vault sets the same computed flags in
+	// every template; fluent-bit merges defaults already there) is skipped:
+	// the shared map is left as it is, which reads the same. Only for
+	// scalars: a map set into a shared map becomes shared, and changes the
+	// template makes to it later must show.
 	return template.FuncMap{
 		"set": func(d map[string]any, key string, value any) (map[string]any, error) {
 			if shared.has(d) {
+				if old, ok := d[key]; ok && scalar(value) && reflect.DeepEqual(old, value) {
+					return d, nil
+				}
 				return nil, errNeedSerial
 			}
 			return set(d, key, value), nil
 		},
 		"unset": func(d map[string]any, key string) (map[string]any, error) {
 			if shared.has(d) {
+				if _, ok := d[key]; !ok {
+					return d, nil
+				}
 				return nil, errNeedSerial
 			}
 			return unset(d, key), nil
 		},
-		"merge": func(dst map[string]any, srcs ...map[string]any) (any, error) {
-			if shared.reaches(dst) {
-				return nil, errNeedSerial
-			}
-			return merge(dst, srcs...), nil
-		},
-		"mergeOverwrite": func(dst map[string]any, srcs ...map[string]any) (any, error) {
-			if shared.reaches(dst) {
-				return nil, errNeedSerial
-			}
+		"merge": guardMerge(shared, func(dst map[string]any, srcs ...map[string]any) (any, error) { return merge(dst, srcs...), nil }),
+		"mergeOverwrite": guardMerge(shared, func(dst map[string]any, srcs ...map[string]any) (any, error) {
 			return mergeOverwrite(dst, srcs...), nil
-		},
-		"mustMerge": func(dst map[string]any, srcs ...map[string]any) (any, error) {
-			if shared.reaches(dst) {
-				return nil, errNeedSerial
-			}
-			return mustMerge(dst, srcs...)
-		},
-		"mustMergeOverwrite": func(dst map[string]any, srcs ...map[string]any) (any, error) {
-			if shared.reaches(dst) {
-				return nil, errNeedSerial
-			}
-			return mustMergeOverwrite(dst, srcs...)
-		},
+		}),
+		"mustMerge":          guardMerge(shared, mustMerge),
+		"mustMergeOverwrite": guardMerge(shared, mustMergeOverwrite),
 	}
+}
+
+// guardMerge wraps a merge function: a destination that reaches a shared map
+// is merged into a private copy first, and only if that changes nothing is
+// the call allowed (and then it does not touch the destination).
+func guardMerge(shared *sharedMaps, merge func(map[string]any, ...map[string]any) (any, error)) func(map[string]any, ...map[string]any) (any, error) {
+	return func(dst map[string]any, srcs ...map[string]any) (any, error) {
+		if !shared.reaches(dst) {
+			return merge(dst, srcs...)
+		}
+		for _, src := range srcs {
+			for _, v := range src {
+				if !scalar(v) {
+					return nil, errNeedSerial
+				}
+			}
+		}
+		probe, ok := copySmall(dst, 256)
+		if !ok {
+			return nil, errNeedSerial
+		}
+		if _, err := merge(probe, srcs...); err != nil || !reflect.DeepEqual(probe, dst) {
+			return nil, errNeedSerial
+		}
+		return dst, nil
+	}
+}
+
+// scalar reports whether v is a string, number, bool or nil.
+func scalar(v any) bool {
+	return v == nil || !holdsReferences(reflect.TypeOf(v))
+}
+
+// copySmall deep-copies the maps and lists of m, if it holds at most budget
+// of them and nothing else that could be changed in place.
+func copySmall(m map[string]any, budget int) (map[string]any, bool) {
+	var cp func(v any) (any, bool)
+	cp = func(v any) (any, bool) {
+		switch x := v.(type) {
+		case map[string]any:
+			if budget--; budget < 0 {
+				return nil, false
+			}
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				c, ok := cp(e)
+				if !ok {
+					return nil, false
+				}
+				out[k] = c
+			}
+			return out, true
+		case []any:
+			if budget--; budget < 0 {
+				return nil, false
+			}
+			out := make([]any, len(x))
+			for i, e := range x {
+				c, ok := cp(e)
+				if !ok {
+					return nil, false
+				}
+				out[i] = c
+			}
+			return out, true
+		default:
+			if x != nil && holdsReferences(reflect.TypeOf(x)) {
+				return nil, false
+			}
+			return x, true
+		}
+	}
+	out, ok := cp(m)
+	if !ok {
+		return nil, false
+	}
+	return out.(map[string]any), true
 }
