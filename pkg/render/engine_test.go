@@ -308,7 +308,9 @@ func TestNoOpChangesStayConcurrent(t *testing.T) {
 				tpls["templates/t"+strings.Repeat("x", i)+".yaml"] = tc.tpl
 			}
 			c := newChart("c", tpls)
-			vals := func() map[string]any { return map[string]any{"cfg": map[string]any{"x": "orig", "m": map[string]any{}}} }
+			vals := func() map[string]any {
+				return map[string]any{"cfg": map[string]any{"x": "orig", "m": map[string]any{}}}
+			}
 			want, err := renderTop(t, &Engine{Parallelism: 1}, c, vals())
 			if err != nil {
 				t.Fatal(err)
