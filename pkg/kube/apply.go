@@ -19,8 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/metadata"
-	"sigs.k8s.io/yaml"
 
+	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/render"
 )
 
@@ -57,7 +57,8 @@ func (c *Client) Build(manifest, ns string) ([]*Resource, error) {
 // parseManifest parses the documents of a multi-document manifest in order,
 // leaving out empty ones. Documents are parsed in parallel (one goroutine
 // per CPU): parsing YAML is most of the client's work before the first
-// request, and the cluster is idle meanwhile.
+// request, and the cluster is idle meanwhile. yamljson gives what
+// sigs.k8s.io/yaml gives, without its JSON round trip.
 func parseManifest(manifest string) ([]map[string]any, error) {
 	docs := render.SplitDocuments(manifest)
 	objs := make([]map[string]any, len(docs))
@@ -72,7 +73,7 @@ func parseManifest(manifest string) ([]map[string]any, error) {
 				if i >= len(docs) {
 					return
 				}
-				errs[i] = yaml.Unmarshal([]byte(docs[i]), &objs[i])
+				errs[i] = yamljson.UnmarshalMap([]byte(docs[i]), &objs[i])
 			}
 		})
 	}
