@@ -1,16 +1,16 @@
 package release
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/render"
@@ -182,19 +182,13 @@ func unchangedObjects(current *Release, objs, old []*kube.Resource) map[string]b
 	if current.Info.Status != StatusDeployed || current.Holder == "" {
 		return nil
 	}
-	prev := make(map[string][]byte, len(old))
+	prev := make(map[string]*kube.Resource, len(old))
 	for _, r := range old {
-		o := &kube.Resource{Object: r.Object.DeepCopy()}
-		kube.SetOwnership([]*kube.Resource{o}, current.Name, current.Namespace)
-		b, err := json.Marshal(o.Object.Object)
-		if err != nil {
-			continue
-		}
 		if _, dup := prev[r.Key()]; dup {
 			prev[r.Key()] = nil
 			continue
 		}
-		prev[r.Key()] = b
+		prev[r.Key()] = r
 	}
 	out := map[string]bool{}
 	seen := map[string]int{}
@@ -206,7 +200,17 @@ func unchangedObjects(current *Release, objs, old []*kube.Resource) map[string]b
 		if p == nil || seen[r.Key()] > 1 {
 			continue
 		}
-		if b, err := json.Marshal(r.Object.Object); err == nil && bytes.Equal(b, p) {
+		// The previous object as that apply sent it: with the ownership
+		// metadata (on copies of the top level and metadata maps only).
+		o := maps.Clone(p.Object.Object)
+		if md, ok := o["metadata"].(map[string]any); ok {
+			o["metadata"] = maps.Clone(md)
+		}
+		kube.SetOwnership([]*kube.Resource{{Object: &unstructured.Unstructured{Object: o}}}, current.Name, current.Namespace)
+		// Both sides come from the same YAML parser, so equal values have
+		// equal Go types: reflect.DeepEqual is JSON equality here (and
+		// never looser), without marshalling 2 x N objects.
+		if reflect.DeepEqual(r.Object.Object, o) {
 			out[r.Key()] = true
 		}
 	}
