@@ -364,6 +364,11 @@ func (o *Overlay) buildShard(idx []int, objs []baseObject, rootFile string, root
 		if !tagged {
 			i = -1
 		}
+		// As one run does (Build, with origin annotations off); krusty has
+		// already done the same, so it changes nothing.
+		if err := r.SetOrigin(nil); err != nil {
+			return nil, err
+		}
 		if err := untag(&r.RNode); err != nil {
 			return nil, err
 		}

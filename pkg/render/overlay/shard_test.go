@@ -233,6 +233,25 @@ metadata:
 data:
   a: "1"
 `),
+		doc("c/templates/odd.yaml", `
+# A comment before the object.
+kind: Secret
+metadata:
+  annotations:
+    zeta: 'single'
+    alpha: "true"
+    mid: |
+      two
+      lines
+  name: odd # a line comment
+  labels: {b: "2", a: '1'}
+apiVersion: v1
+stringData:
+  key: |-
+    block
+    scalar
+type: Opaque
+`),
 		doc("c/templates/webhook.yaml", `
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
