@@ -61,11 +61,26 @@ type tplSource struct {
 // ("chart/templates/x.yaml"). Partials (_*) are parsed but not returned.
 func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any) (map[string]string, error) {
 	srcs := collectTemplates(ch, top)
-	set, err := e.parse(srcs)
+	set, shared, err := e.parse(srcs, !e.LintMode)
 	if err != nil {
 		return nil, err
 	}
-	return e.execute(ctx, set, srcs)
+	var before map[string]any
+	if shared {
+		before = chart.CopyValues(top)
+	}
+	out, err := e.execute(ctx, set, srcs)
+	if err != nil && shared && ctx.Err() == nil {
+		// Errors name the file a template came from, and a shared parse
+		// names only one of the identical files: render again, parsing
+		// each file, from the values as they were, for Helm's error.
+		srcs = collectTemplates(ch, before)
+		if set, _, err = e.parse(srcs, false); err != nil {
+			return nil, err
+		}
+		return e.execute(ctx, set, srcs)
+	}
+	return out, err
 }
 
 // collectTemplates builds the per-chart objects (.Chart, .Values, .Files,
@@ -140,26 +155,69 @@ func (e *Engine) missingKey() string {
 // parse parses all templates into one namespace. Sources are parsed
 // concurrently (parsing is pure), then their trees are added in Helm's order,
 // which is what text/template's Parse does one file at a time.
-func (e *Engine) parse(srcs []*tplSource) (*template.Template, error) {
+//
+// With share, identical sources are parsed once (an umbrella's subcharts, or
+// the copies of a library such as bitnami's common, often hold the same
+// files) and reported as shared: every copy gets the trees of the last copy
+// in Helm's order, whose defines are the ones that win, so output is the
+// same, but error positions name that copy's file (see Render).
+func (e *Engine) parse(srcs []*tplSource, share bool) (*template.Template, bool, error) {
 	t := template.New(rootName).Option(e.missingKey()).Funcs(baseFuncs())
+	// rep[i] is the source whose parse serves source i.
+	rep := make([]int, len(srcs))
+	shared := false
+	if share {
+		last := make(map[string]int, len(srcs))
+		for i, s := range srcs {
+			last[s.src] = i
+		}
+		for i, s := range srcs {
+			rep[i] = last[s.src]
+			shared = shared || rep[i] != i
+		}
+	} else {
+		for i := range srcs {
+			rep[i] = i
+		}
+	}
+	var unique []int
+	for i := range srcs {
+		if rep[i] == i {
+			unique = append(unique, i)
+		}
+	}
 	trees := make([]map[string]*parse.Tree, len(srcs))
 	errs := make([]error, len(srcs))
 	funcs := []map[string]any{baseFuncs(), builtinNames}
-	parallelEach(len(srcs), func(i int) {
+	parallelEach(len(unique), func(k int) {
+		i := unique[k]
 		trees[i], errs[i] = parse.Parse(srcs[i].name, srcs[i].src, "", "", funcs...)
 	})
+	for _, i := range unique {
+		if errs[i] != nil && shared {
+			// Report the first failing file in Helm's order.
+			return e.parse(srcs, false)
+		}
+	}
 	for i, s := range srcs {
-		if errs[i] != nil {
-			return nil, parseError(s.name, errs[i])
+		r := rep[i]
+		if errs[r] != nil {
+			return nil, false, parseError(s.name, errs[r])
 		}
 		nt := t.New(s.name)
-		for name, tree := range trees[i] {
+		for name, tree := range trees[r] {
+			if name == srcs[r].name {
+				name = s.name // the file's own template
+			}
 			if _, err := nt.AddParseTree(name, tree); err != nil {
-				return nil, parseError(s.name, err)
+				if shared {
+					return e.parse(srcs, false)
+				}
+				return nil, false, parseError(s.name, err)
 			}
 		}
 	}
-	return t, nil
+	return t, shared, nil
 }
 
 // parseError shortens text/template's parse errors to Helm's form:

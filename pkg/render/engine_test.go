@@ -342,7 +342,7 @@ func runConcurrently(t *testing.T, c *chart.Chart, vals map[string]any) ([]*tplS
 	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
 	e := &Engine{Parallelism: 4}
 	srcs := collectTemplates(c, top)
-	set, err := e.parse(srcs)
+	set, _, err := e.parse(srcs, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,4 +354,60 @@ func runConcurrently(t *testing.T, c *chart.Chart, vals map[string]any) ([]*tplS
 	}
 	outs, stop, err := e.executeParallel(context.Background(), set, srcs, jobs, 4)
 	return srcs, jobs, outs, stop, err
+}
+
+// TestIdenticalFilesParsedOnce: subcharts holding the same files render as
+// if each were parsed, and errors name the file that failed.
+func TestIdenticalFilesParsedOnce(t *testing.T) {
+	files := map[string]string{
+		"templates/_h.tpl":  `{{ define "lib.name" }}{{ .Chart.Name }}-{{ required "need x" .Values.x }}{{ end }}`,
+		"templates/cm.yaml": `name: {{ include "lib.name" . }} file: {{ .Template.Name }}`,
+	}
+	mk := func() *chart.Chart {
+		return newChart("top", nil, newChart("a", files), newChart("b", files), newChart("c", files))
+	}
+	vals := func(bx any) map[string]any {
+		return map[string]any{"a": map[string]any{"x": 1}, "b": map[string]any{"x": bx}, "c": map[string]any{"x": 3}}
+	}
+	srcs := collectTemplates(mk(), NewRenderValues(mk(), vals(2), Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil)))
+	if _, shared, err := (&Engine{}).parse(srcs, true); err != nil || !shared {
+		t.Fatalf("identical files not shared: %v", err)
+	}
+	got, err := renderTop(t, &Engine{Parallelism: 4}, mk(), vals(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got["top/charts/b/templates/cm.yaml"] != "name: b-2 file: top/charts/b/templates/cm.yaml" {
+		t.Fatalf("got %v", got)
+	}
+	// b's x is missing: the error must name b's files, as when each file
+	// is parsed on its own.
+	_, err = renderTop(t, &Engine{Parallelism: 4}, mk(), vals(nil))
+	if err == nil || !strings.Contains(err.Error(), "top/charts/b/templates/") {
+		t.Fatalf("error %v, want one naming b's files", err)
+	}
+	_, wantErr := (&Engine{Parallelism: 4, LintMode: false}).renderUnshared(mk(), vals(nil))
+	if err.Error() != wantErr.Error() {
+		t.Fatalf("error %q, unshared parse gives %q", err, wantErr)
+	}
+
+	// A parse error in a shared file names the first file in Helm's order.
+	broken := map[string]string{"templates/x.yaml": `{{ if }}`}
+	c := newChart("top", nil, newChart("a", broken), newChart("b", broken))
+	_, err = renderTop(t, &Engine{}, c, map[string]any{})
+	_, wantErr = (&Engine{}).renderUnshared(newChart("top", nil, newChart("a", broken), newChart("b", broken)), map[string]any{})
+	if err == nil || wantErr == nil || err.Error() != wantErr.Error() {
+		t.Fatalf("parse error %v, unshared parse gives %v", err, wantErr)
+	}
+}
+
+// renderUnshared renders parsing every file on its own.
+func (e *Engine) renderUnshared(c *chart.Chart, vals map[string]any) (map[string]string, error) {
+	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
+	srcs := collectTemplates(c, top)
+	set, _, err := e.parse(srcs, false)
+	if err != nil {
+		return nil, err
+	}
+	return e.execute(context.Background(), set, srcs)
 }
