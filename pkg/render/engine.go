@@ -392,6 +392,7 @@ type runner struct {
 	tplFuncs template.FuncMap
 	proto    *template.Template
 	yaml     *parsedCache
+	inc      *includeCache // nil: no cache
 }
 
 // newRunner binds the per-render functions to set; guards (for concurrent
@@ -417,6 +418,19 @@ func (e *Engine) newRunner(ctx context.Context, set *template.Template, guards t
 		guards = unguarded()
 	}
 	maps.Copy(funcs, guards)
+	if !e.LintMode {
+		// Lint mode turns required/fail into warnings, which a
+		// remembered include would not repeat.
+		r.inc = &includeCache{entries: map[includeKey]includeEntry{}}
+		for _, n := range impureFuncs {
+			if _, ok := funcs[n]; !ok {
+				if f, ok := baseFuncs()[n]; ok {
+					funcs[n] = f
+				}
+			}
+		}
+		r.inc.watch(funcs)
+	}
 	set.Funcs(funcs)
 	r.tplFuncs = funcs
 	return r
@@ -428,6 +442,10 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 			err = fmt.Errorf("rendering template failed: %v", p)
 		}
 	}()
+	if r.inc != nil {
+		// vals may be the chart's shared root, changed below.
+		r.inc.epoch++
+	}
 	vals["Template"] = map[string]any{"Name": s.name, "BasePath": s.basePath}
 	var b strings.Builder
 	if err := r.set.ExecuteTemplate(&b, s.name, vals); err != nil {
@@ -443,14 +461,38 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 // nesting limit per name.
 func (r *runner) includeIn(set *template.Template) func(string, any) (string, error) {
 	return func(name string, data any) (string, error) {
+		c := r.inc
+		var key includeKey
+		cacheable := false
+		if c != nil {
+			if key, cacheable = c.key(set, name, data); cacheable {
+				if out, ok := c.lookup(key, data); ok {
+					return out, nil
+				}
+			}
+		}
 		if r.depth[name] > includeMaxNested {
 			return "", fmt.Errorf("rendering template has a nested reference name: %s: %w",
 				name, errors.New("unable to execute template"))
 		}
 		r.depth[name]++
 		defer func() { r.depth[name]-- }()
+		if c == nil {
+			var b strings.Builder
+			err := set.ExecuteTemplate(&b, name, data)
+			return b.String(), err
+		}
+		impure, epoch, saved := c.impure, c.epoch, c.peak
+		c.nesting++
+		c.peak = c.nesting
 		var b strings.Builder
 		err := set.ExecuteTemplate(&b, name, data)
+		deepest := c.peak - c.nesting + 1 // levels this call went down
+		c.nesting--
+		c.peak = max(saved, c.peak)
+		if err == nil && cacheable && c.impure == impure && c.epoch == epoch && deepest+c.nesting < maxCachedNesting {
+			c.entries[key] = includeEntry{data: data, epoch: epoch, out: b.String()}
+		}
 		return b.String(), err
 	}
 }

@@ -411,3 +411,35 @@ func (e *Engine) renderUnshared(c *chart.Chart, vals map[string]any) (map[string
 	}
 	return e.execute(context.Background(), set, srcs)
 }
+
+// TestIncludeCacheKeepsMeaning: remembered includes never change what a
+// template renders: changes to the argument, random values and changes made
+// by the include itself all defeat the cache.
+func TestIncludeCacheKeepsMeaning(t *testing.T) {
+	c := newChart("c", map[string]string{
+		"templates/_h.tpl": `{{ define "show" }}{{ .a }}{{ end }}` +
+			`{{ define "rand" }}{{ randAlphaNum 12 }}{{ end }}` +
+			`{{ define "bump" }}{{ $_ := set . "n" (add1 .n) }}{{ .n }}{{ end }}` +
+			`{{ define "name" }}{{ .Chart.Name }}-{{ .Values.x }}{{ end }}` +
+			`{{ define "nested" }}{{ .m.k }}{{ end }}`,
+		"templates/t.yaml": `{{ $d := dict "a" 1 }}{{ include "show" $d }},{{ include "show" $d }},` +
+			`{{ $_ := set $d "a" 2 }}{{ include "show" $d }},{{ include "show" (dict "a" 2) }},` +
+			`{{ $c := dict "n" 0 }}{{ include "bump" $c }},{{ include "bump" $c }},` +
+			`{{ include "name" . }},{{ include "name" . }},` +
+			`{{ $m := dict "k" "v1" }}{{ $w := dict "m" $m }}{{ include "nested" $w }},{{ $_ := set $m "k" "v2" }}{{ include "nested" $w }}|` +
+			`{{ include "rand" . }}|{{ include "rand" . }}`,
+	})
+	for _, par := range []int{1, 4} {
+		out, err := renderTop(t, &Engine{Parallelism: par}, c, map[string]any{"x": "y"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(out["c/templates/t.yaml"], "|")
+		if parts[0] != "1,1,2,2,1,2,c-y,c-y,v1,v2" {
+			t.Fatalf("parallelism %d: %q", par, parts[0])
+		}
+		if len(parts[1]) != 12 || parts[1] == parts[2] {
+			t.Fatalf("random includes were remembered: %q %q", parts[1], parts[2])
+		}
+	}
+}

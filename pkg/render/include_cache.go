@@ -1,0 +1,175 @@
+package render
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// includeCache remembers what `include` returned for a template name and
+// argument, for one runner. Charts include the same helpers with the same
+// argument many times per template (labels, names, a whole ConfigMap
+// template for a checksum annotation), and an include is a function of its
+// argument unless it changed something or used something else:
+//
+//   - every change to a map (set, unset, merge*) and every template start on
+//     shared objects moves epoch on, and entries of an older epoch are stale;
+//   - every call of a function whose result is not a function of its
+//     arguments (random values, time, keys, lookup, DNS) or that changes a
+//     map moves impure on, and an include during which impure moved is not
+//     remembered.
+//
+// An entry keeps its argument alive, so a map's address cannot be reused by
+// another map while the entry exists.
+type includeCache struct {
+	entries map[includeKey]includeEntry
+	epoch   uint64
+	impure  uint64
+	nesting int // includes running now
+	peak    int // deepest nesting reached by the running includes
+}
+
+type includeKey struct {
+	set  *template.Template // a tpl string may redefine templates in its copy
+	name string
+	ptr  uintptr // a map argument, by identity
+	val  string  // a scalar argument, or a small dict by content
+}
+
+type includeEntry struct {
+	data  any
+	epoch uint64
+	out   string
+}
+
+// maxCachedNesting keeps the cache away from deep recursion, so a hit can
+// never hide the nesting limit Helm enforces.
+const maxCachedNesting = 16
+
+// impureFuncs are sprig's functions whose results are not functions of
+// their arguments.
+var impureFuncs = []string{
+	"randAlpha", "randAlphaNum", "randAscii", "randNumeric", "randBytes", "randInt", "shuffle",
+	"uuidv4", "now", "ago", "htpasswd", "bcrypt", "encryptAES",
+	"genCA", "genSelfSignedCert", "genSignedCert", "genPrivateKey",
+	"genCAWithKey", "genSelfSignedCertWithKey", "genSignedCertWithKey",
+	"lookup", "getHostByName",
+}
+
+// key returns the cache key of an include, or false when the argument is
+// not one the cache can recognise again.
+func (c *includeCache) key(set *template.Template, name string, data any) (includeKey, bool) {
+	k, ok := c.argKey(name, data)
+	k.set = set
+	return k, ok
+}
+
+func (c *includeCache) argKey(name string, data any) (includeKey, bool) {
+	switch d := data.(type) {
+	case map[string]any:
+		if d == nil {
+			return includeKey{name: name, val: "nil map"}, true
+		}
+		if len(d) > 4 {
+			return includeKey{name: name, ptr: reflect.ValueOf(d).Pointer()}, true
+		}
+		// A small dict is usually built for the call ((dict "value" .
+		// "context" $)): recognise it by content, maps inside by identity.
+		keys := make([]string, 0, len(d))
+		for k := range d {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var b strings.Builder
+		b.WriteString("dict")
+		for _, k := range keys {
+			b.WriteByte(0)
+			b.WriteString(k)
+			b.WriteByte(0)
+			if !writeIdentity(&b, d[k]) {
+				return includeKey{}, false
+			}
+		}
+		return includeKey{name: name, val: b.String()}, true
+	}
+	var b strings.Builder
+	if !writeIdentity(&b, data) {
+		return includeKey{}, false
+	}
+	return includeKey{name: name, val: b.String()}, true
+}
+
+// writeIdentity writes what identifies v: scalars by type and value, maps
+// by address. Other values are not recognised.
+func writeIdentity(b *strings.Builder, v any) bool {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("n")
+	case string:
+		b.WriteString("s")
+		b.WriteString(x)
+	case bool:
+		b.WriteString("b")
+		b.WriteString(strconv.FormatBool(x))
+	case int:
+		b.WriteString("i")
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString("I")
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		b.WriteString("f")
+		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+	case map[string]any:
+		b.WriteString("m")
+		b.WriteString(strconv.FormatUint(uint64(reflect.ValueOf(x).Pointer()), 16))
+	default:
+		return false
+	}
+	return true
+}
+
+// lookup returns a remembered result.
+func (c *includeCache) lookup(k includeKey, data any) (string, bool) {
+	if c.nesting >= maxCachedNesting {
+		return "", false
+	}
+	e, ok := c.entries[k]
+	if !ok || e.epoch != c.epoch {
+		return "", false
+	}
+	if k.ptr != 0 && reflect.ValueOf(e.data).Pointer() != k.ptr {
+		return "", false
+	}
+	return e.out, true
+}
+
+// counting wraps the function f (of any signature) so that each call runs
+// bump first.
+func counting(f any, bump func()) any {
+	v := reflect.ValueOf(f)
+	return reflect.MakeFunc(v.Type(), func(args []reflect.Value) []reflect.Value {
+		bump()
+		if v.Type().IsVariadic() {
+			return v.CallSlice(args)
+		}
+		return v.Call(args)
+	}).Interface()
+}
+
+// watch wraps the functions of funcs that the cache must know about: those
+// in impureFuncs, and those that change maps (guardedNames).
+func (c *includeCache) watch(funcs template.FuncMap) {
+	for _, n := range impureFuncs {
+		if f, ok := funcs[n]; ok {
+			funcs[n] = counting(f, func() { c.impure++ })
+		}
+	}
+	for _, n := range guardedNames {
+		if f, ok := funcs[n]; ok {
+			funcs[n] = counting(f, func() { c.impure++; c.epoch++ })
+		}
+	}
+}
