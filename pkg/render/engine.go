@@ -443,8 +443,10 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 		}
 	}()
 	if r.inc != nil {
-		// vals may be the chart's shared root, changed below.
+		// vals may be the chart's shared root, changed below; and what
+		// was remembered for the last template's root is of no more use.
 		r.inc.epoch++
+		clear(r.inc.entries)
 	}
 	vals["Template"] = map[string]any{"Name": s.name, "BasePath": s.basePath}
 	var b strings.Builder
