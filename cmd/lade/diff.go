@@ -253,9 +253,25 @@ func diffInput(ctx context.Context, cfg *release.Config, next, current *release.
 		kube.SetOwnership([]*kube.Resource{{Object: u}}, next.Name, cfg.Namespace)
 	}
 	if current != nil {
-		if in.Previous, _, err = cfg.Kube.BuildLenient(current.Manifest, cfg.Namespace); err != nil {
+		// Read the live objects (a few LISTs: the client waits on the API
+		// server) while the current manifest is parsed (the API server
+		// waits on the client).
+		var lives []*unstructured.Unstructured
+		var lerr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			lives, lerr = cfg.Kube.GetAll(ctx, in.Desired)
+		}()
+		in.Previous, _, err = cfg.Kube.BuildLenient(current.Manifest, cfg.Namespace)
+		<-done
+		if err != nil {
 			return in, fmt.Errorf("unable to build kubernetes objects from the current manifest: %w", err)
 		}
+		if lerr != nil {
+			return in, lerr
+		}
+		in.Live = lives
 	}
 	return in, nil
 }

@@ -116,6 +116,9 @@ type Input struct {
 	Previous []*kube.Resource
 	// ForceConflicts is --force-conflicts.
 	ForceConflicts bool
+	// Live, when set, are the live objects of Desired (kube.GetAll, same
+	// order), read beforehand; Apply reads them otherwise.
+	Live []*unstructured.Unstructured
 	// Unchanged holds the keys (Resource.Key) of desired objects identical
 	// to what lade applied for them in the release's newest revision
 	// (release.UnchangedObjects): the upgrade does not apply those whose
@@ -152,9 +155,12 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 			newNS[r.Name()] = true
 		}
 	}
-	lives, err := kc.GetAll(ctx, in.Desired)
-	if err != nil {
-		return nil, err
+	lives := in.Live
+	var err error
+	if len(lives) != len(in.Desired) {
+		if lives, err = kc.GetAll(ctx, in.Desired); err != nil {
+			return nil, err
+		}
 	}
 	desired := make([]*Change, len(in.Desired))
 	var todo []int
