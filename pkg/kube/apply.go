@@ -240,7 +240,7 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 	if err != nil {
 		return err
 	}
-	rc, err := c.rawClient()
+	rc, err := c.rawClient(true)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func (c *Client) DryRunApply(ctx context.Context, r *Resource, force bool) (*uns
 	if err != nil {
 		return nil, err
 	}
-	rc, err := c.rawClient()
+	rc, err := c.rawClient(false)
 	if err != nil {
 		return nil, err
 	}
@@ -85,27 +85,35 @@ func skipFieldValidation(gvr schema.GroupVersionResource) bool {
 	return builtinGroups[gvr.Group]
 }
 
-// rawClients holds, per Client, a REST client for the dynamic API without
-// client-side rate limiting, for applies, dry-runs and GetAll's LISTs: their
-// callers bound their concurrency, so a QPS limiter would only queue them
-// (200 dry-runs at 100 QPS wait 1-2 s for tokens). Responses are decoded by
-// decodeJSON rather than the dynamic client's decoder, or not at all (an
-// apply's response).
-var rawClients sync.Map // *Client -> *rest.RESTClient
+// rawClients holds, per Client, REST clients for the dynamic API whose
+// responses are decoded by decodeJSON rather than the dynamic client's
+// decoder, or not at all (an apply's response). The limited one has the
+// Client's rate limit (applies, GetAll's LISTs); the other none (dry-runs:
+// they write nothing and their callers bound their concurrency, so a QPS
+// limiter would only queue them: 200 dry-runs at 100 QPS wait 1-2 s).
+var rawClients sync.Map // rawKey -> *rest.RESTClient
 
-func (c *Client) rawClient() (*rest.RESTClient, error) {
-	if rc, ok := rawClients.Load(c); ok {
+type rawKey struct {
+	c       *Client
+	limited bool
+}
+
+func (c *Client) rawClient(limited bool) (*rest.RESTClient, error) {
+	k := rawKey{c, limited}
+	if rc, ok := rawClients.Load(k); ok {
 		return rc.(*rest.RESTClient), nil
 	}
 	cfg := dynamic.ConfigFor(c.Config)
-	cfg.QPS, cfg.Burst, cfg.RateLimiter = -1, 0, nil
+	if !limited {
+		cfg.QPS, cfg.Burst, cfg.RateLimiter = -1, 0, nil
+	}
 	cfg.GroupVersion = nil
 	cfg.APIPath = "/"
 	rc, err := rest.UnversionedRESTClientFor(cfg)
 	if err != nil {
 		return nil, err
 	}
-	got, _ := rawClients.LoadOrStore(c, rc)
+	got, _ := rawClients.LoadOrStore(k, rc)
 	return got.(*rest.RESTClient), nil
 }
 
@@ -158,7 +166,7 @@ func decodeObject(raw []byte) (*unstructured.Unstructured, error) {
 // listObjects reads every object of a resource in a namespace ("" for all
 // or cluster-scoped), decoded with decodeJSON.
 func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
-	rc, err := c.rawClient()
+	rc, err := c.rawClient(true)
 	if err != nil {
 		return nil, err
 	}
