@@ -301,6 +301,8 @@ func TestNoOpChangesStayConcurrent(t *testing.T) {
 		"equal map":         {`{{ $m := dict }}{{ $_ := set .Values.cfg "m" $m }}{{ $_ := set $m "a" 1 }}{{ .Values.cfg.m.a }}`, false},
 		"merge adds":        {`{{ $_ := merge .Values.cfg (dict "y" 1) }}{{ .Values.cfg.y }}`, false},
 		"overwrite changes": {`{{ $_ := mergeOverwrite .Values.cfg (dict "x" "new") }}{{ .Values.cfg.x }}`, false},
+		"merge into a copy": {`{{ $d := dict "Values" (deepCopy .Values) | mustMergeOverwrite (deepCopy .) }}{{ $d.Values.cfg.x }}{{ $d.Chart.Name }}`, true},
+		"merge into root":   {`{{ $d := dict "Values" (deepCopy .Values) | mustMergeOverwrite . }}{{ $d.Values.cfg.x }}`, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tpls := map[string]string{}

@@ -95,33 +95,41 @@ func (s *sharedMaps) has(m map[string]any) bool {
 }
 
 // reaches reports whether m or a map inside it is shared: merge* change
-// nested maps of their destination too.
+// nested maps of their destination too. Maps of other types and pointers
+// (.Files, .Capabilities) count by identity: a deepCopy of them is the
+// template's own.
 func (s *sharedMaps) reaches(m map[string]any) bool {
-	found := false
-	var walk func(v any)
-	walk = func(v any) {
+	var walk func(v any) bool
+	walk = func(v any) bool {
 		switch x := v.(type) {
+		case nil:
+			return false
 		case map[string]any:
-			if found || s.has(x) {
-				found = true
-				return
+			if s.has(x) {
+				return true
 			}
 			for _, e := range x {
-				walk(e)
+				if walk(e) {
+					return true
+				}
 			}
+			return false
 		case []any:
 			for _, e := range x {
-				walk(e)
+				if walk(e) {
+					return true
+				}
 			}
-		default:
-			if x != nil && holdsReferences(reflect.TypeOf(x)) {
-				// An unusual type (a named map, a struct): be safe.
-				found = true
-			}
+			return false
 		}
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Map, reflect.Pointer:
+			return !rv.IsNil() && s.seen[rv.Pointer()]
+		}
+		return false
 	}
-	walk(m)
-	return found
+	return walk(m)
 }
 
 // guardedNames are the functions guardMutations replaces.
