@@ -227,51 +227,66 @@ func plainYAML(doc string) bool {
 	if flowMap {
 		return false
 	}
-	for line := range strings.Lines(doc) {
-		for i := 0; i < len(line); i++ {
-			c := line[i]
-			switch c {
-			case '!', '&', '?', ':', '.', '~', 'n', 'N':
-			case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-				// Integers above int64 decode as uint64, which JSON
-				// conversion refuses as a map key.
-				if !nodeStart(line, i, flow) || !longNumber(line[i:]) {
-					continue
-				}
-			default:
-				continue
-			}
-			start := i
-			if c == '.' && i > 0 && (line[i-1] == '+' || line[i-1] == '-') {
-				start = i - 1
-			}
-			if !nodeStart(line, start, flow) {
-				continue
-			}
-			switch c {
-			case '!', '&', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+	// Each candidate byte is first checked for its own pattern (cheap), and
+	// only then for whether a node can start there.
+	lineStart := 0
+	for i := 0; i < len(doc); i++ {
+		c := doc[i]
+		if c == '\n' {
+			lineStart = i + 1
+			continue
+		}
+		if !gateBytes[c] {
+			continue
+		}
+		line, j := doc[lineStart:], i-lineStart
+		switch c {
+		case '!', '&':
+			if nodeStart(line, j, flow) {
 				return false
-			case '?', ':':
-				// An explicit key ("? k") or an empty key (": v").
-				if flow || i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t' || line[i+1] == '\n' || line[i+1] == '\r' {
-					return false
-				}
-			case '.':
-				if i+3 < len(line) {
-					switch line[i+1 : i+4] {
-					case "nan", "NaN", "NAN", "inf", "Inf", "INF":
+			}
+		case '?', ':':
+			// An explicit key ("? k") or an empty key (": v").
+			if (flow || i+1 == len(doc) || blankOrBreak(doc[i+1])) && nodeStart(line, j, flow) {
+				return false
+			}
+		case '.':
+			if i+3 < len(doc) {
+				switch doc[i+1 : i+4] {
+				case "nan", "NaN", "NAN", "inf", "Inf", "INF":
+					start := j
+					if j > 0 && (line[j-1] == '+' || line[j-1] == '-') {
+						start = j - 1
+					}
+					if nodeStart(line, start, flow) {
 						return false
 					}
 				}
-			default:
-				if nullKey(line[i:]) {
-					return false
-				}
+			}
+		case '~', 'n', 'N':
+			if nullKey(doc[i:]) && nodeStart(line, j, flow) {
+				return false
+			}
+		default:
+			// Integers above int64 decode as uint64, which JSON
+			// conversion refuses as a map key.
+			if nodeStart(line, j, flow) && longNumber(doc[i:]) {
+				return false
 			}
 		}
 	}
 	return true
 }
+
+// gateBytes are the bytes plainYAML looks at.
+var gateBytes = func() (t [256]bool) {
+	for _, c := range []byte("!&?:.~nN0123456789") {
+		t[c] = true
+	}
+	return t
+}()
+
+func blankOrBreak(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // nodeStart reports whether line[i] is where a YAML node can begin: first
 // on the line, or after the indicators ": ", "- " and "? " (themselves at
@@ -301,28 +316,34 @@ func nodeStart(line string, i int, flow bool) bool {
 // closed ("[]", "{}") starts a node somewhere in doc, and whether one of
 // them is a mapping.
 func flowCollections(doc string) (any, mapping bool) {
-	for line := range strings.Lines(doc) {
-		for i := 0; i < len(line); i++ {
-			if line[i] != '[' && line[i] != '{' {
-				continue
-			}
-			if !nodeStart(line, i, any) {
-				continue
-			}
-			rest := strings.TrimLeft(line[i+1:], " \t")
-			if !strings.HasPrefix(rest, "]") && !strings.HasPrefix(rest, "}") {
-				any = true
-				if line[i] == '{' {
-					return true, true
-				}
+	for i := 0; ; i++ {
+		k := strings.IndexAny(doc[i:], "[{")
+		if k < 0 {
+			return any, false
+		}
+		i += k
+		lineStart := strings.LastIndexByte(doc[:i], '\n') + 1
+		line := doc[lineStart:]
+		if end := strings.IndexByte(line, '\n'); end >= 0 {
+			line = line[:end+1]
+		}
+		if !nodeStart(line, i-lineStart, false) {
+			continue
+		}
+		rest := strings.TrimLeft(doc[i+1:], " \t")
+		if !strings.HasPrefix(rest, "]") && !strings.HasPrefix(rest, "}") {
+			any = true
+			if doc[i] == '{' {
+				return true, true
 			}
 		}
 	}
-	return any, false
 }
 
-// longNumber reports whether s starts with a number-like token of 18
-// characters or more (2^63 needs 19 digits, or "0x" and 16 hex digits).
+// longNumber reports whether s starts with a mapping key that is a
+// number-like token of 18 characters or more (2^63 needs 19 digits, or "0x"
+// and 16 hex digits): such a key may decode as uint64, which the JSON
+// conversion refuses (as a value it is fine).
 func longNumber(s string) bool {
 	n := 0
 	for n < len(s) {
@@ -332,7 +353,11 @@ func longNumber(s string) bool {
 		}
 		n++
 	}
-	return n >= 18
+	if n < 18 {
+		return false
+	}
+	rest := strings.TrimLeft(s[n:], " \t")
+	return strings.HasPrefix(rest, ":")
 }
 
 // loneCR reports whether doc has a "\r" that is not part of "\r\n".
