@@ -137,21 +137,9 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 			d.Added = true
 			d.Source = addedSource(addedPrefix, origin, rootFile)
 		}
-		if !userOrigin {
-			if err := r.SetOrigin(nil); err != nil {
-				return nil, err
-			}
-		}
-		if err := untag(&r.RNode); err != nil {
+		if d.Content, err = finish(r, userOrigin); err != nil {
 			return nil, err
 		}
-		// RNode.String keeps the field order of the chart's template (and is
-		// much cheaper than Resource.AsYAML, which goes through JSON).
-		y, err := r.RNode.String()
-		if err != nil {
-			return nil, err
-		}
-		d.Content = strings.TrimRight(y, "\n") + "\n"
 		out = append(out, d)
 	}
 	return out, nil
@@ -231,6 +219,26 @@ func docIndex(rn kyaml.RNode, n int) (int, bool) {
 		return 0, false
 	}
 	return i, true
+}
+
+// finish prints an output resource: without kustomize's origin annotation
+// unless the user asked for it (keepOrigin), without lade's docAnno tag.
+// RNode.String keeps the field order of the chart's template (and is much
+// cheaper than Resource.AsYAML, which goes through JSON).
+func finish(r *resource.Resource, keepOrigin bool) (string, error) {
+	if !keepOrigin {
+		if err := r.SetOrigin(nil); err != nil {
+			return "", err
+		}
+	}
+	if err := untag(&r.RNode); err != nil {
+		return "", err
+	}
+	y, err := r.RNode.String()
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(y, "\n") + "\n", nil
 }
 
 // untag removes the docAnno tag, and the annotations field if it was the

@@ -365,14 +365,8 @@ func (o *Overlay) buildShard(idx []int, objs []baseObject, rootFile string, root
 			i = -1
 		}
 		// As one run does (Build, with origin annotations off); krusty has
-		// already done the same, so it changes nothing.
-		if err := r.SetOrigin(nil); err != nil {
-			return nil, err
-		}
-		if err := untag(&r.RNode); err != nil {
-			return nil, err
-		}
-		y, err := r.RNode.String()
+		// already cleared them, so that changes nothing.
+		content, err := finish(r, false)
 		if err != nil {
 			return nil, err
 		}
@@ -381,7 +375,7 @@ func (o *Overlay) buildShard(idx []int, objs []baseObject, rootFile string, root
 			apiVersion: r.GetApiVersion(),
 			kind:       r.GetKind(),
 			name:       r.GetName(),
-			content:    strings.TrimRight(y, "\n") + "\n",
+			content:    content,
 		})
 	}
 	return out, nil
