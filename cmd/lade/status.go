@@ -62,12 +62,7 @@ func newStatusCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			var r *release.Release
-			if revision > 0 {
-				r, err = cfg.Storage().Get(ctx, args[0], revision)
-			} else {
-				r, err = cfg.Storage().Last(ctx, args[0])
-			}
+			r, err := getRevision(ctx, cfg, args[0], revision)
 			if err != nil {
 				return err
 			}
