@@ -467,8 +467,8 @@ func (r *runner) includeIn(set *template.Template) func(string, any) (string, er
 		var key includeKey
 		cacheable := false
 		if c != nil {
-			if key, cacheable = c.key(set, name, data); cacheable {
-				if out, ok := c.lookup(key, data); ok {
+			if key, cacheable = keyOf(set, name, data); cacheable {
+				if out, ok := c.lookup(key); ok {
 					return out, nil
 				}
 			}

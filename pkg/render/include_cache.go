@@ -58,23 +58,17 @@ var impureFuncs = []string{
 	"lookup", "getHostByName",
 }
 
-// key returns the cache key of an include, or false when the argument is
-// not one the cache can recognise again.
-func (c *includeCache) key(set *template.Template, name string, data any) (includeKey, bool) {
-	k, ok := c.argKey(name, data)
-	k.set = set
-	return k, ok
-}
-
-func (c *includeCache) argKey(name string, data any) (includeKey, bool) {
-	switch d := data.(type) {
-	case map[string]any:
-		if d == nil {
-			return includeKey{name: name, val: "nil map"}, true
-		}
-		if len(d) > 4 {
-			return includeKey{name: name, ptr: reflect.ValueOf(d).Pointer()}, true
-		}
+// keyOf returns the cache key of an include in set, or false when the
+// argument is not one the cache can recognise again.
+func keyOf(set *template.Template, name string, data any) (includeKey, bool) {
+	k := includeKey{set: set, name: name}
+	d, isMap := data.(map[string]any)
+	switch {
+	case isMap && d == nil:
+		k.val = "nil map"
+	case isMap && len(d) > 4:
+		k.ptr = reflect.ValueOf(d).Pointer()
+	case isMap:
 		// A small dict is usually built for the call ((dict "value" .
 		// "context" $)): recognise it by content, maps inside by identity.
 		keys := make([]string, 0, len(d))
@@ -84,21 +78,23 @@ func (c *includeCache) argKey(name string, data any) (includeKey, bool) {
 		slices.Sort(keys)
 		var b strings.Builder
 		b.WriteString("dict")
-		for _, k := range keys {
+		for _, key := range keys {
 			b.WriteByte(0)
-			b.WriteString(k)
+			b.WriteString(key)
 			b.WriteByte(0)
-			if !writeIdentity(&b, d[k]) {
+			if !writeIdentity(&b, d[key]) {
 				return includeKey{}, false
 			}
 		}
-		return includeKey{name: name, val: b.String()}, true
+		k.val = b.String()
+	default:
+		var b strings.Builder
+		if !writeIdentity(&b, data) {
+			return includeKey{}, false
+		}
+		k.val = b.String()
 	}
-	var b strings.Builder
-	if !writeIdentity(&b, data) {
-		return includeKey{}, false
-	}
-	return includeKey{name: name, val: b.String()}, true
+	return k, true
 }
 
 // writeIdentity writes what identifies v: scalars by type and value, maps
@@ -131,16 +127,14 @@ func writeIdentity(b *strings.Builder, v any) bool {
 	return true
 }
 
-// lookup returns a remembered result.
-func (c *includeCache) lookup(k includeKey, data any) (string, bool) {
+// lookup returns a remembered result. (A map argument is keyed by address;
+// the entry keeps it alive, so the address still means the same map.)
+func (c *includeCache) lookup(k includeKey) (string, bool) {
 	if c.nesting >= maxCachedNesting {
 		return "", false
 	}
 	e, ok := c.entries[k]
 	if !ok || e.epoch != c.epoch {
-		return "", false
-	}
-	if k.ptr != 0 && reflect.ValueOf(e.data).Pointer() != k.ptr {
 		return "", false
 	}
 	return e.out, true
