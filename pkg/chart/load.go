@@ -9,14 +9,13 @@ import (
 	"io"
 	"os"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/internal/parallel"
 )
 
 // Limits applied to every load. A chart is hostile input: sizes count the
@@ -297,7 +296,8 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 	// An umbrella's subchart directories only need their YAML parsed (their
 	// bytes are read already and no archive budget is involved), so they load
 	// concurrently; archives load in order against the shared budgets.
-	eachParallel(subs, func(s *loadedSub) {
+	parallel.For(0, len(subs), func(i int) {
+		s := subs[i]
 		if s.parallel {
 			child := &loader{depth: l.depth, cache: l.cache}
 			s.chart, s.err = child.loadSubchart(c, s.name, subcharts[s.name])
@@ -333,20 +333,6 @@ func hasArchive(files []*BufferedFile) bool {
 		}
 	}
 	return false
-}
-
-// eachParallel runs f on every item, on up to GOMAXPROCS goroutines.
-func eachParallel[T any](items []T, f func(T)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(items)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
-				f(items[i])
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // loadSubchart loads charts/NAME, a directory or a .tgz archive.

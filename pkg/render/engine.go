@@ -18,6 +18,7 @@ import (
 	"text/template"
 	"text/template/parse"
 
+	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/chart"
 )
 
@@ -189,7 +190,7 @@ func (e *Engine) parse(srcs []*tplSource, share bool) (*template.Template, bool,
 	trees := make([]map[string]*parse.Tree, len(srcs))
 	errs := make([]error, len(srcs))
 	funcs := []map[string]any{baseFuncs(), builtinNames}
-	parallelEach(len(unique), func(k int) {
+	parallel.For(0, len(unique), func(k int) {
 		i := unique[k]
 		trees[i], errs[i] = parse.Parse(srcs[i].name, srcs[i].src, "", "", funcs...)
 	})

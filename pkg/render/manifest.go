@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode"
+
+	"github.com/lade-dev/lade/internal/parallel"
 )
 
 // Hook annotations, as Helm defines them.
@@ -145,7 +144,7 @@ func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifes
 			docs = append(docs, &doc{path: p, text: d})
 		}
 	}
-	parallelEach(len(docs), func(i int) {
+	parallel.For(0, len(docs), func(i int) {
 		d := docs[i]
 		d.err = ParseHead(d.text, &d.head)
 	})
@@ -259,25 +258,4 @@ func (o KindOrder) less(a, b string) bool {
 		return true
 	}
 	return ra < rb
-}
-
-// parallelEach calls f(0..n-1) on up to GOMAXPROCS goroutines.
-func parallelEach(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }

@@ -8,12 +8,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/internal/parallel"
 )
 
 // Sharded builds.
@@ -229,7 +230,7 @@ func (o *Overlay) buildSharded(base []Doc, size int) ([]Doc, bool) {
 	defer buildMu.Unlock()
 	workers := runtime.GOMAXPROCS(0)
 	objs := make([]baseObject, len(base))
-	parallel(workers, len(base), func(i int) {
+	parallel.For(workers, len(base), func(i int) {
 		rn, err := kyaml.Parse(base[i].Content)
 		if err != nil || rn.YNode().Kind != kyaml.MappingNode {
 			return
@@ -281,7 +282,7 @@ func (o *Overlay) buildSharded(base []Doc, size int) ([]Doc, bool) {
 
 	results := make([][]shardResult, len(shards))
 	failed := make([]bool, len(shards))
-	parallel(workers, len(shards), func(s int) {
+	parallel.For(workers, len(shards), func(s int) {
 		res, err := o.buildShard(shards[s], objs, rootFile, root)
 		if err != nil {
 			failed[s] = true
@@ -379,24 +380,4 @@ func (o *Overlay) buildShard(idx []int, objs []baseObject, rootFile string, root
 		})
 	}
 	return out, nil
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines.
-func parallel(workers, n int, f func(int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
