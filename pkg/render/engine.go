@@ -423,14 +423,7 @@ func (e *Engine) newRunner(ctx context.Context, set *template.Template, guards t
 		// Lint mode turns required/fail into warnings, which a
 		// remembered include would not repeat.
 		r.inc = &includeCache{entries: map[includeKey]includeEntry{}}
-		for _, n := range impureFuncs {
-			if _, ok := funcs[n]; !ok {
-				if f, ok := baseFuncs()[n]; ok {
-					funcs[n] = f
-				}
-			}
-		}
-		r.inc.watch(funcs)
+		r.inc.watch(funcs, baseFuncs())
 	}
 	set.Funcs(funcs)
 	r.tplFuncs = funcs

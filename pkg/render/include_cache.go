@@ -153,17 +153,21 @@ func counting(f any, bump func()) any {
 	}).Interface()
 }
 
-// watch wraps the functions of funcs that the cache must know about: those
-// in impureFuncs, and those that change maps (guardedNames).
-func (c *includeCache) watch(funcs template.FuncMap) {
-	for _, n := range impureFuncs {
-		if f, ok := funcs[n]; ok {
-			funcs[n] = counting(f, func() { c.impure++ })
+// watch puts into funcs wrapped versions of the functions the cache must
+// know about: those in impureFuncs, and those that change maps
+// (guardedNames), each taken from funcs or, if funcs lacks it, from base.
+func (c *includeCache) watch(funcs, base template.FuncMap) {
+	wrap := func(names []string, bump func()) {
+		for _, n := range names {
+			f, ok := funcs[n]
+			if !ok {
+				f, ok = base[n]
+			}
+			if ok {
+				funcs[n] = counting(f, bump)
+			}
 		}
 	}
-	for _, n := range guardedNames {
-		if f, ok := funcs[n]; ok {
-			funcs[n] = counting(f, func() { c.impure++; c.epoch++ })
-		}
-	}
+	wrap(impureFuncs, func() { c.impure++ })
+	wrap(guardedNames, func() { c.impure++; c.epoch++ })
 }
