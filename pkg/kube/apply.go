@@ -39,7 +39,7 @@ const (
 // Build parses a multi-document manifest into resources mapped to the
 // cluster's API; namespaced objects without a namespace get ns.
 func (c *Client) Build(manifest, ns string) ([]*Resource, error) {
-	objs, err := parseManifest(manifest)
+	objs, err := c.parseManifest(manifest)
 	if err != nil {
 		return nil, err
 	}
@@ -54,25 +54,67 @@ func (c *Client) Build(manifest, ns string) ([]*Resource, error) {
 	return out, nil
 }
 
+// Preparsed gives Build and BuildLenient objects parsed beforehand from
+// documents of a manifest they are about to be given, so that no document
+// is parsed twice: docs maps a document's text, exactly as SplitDocuments
+// cuts it from the manifest, to what yamljson.UnmarshalMap makes of that
+// text (render.Manifest.Object for render.ManifestDocument). Each object is
+// taken at most once, since Build modifies what it returns; documents
+// without one are parsed as usual. A call replaces the previous set.
+func (c *Client) Preparsed(docs map[string]map[string]any) {
+	c.parsedMu.Lock()
+	c.parsed = docs
+	c.parsedMu.Unlock()
+}
+
+// takeParsed removes and returns the preparsed objects of docs (nil where
+// there is none).
+func (c *Client) takeParsed(docs []string) []map[string]any {
+	c.parsedMu.Lock()
+	defer c.parsedMu.Unlock()
+	if len(c.parsed) == 0 {
+		return nil
+	}
+	out := make([]map[string]any, len(docs))
+	for i, d := range docs {
+		if obj, ok := c.parsed[d]; ok {
+			out[i] = obj
+			delete(c.parsed, d)
+		}
+	}
+	return out
+}
+
 // parseManifest parses the documents of a multi-document manifest in order,
 // leaving out empty ones. Documents are parsed in parallel (one goroutine
 // per CPU): parsing YAML is most of the client's work before the first
 // request, and the cluster is idle meanwhile. yamljson gives what
-// sigs.k8s.io/yaml gives, without its JSON round trip.
-func parseManifest(manifest string) ([]map[string]any, error) {
+// sigs.k8s.io/yaml gives, without its JSON round trip. Documents given to
+// Preparsed are not parsed again.
+func (c *Client) parseManifest(manifest string) ([]map[string]any, error) {
 	docs := render.SplitDocuments(manifest)
-	objs := make([]map[string]any, len(docs))
+	objs := c.takeParsed(docs)
+	if objs == nil {
+		objs = make([]map[string]any, len(docs))
+	}
+	var todo []int
+	for i := range docs {
+		if objs[i] == nil {
+			todo = append(todo, i)
+		}
+	}
 	errs := make([]error, len(docs))
-	workers := min(runtime.GOMAXPROCS(0), len(docs)/8+1)
+	workers := min(runtime.GOMAXPROCS(0), len(todo)/8+1)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(docs) {
+				j := int(next.Add(1)) - 1
+				if j >= len(todo) {
 					return
 				}
+				i := todo[j]
 				errs[i] = yamljson.UnmarshalMap([]byte(docs[i]), &objs[i])
 			}
 		})

@@ -43,6 +43,9 @@ type Client struct {
 	capsOnce sync.Once
 	caps     *render.Capabilities
 	capsErr  error
+
+	parsedMu sync.Mutex
+	parsed   map[string]map[string]any // see Preparsed
 }
 
 // New builds a client from a REST config.

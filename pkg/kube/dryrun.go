@@ -279,7 +279,7 @@ func asStatus(err error, out *apierrors.APIStatus) bool {
 func (c *Client) BuildLenient(manifest, ns string) ([]*Resource, []*unstructured.Unstructured, error) {
 	var out []*Resource
 	var unmapped []*unstructured.Unstructured
-	parsed, err := parseManifest(manifest)
+	parsed, err := c.parseManifest(manifest)
 	if err != nil {
 		return nil, nil, err
 	}

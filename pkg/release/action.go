@@ -140,7 +140,12 @@ type InstallOptions struct {
 	Overlay *Overlay
 }
 
-func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade bool) (*render.Result, error) {
+// render renders the chart of o as revision rev. Unless o has an overlay,
+// each manifest document is parsed whole as it is sorted and handed to the
+// client (kube.Client.Preparsed), so building the objects of the revision's
+// manifest parses nothing again; clientOnly (a client-side dry-run, which
+// builds no objects) skips that.
+func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade, clientOnly bool) (*render.Result, error) {
 	caps := o.Capabilities
 	eng := render.Engine{EnableDNS: o.EnableDNS}
 	if caps == nil {
@@ -155,11 +160,30 @@ func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade
 	res, err := render.Chart(ctx, o.Chart, o.Values, render.Options{
 		ReleaseName: o.Name, Namespace: c.Namespace, Revision: rev, IsUpgrade: upgrade,
 		Capabilities: caps, SkipSchemaValidation: o.SkipSchemaValidation, SubNotes: o.SubNotes, Engine: eng,
+		ParseObjects: o.Overlay == nil && !clientOnly,
 	})
-	if err != nil || o.Overlay == nil {
+	if err != nil {
 		return res, err
 	}
+	if o.Overlay == nil {
+		if !clientOnly {
+			preparse(c.Kube, res.Manifests)
+		}
+		return res, nil
+	}
 	return o.Overlay.Apply(res)
+}
+
+// preparse hands the objects parsed by the render to the client, keyed by
+// their documents' text in the release manifest (Result.ManifestText).
+func preparse(kc *kube.Client, ms []render.Manifest) {
+	docs := make(map[string]map[string]any, len(ms))
+	for _, m := range ms {
+		if m.Object != nil {
+			docs[render.ManifestDocument(m.Path, m.Content)] = m.Object
+		}
+	}
+	kc.Preparsed(docs)
 }
 
 func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st Status, desc string) *Release {
@@ -184,7 +208,7 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 		if o.Capabilities == nil {
 			o.Capabilities = render.DefaultCapabilities(nil)
 		}
-		res, err := c.render(ctx, &o, 1, false)
+		res, err := c.render(ctx, &o, 1, false, true)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +268,7 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 			}
 		}
 	}
-	res, err := c.render(ctx, o, rev, false)
+	res, err := c.render(ctx, o, rev, false, false)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 		return nil, err
 	}
 	rev := last.Version + 1
-	res, err := c.render(ctx, &o.InstallOptions, rev, true)
+	res, err := c.render(ctx, &o.InstallOptions, rev, true, false)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (c *Config) PlanUpgrade(ctx context.Context, o UpgradeOptions) (next, curre
 		if len(sums) > 0 {
 			rev = sums[len(sums)-1].Version + 1
 		}
-		res, err := c.render(ctx, &o.InstallOptions, rev, false)
+		res, err := c.render(ctx, &o.InstallOptions, rev, false, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -58,7 +58,7 @@ func (c *Config) PlanUpgrade(ctx context.Context, o UpgradeOptions) (next, curre
 		return nil, nil, err
 	}
 	rev := last.Version + 1
-	res, err := c.render(ctx, &o.InstallOptions, rev, true)
+	res, err := c.render(ctx, &o.InstallOptions, rev, true, false)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -38,6 +38,14 @@ func treeHead(doc string, h *Head) bool {
 	if !ok || m == nil {
 		return false
 	}
+	return mapHead(m, h)
+}
+
+// mapHead reads the head from a document decoded by yamljson.FastMap, as
+// sigs.k8s.io/yaml would decode that tree into a Head; false when it
+// cannot be sure.
+func mapHead(m map[string]any, h *Head) bool {
+	var ok bool
 	for k := range m {
 		if k != "apiVersion" && k != "kind" && k != "metadata" && (strings.EqualFold(k, "apiVersion") || strings.EqualFold(k, "kind") || strings.EqualFold(k, "metadata")) {
 			return false

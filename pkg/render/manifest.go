@@ -81,6 +81,10 @@ type Manifest struct {
 	Path    string
 	Content string
 	Head    *Head
+	// Object is the document as it appears in the release manifest
+	// (ManifestDocument) parsed by yamljson.FastMap, when the render was
+	// asked for objects (Options.ParseObjects) and that parse succeeded.
+	Object map[string]any
 }
 
 // SplitDocuments splits a multi-document YAML string the way Helm does,
@@ -120,6 +124,13 @@ func SplitDocuments(s string) []string {
 // SortManifests splits rendered templates into documents, separates hooks,
 // and orders both by kind (order, e.g. InstallOrder), stably, as Helm does.
 func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifest, error) {
+	return sortManifests(files, order, false)
+}
+
+// sortManifests is SortManifests; with objects, the documents that become
+// manifests are parsed whole (Manifest.Object) and their heads read from
+// that parse where it is certain to give the same head (parseDocument).
+func sortManifests(files map[string]string, order KindOrder, objects bool) ([]*Hook, []Manifest, error) {
 	paths := make([]string, 0, len(files))
 	for p := range files {
 		paths = append(paths, p)
@@ -132,6 +143,7 @@ func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifes
 	type doc struct {
 		path, text string
 		head       Head
+		obj        map[string]any
 		err        error
 	}
 	var docs []*doc
@@ -146,6 +158,10 @@ func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifes
 	}
 	parallel.For(0, len(docs), func(i int) {
 		d := docs[i]
+		if objects {
+			d.obj, d.err = parseDocument(d.path, d.text, &d.head)
+			return
+		}
 		d.err = ParseHead(d.text, &d.head)
 	})
 
@@ -162,7 +178,7 @@ func SortManifests(files map[string]string, order KindOrder) ([]*Hook, []Manifes
 			hookSpec, isHook = head.Metadata.Annotations[HookAnnotation]
 		}
 		if !isHook {
-			manifests = append(manifests, Manifest{Path: d.path, Content: d.text, Head: head})
+			manifests = append(manifests, Manifest{Path: d.path, Content: d.text, Head: head, Object: d.obj})
 			continue
 		}
 		h, ok := newHook(d.path, d.text, head, hookSpec)

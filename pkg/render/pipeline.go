@@ -30,6 +30,10 @@ type Options struct {
 	SubNotes bool
 	// Engine settings (strict, lint mode, DNS, lookup).
 	Engine Engine
+	// ParseObjects parses each manifest document whole (Manifest.Object)
+	// while sorting, for callers that apply the objects: one parse of each
+	// document instead of a head here and the object later.
+	ParseObjects bool
 }
 
 // Result is a rendered chart.
@@ -116,7 +120,7 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	}
 	res.Notes = notes.String()
 	res.Rendered = manifestFiles
-	hooks, manifests, err := SortManifests(manifestFiles, InstallOrder)
+	hooks, manifests, err := sortManifests(manifestFiles, InstallOrder, opts.ParseObjects)
 	if err != nil {
 		return fail(err)
 	}
