@@ -39,8 +39,17 @@ const (
 	overlayDir = memRoot + "/overlay"
 	baseDir    = memRoot + "/" + baseName
 	docPrefix  = "doc-"
-	// docAnno tags each base document with its index while kustomize runs.
-	docAnno = "lade.dev/overlay-doc"
+	// docKey tags each base document with its index while kustomize runs:
+	// a top-level field, removed from the output. It is not an annotation:
+	// patches replacing or deleting metadata.annotations (JSON 6902
+	// replace or remove, strategic merge $patch: replace, $patch: delete or
+	// null) would take an annotation with them, and annotation selectors,
+	// replacements and JSON operations on the annotations would see it. No
+	// kustomize transformer reads or writes a top-level field it does not
+	// know; only a strategic-merge $patch: replace of the whole object
+	// drops it (the object then counts as the overlay's, unless kustomize's
+	// origin annotation points at the base document).
+	docKey = "lade.dev/overlay-doc"
 	// DefaultAddedPrefix prefixes the `# Source:` of objects an overlay adds.
 	DefaultAddedPrefix = "overlay"
 )
@@ -104,7 +113,8 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 		for i, d := range base {
 			name := docPrefix + strconv.Itoa(i) + ".yaml"
 			fmt.Fprintf(&k, "- %s\n", name)
-			if err := fsys.WriteFile(path.Join(baseDir, name), tagDoc(d.Content, i)); err != nil {
+			tagged, _ := setTag(d.Content, i)
+			if err := fsys.WriteFile(path.Join(baseDir, name), tagged); err != nil {
 				return nil, err
 			}
 		}
@@ -127,7 +137,7 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 		if err != nil {
 			return nil, err
 		}
-		i, tagged := docIndex(r.RNode, len(base))
+		i, tagged := docIndex(&r.RNode, len(base))
 		if !tagged {
 			i, tagged = baseIndex(origin, len(base))
 		}
@@ -191,30 +201,31 @@ func rewriteRoot(file string, data []byte, withBase, origins bool) ([]byte, bool
 	return []byte(s), user, nil
 }
 
-// tagDoc annotates a base document with its index (docAnno). A document
-// that does not parse is left for kustomize to report.
-func tagDoc(content string, i int) []byte {
+// setTag tags a base document with its index (docKey). A document that
+// does not parse, or whose top level is not a mapping, is left as it is for
+// kustomize to report (ok is false).
+func setTag(content string, i int) (tagged []byte, ok bool) {
 	rn, err := kyaml.Parse(content)
 	if err != nil || rn.YNode().Kind != kyaml.MappingNode {
-		return []byte(content)
+		return []byte(content), false
 	}
-	if err := rn.PipeE(kyaml.SetAnnotation(docAnno, strconv.Itoa(i))); err != nil {
-		return []byte(content)
+	if err := rn.PipeE(kyaml.SetField(docKey, kyaml.NewStringRNode(strconv.Itoa(i)))); err != nil {
+		return []byte(content), false
 	}
 	s, err := rn.String()
 	if err != nil {
-		return []byte(content)
+		return []byte(content), false
 	}
-	return []byte(s)
+	return []byte(s), true
 }
 
-// docIndex reads the docAnno tag of an object.
-func docIndex(rn kyaml.RNode, n int) (int, bool) {
-	v := rn.GetAnnotations(docAnno)[docAnno]
-	if v == "" {
+// docIndex reads the docKey tag of an object.
+func docIndex(rn *kyaml.RNode, n int) (int, bool) {
+	f := rn.Field(docKey)
+	if f == nil || f.Value == nil || f.Value.YNode().Kind != kyaml.ScalarNode {
 		return 0, false
 	}
-	i, err := strconv.Atoi(v)
+	i, err := strconv.Atoi(f.Value.YNode().Value)
 	if err != nil || i < 0 || i >= n {
 		return 0, false
 	}
@@ -222,7 +233,7 @@ func docIndex(rn kyaml.RNode, n int) (int, bool) {
 }
 
 // finish prints an output resource: without kustomize's origin annotation
-// unless the user asked for it (keepOrigin), without lade's docAnno tag.
+// unless the user asked for it (keepOrigin), without lade's docKey tag.
 // RNode.String keeps the field order of the chart's template (and is much
 // cheaper than Resource.AsYAML, which goes through JSON).
 func finish(r *resource.Resource, keepOrigin bool) (string, error) {
@@ -231,7 +242,7 @@ func finish(r *resource.Resource, keepOrigin bool) (string, error) {
 			return "", err
 		}
 	}
-	if err := untag(&r.RNode); err != nil {
+	if err := r.RNode.PipeE(kyaml.Clear(docKey)); err != nil {
 		return "", err
 	}
 	y, err := r.RNode.String()
@@ -239,16 +250,6 @@ func finish(r *resource.Resource, keepOrigin bool) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(y, "\n") + "\n", nil
-}
-
-// untag removes the docAnno tag, and the annotations field if it was the
-// only one.
-func untag(rn *kyaml.RNode) error {
-	if _, err := rn.Pipe(kyaml.ClearAnnotation(docAnno)); err != nil {
-		return err
-	}
-	_, err := rn.Pipe(kyaml.Lookup(kyaml.MetadataField), kyaml.FieldClearer{Name: kyaml.AnnotationsField, IfEmpty: true})
-	return err
 }
 
 // mayAdd reports whether a kustomization of the overlay can add objects

@@ -263,6 +263,21 @@ func TestMatchesKubectlKustomize(t *testing.T) {
 		}},
 		{dir: "components", sources: map[string]string{"ServiceMonitor/shop-web": "overlay/components/monitoring/servicemonitor.yaml", "Service/shop-web": "shop/templates/service.yaml"}},
 		{dir: "added", sources: map[string]string{"NetworkPolicy/shop-web": "overlay/networkpolicy.yaml", "PodDisruptionBudget/shop-web": "overlay/pdb.yaml", "ConfigMap/shop-config": "shop/templates/configmap.yaml"}},
+		// Patches replacing or removing whole annotation maps (JSON 6902,
+		// strategic merge $patch: replace and delete): every object is still
+		// the chart's.
+		{dir: "annotations", sources: map[string]string{
+			"Deployment/shop-web": "shop/templates/deployment.yaml", "Service/shop-web": "shop/templates/service.yaml",
+			"ServiceAccount/shop-sa": "shop/templates/service.yaml", "ConfigMap/shop-config": "shop/templates/configmap.yaml",
+			"Job/shop-migrate": "shop/templates/migrate-job.yaml",
+		}, check: func(t *testing.T, got map[string]map[string]any) {
+			if s := mustYAML(got["apps/v1 Deployment /shop-web"]); !strings.Contains(s, "owner: platform@example.com") || strings.Contains(s, "team: shop") {
+				t.Errorf("annotations not replaced:\n%s", s)
+			}
+			if s := mustYAML(got["v1 ConfigMap /shop-config"]); strings.Contains(s, "annotations") {
+				t.Errorf("annotations not deleted:\n%s", s)
+			}
+		}},
 		{dir: "combined", sources: map[string]string{"ResourceQuota/prod-shop": "overlay/quota.yaml", "Service/prod-shop-web": "shop/templates/service.yaml", "Job/prod-shop-migrate": "shop/templates/migrate-job.yaml"}},
 	}
 	for _, c := range cases {

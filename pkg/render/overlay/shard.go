@@ -50,8 +50,8 @@ import (
 //     objects with the same kind and name: buildSharded falls back when
 //     two results have the same kind and name, and when results and base
 //     documents do not pair one to one (a List, an empty or local-config
-//     document, a patch deleting an object, a patch replacing the
-//     annotations that hold lade's document tag);
+//     document, a patch deleting or replacing a whole object, which
+//     drops lade's document tag);
 //   - kustomize prints deprecation warnings once per run: deprecated
 //     fields (commonLabels, patchesJson6902, ...) are not accepted;
 //   - krusty's default options do not reorder: one run returns objects in
@@ -235,7 +235,7 @@ func (o *Overlay) buildSharded(base []Doc, size int) ([]Doc, bool) {
 		if err != nil || rn.YNode().Kind != kyaml.MappingNode {
 			return
 		}
-		if err := rn.PipeE(kyaml.SetAnnotation(docAnno, strconv.Itoa(i))); err != nil {
+		if err := rn.PipeE(kyaml.SetField(docKey, kyaml.NewStringRNode(strconv.Itoa(i)))); err != nil {
 			return
 		}
 		s, err := rn.String()
@@ -361,7 +361,7 @@ func (o *Overlay) buildShard(idx []int, objs []baseObject, rootFile string, root
 	}
 	out := make([]shardResult, 0, m.Size())
 	for _, r := range m.Resources() {
-		i, tagged := docIndex(r.RNode, len(objs))
+		i, tagged := docIndex(&r.RNode, len(objs))
 		if !tagged {
 			i = -1
 		}
