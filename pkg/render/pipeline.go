@@ -81,6 +81,10 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 		slog.Error("chart dependencies processing failed", slog.Any("error", err))
 		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
 	}
+	eng := opts.Engine
+	// Templates parse on other cores while values are coalesced and
+	// validated; Helm's order of errors is kept (values first).
+	parsed := eng.parseAhead(ch)
 	caps := opts.Capabilities
 	if caps == nil {
 		caps = DefaultCapabilities(nil)
@@ -96,8 +100,7 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 		return fail(fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version))
 	}
 	top := NewRenderValues(ch, vals, opts, caps)
-	eng := opts.Engine
-	files, err := eng.Render(ctx, ch, top)
+	files, err := eng.render(ctx, ch, top, parsed)
 	if err != nil {
 		return fail(err)
 	}
