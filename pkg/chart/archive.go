@@ -207,18 +207,32 @@ func (l *loader) readEntry(r io.Reader, claimed int64) ([]byte, error) {
 	if claimed > MaxFileSize {
 		return nil, fmt.Errorf("file is larger than the maximum size %d", MaxFileSize)
 	}
-	return l.readLimited(r)
+	return l.readLimited(r, claimed)
 }
 
 // readLimited reads r to its end unless that exceeds MaxFileSize or what is
-// left of MaxChartSize, counting the bytes really read.
-func (l *loader) readLimited(r io.Reader) ([]byte, error) {
+// left of MaxChartSize, counting the bytes really read. size is the size r
+// claims to have, a hint for the buffer only (a lie costs reallocations).
+func (l *loader) readLimited(r io.Reader, size int64) ([]byte, error) {
 	limit := min(MaxFileSize, l.dataLeft)
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+	// One allocation when size is right: room for it and the byte past
+	// it that shows the end (as os.ReadFile does).
+	data := make([]byte, 0, min(max(size, 0), limit)+1)
+	lr := io.LimitReader(r, limit+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	size := int64(len(data))
+	size = int64(len(data))
 	if size > MaxFileSize {
 		return nil, fmt.Errorf("file is larger than the maximum size %d", MaxFileSize)
 	}

@@ -176,12 +176,14 @@ func (l *loader) readFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		return nil, err
-	} else if !fi.Mode().IsRegular() {
+	}
+	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
 	}
-	return l.readLimited(f)
+	return l.readLimited(f, fi.Size())
 }
 
 // readFileLimited reads a whole file of at most limit bytes.
