@@ -29,6 +29,7 @@ var baseFuncs = sync.OnceValue(func() template.FuncMap {
 	delete(f, "env")
 	delete(f, "expandenv")
 	withKeySource(f)
+	withFastDeepCopy(f)
 	maps.Copy(f, template.FuncMap{
 		"toToml":        toTOML,
 		"mustToToml":    mustToTOML,
