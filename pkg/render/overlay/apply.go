@@ -25,7 +25,7 @@ type Options struct {
 func Apply(res *render.Result, ov *Overlay, opts Options) (*render.Result, error) {
 	var base []Doc
 	for _, m := range res.Manifests {
-		base = append(base, Doc{Source: m.Path, Content: m.Content})
+		base = append(base, Doc{Source: m.Path, Content: m.Content, Head: m.Head})
 	}
 	if !opts.SkipHooks {
 		for _, h := range res.Hooks {

@@ -16,6 +16,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/pkg/render"
 )
 
 // Doc is one YAML document and the file it came from.
@@ -29,6 +31,10 @@ type Doc struct {
 	Added bool
 	// Index is the position of the base document it came from (-1 if Added).
 	Index int
+	// Head, when set on a base document, is its head as the render parsed
+	// it (render.Manifest.Head); a sharded build reads the document's
+	// identity from it instead of parsing the document again.
+	Head *render.Head
 }
 
 // In-memory layout kustomize builds: the chart's documents as a base next
@@ -107,13 +113,18 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 	if err := fsys.WriteFile(path.Join(overlayDir, rootFile), root); err != nil {
 		return nil, err
 	}
+	appended := false
 	if len(base) > 0 {
 		var k strings.Builder
 		k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
 		for i, d := range base {
 			name := docPrefix + strconv.Itoa(i) + ".yaml"
 			fmt.Fprintf(&k, "- %s\n", name)
-			tagged, _ := setTag(d.Content, i)
+			tagged, ok := tagFast(d.Content, i)
+			if !ok {
+				tagged, _ = setTag(d.Content, i)
+			}
+			appended = appended || ok
 			if err := fsys.WriteFile(path.Join(baseDir, name), tagged); err != nil {
 				return nil, err
 			}
@@ -126,6 +137,19 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 	kz := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	buildMu.Lock()
 	m, err := kz.Run(fsys, overlayDir)
+	if err != nil && appended {
+		// A document appendTag took as a plain block mapping may not be
+		// valid YAML: kustomize reports the error on the document as kyaml
+		// tags it (or leaves it, when it does not parse), as it always has.
+		for i, d := range base {
+			tagged, _ := setTag(d.Content, i)
+			if err := fsys.WriteFile(path.Join(baseDir, docPrefix+strconv.Itoa(i)+".yaml"), tagged); err != nil {
+				buildMu.Unlock()
+				return nil, err
+			}
+		}
+		m, err = kz.Run(fsys, overlayDir)
+	}
 	buildMu.Unlock()
 	if err != nil {
 		return nil, o.explain(err, base)
@@ -201,9 +225,84 @@ func rewriteRoot(file string, data []byte, withBase, origins bool) ([]byte, bool
 	return []byte(s), user, nil
 }
 
-// setTag tags a base document with its index (docKey). A document that
-// does not parse, or whose top level is not a mapping, is left as it is for
-// kustomize to report (ok is false).
+// tagFast is appendTag; tests replace it to compare with setTag alone.
+var tagFast = appendTag
+
+// appendTag tags a base document with its index (docKey) by appending the
+// field as one more line, which is what setTag does when the document's top
+// level is a block mapping at column 0; ok is false when the text does not
+// plainly have that shape, and setTag must do it. Kustomize then parses the
+// document as the chart rendered it, as kubectl kustomize would, instead of
+// kyaml's reprint of it.
+func appendTag(content string, i int) (tagged []byte, ok bool) {
+	if !plainBlockMapping(content) {
+		return nil, false
+	}
+	b := make([]byte, 0, len(content)+len(docKey)+16)
+	b = append(b, content...)
+	b = append(b, docKey...)
+	b = append(b, `: "`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, "\"\n"...)
+	return b, true
+}
+
+// plainBlockMapping reports whether a line appended at column 0 is one more
+// field of the document's top-level mapping and changes nothing else: the
+// first line that is not blank or a comment is a simple key at column 0
+// ("key:" or "key: ..."), the document ends in a newline (a block scalar at
+// the end keeps its value) and its last line that is not blank is not a
+// comment (which would become the new field's), there is no document marker
+// or directive, no carriage return, and docKey appears nowhere.
+func plainBlockMapping(s string) bool {
+	if s == "" || s[len(s)-1] != '\n' || strings.IndexByte(s, '\r') >= 0 || strings.Contains(s, docKey) {
+		return false
+	}
+	keyed := false
+	last := ""
+	for line := range strings.Lines(s) {
+		if strings.HasPrefix(line, "---") || strings.HasPrefix(line, "...") || strings.HasPrefix(line, "%") {
+			return false
+		}
+		t := strings.TrimLeft(line, " \t")
+		if t == "\n" {
+			continue
+		}
+		if !keyed {
+			if t[0] == '#' {
+				continue
+			}
+			if !simpleKeyLine(line) {
+				return false
+			}
+			keyed = true
+		}
+		last = t
+	}
+	return keyed && last[0] != '#'
+}
+
+// simpleKeyLine reports whether line starts, at column 0, with a plain key
+// of letters, digits and "_.-/" followed by ':' and a space or the end of
+// the line.
+func simpleKeyLine(line string) bool {
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case i > 0 && (c == '.' || c == '-' || c == '/'):
+		case i > 0 && c == ':':
+			return i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\n'
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// setTag tags a base document with its index (docKey) through kyaml. A
+// document that does not parse, or whose top level is not a mapping, is
+// left as it is for kustomize to report (ok is false).
 func setTag(content string, i int) (tagged []byte, ok bool) {
 	rn, err := kyaml.Parse(content)
 	if err != nil || rn.YNode().Kind != kyaml.MappingNode {

@@ -11,10 +11,10 @@ import (
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/internal/parallel"
+	"github.com/lade-dev/lade/pkg/render"
 )
 
 // Sharded builds.
@@ -229,20 +229,29 @@ func (o *Overlay) buildSharded(base []Doc, size int) ([]Doc, bool) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	workers := runtime.GOMAXPROCS(0)
+	// Tag the documents; a document neither appendTag nor setTag can tag
+	// is left to one run, which reports it. The identity of each comes from
+	// the head the render parsed, or from lade's head parser.
 	objs := make([]baseObject, len(base))
 	parallel.For(workers, len(base), func(i int) {
-		rn, err := kyaml.Parse(base[i].Content)
-		if err != nil || rn.YNode().Kind != kyaml.MappingNode {
-			return
+		tagged, ok := tagFast(base[i].Content, i)
+		if !ok {
+			if tagged, ok = setTag(base[i].Content, i); !ok {
+				return
+			}
 		}
-		if err := rn.PipeE(kyaml.SetField(docKey, kyaml.NewStringRNode(strconv.Itoa(i)))); err != nil {
-			return
+		h := base[i].Head
+		if h == nil {
+			h = new(render.Head)
+			if render.ParseHead(base[i].Content, h) != nil {
+				return
+			}
 		}
-		s, err := rn.String()
-		if err != nil {
-			return
+		ob := baseObject{tagged: tagged, apiVersion: h.APIVersion, kind: h.Kind}
+		if h.Metadata != nil {
+			ob.name = h.Metadata.Name
 		}
-		objs[i] = baseObject{tagged: []byte(s), apiVersion: rn.GetApiVersion(), kind: rn.GetKind(), name: rn.GetName()}
+		objs[i] = ob
 	})
 	for _, ob := range objs {
 		if ob.tagged == nil {
