@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -278,7 +277,7 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 }
 
 func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) error {
-	body, err := json.Marshal(r.Object.Object)
+	body, err := marshalObject(r.Object.Object)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -23,7 +22,7 @@ import (
 // (forcing conflicts when force) and returns the object the API server would
 // store. A field-manager conflict is returned as a *ConflictError.
 func (c *Client) DryRunApply(ctx context.Context, r *Resource, force bool) (*unstructured.Unstructured, error) {
-	body, err := json.Marshal(r.Object.Object)
+	body, err := marshalObject(r.Object.Object)
 	if err != nil {
 		return nil, err
 	}
