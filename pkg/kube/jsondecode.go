@@ -179,15 +179,56 @@ func (d *jsonDecoder) str() (string, error) {
 		return string(d.data[start+1 : i]), nil
 	}
 	raw := d.data[start+1 : i]
-	if utf8.Valid(raw) && !containsByte(raw, '\\') {
-		return string(raw), nil
+	if utf8.Valid(raw) {
+		if !containsByte(raw, '\\') {
+			return string(raw), nil
+		}
+		if s, ok := unescapeSimple(raw); ok {
+			return s, nil
+		}
 	}
-	// Escapes or invalid UTF-8: encoding/json's rules, exactly.
+	// \u escapes, invalid escapes or invalid UTF-8: encoding/json's rules, exactly.
 	var s string
 	if err := json.Unmarshal(d.data[start:i+1], &s); err != nil {
 		return "", err
 	}
 	return s, nil
+}
+
+// unescapeSimple decodes the body of a valid UTF-8 JSON string whose
+// escapes are all one of \" \\ \/ \b \f \n \r \t, as encoding/json does
+// (managedFields keys such as "k:{\"type\":\"Ready\"}" are full of them);
+// false for anything else, \u escapes included.
+func unescapeSimple(raw []byte) (string, bool) {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i == len(raw) {
+			return "", false
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			out = append(out, raw[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
 }
 
 func containsByte(b []byte, c byte) bool {

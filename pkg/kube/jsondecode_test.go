@@ -10,7 +10,7 @@ import (
 var jsonSamples = []string{
 	`{}`, `[]`, `null`, `true`, `false`, `0`, `-0`, `1`, `-1`, `1.0`, `1.5`, `1e3`, `1E-3`, `-2.5e+10`,
 	`9223372036854775807`, `9223372036854775808`, `-9223372036854775808`, `-9223372036854775809`, `123456789012345678901234567890`,
-	`""`, `"x"`, `"a\"b"`, `"a\\b"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, `"héllo"`, "\"\xff\xfe\"", `"tab\tnl\n"`, `"\/"`,
+	`""`, `"x"`, `"k:{\"type\":\"Ready\"}"`, `"a\/b\b\f\r\n\t\\"`, `"é\"x"`, `"x\u0041\"y"`, `"\q"`, `"a\`, `"\"`, `"a\"b"`, `"a\\b"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, `"héllo"`, "\"\xff\xfe\"", `"tab\tnl\n"`, `"\/"`,
 	`{"a":1,"b":[1,2.5,"x",null,true,{"c":{}}],"a":2}`, ` { "k" : [ ] , "e" : { } } `,
 	`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","labels":{"app.kubernetes.io/name":"x"},"managedFields":[{"fieldsV1":{"f:spec":{"f:replicas":{}}}}]},"spec":{"replicas":3,"ratio":0.25}}`,
 	// Not JSON: both must fail.
