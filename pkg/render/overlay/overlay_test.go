@@ -277,6 +277,9 @@ func TestMatchesKubectlKustomize(t *testing.T) {
 			if s := mustYAML(got["v1 ConfigMap /shop-config"]); strings.Contains(s, "annotations") {
 				t.Errorf("annotations not deleted:\n%s", s)
 			}
+			if s := mustYAML(got["v1 Service /shop-web"]); !strings.Contains(s, "service.example.com/exposed") || strings.Contains(s, "tier") {
+				t.Errorf("annotations not cleared and set again:\n%s", s)
+			}
 		}},
 		{dir: "combined", sources: map[string]string{"ResourceQuota/prod-shop": "overlay/quota.yaml", "Service/prod-shop-web": "shop/templates/service.yaml", "Job/prod-shop-migrate": "shop/templates/migrate-job.yaml"}},
 	}
