@@ -78,19 +78,28 @@ func Package(ov *Overlay, name string) (hooks []*render.Hook, manifests []render
 	return sortDocs(docs)
 }
 
-// sortDocs sorts as a chart render is sorted, each document ending in one
-// newline as rendered documents do (a literal block scalar that ends a
-// document needs it).
+// sortDocs sorts as a chart render is sorted, each document ending in a
+// newline as rendered documents do (a block scalar that ends a document
+// needs it). Further trailing newlines are kept: they are the value of a
+// block scalar with keep chomping ("|+") that ends the document.
 func sortDocs(docs []Doc) ([]*render.Hook, []render.Manifest, error) {
 	hooks, manifests, err := render.SortManifests(Files(docs), render.InstallOrder)
 	if err != nil {
 		return nil, nil, err
 	}
 	for i := range manifests {
-		manifests[i].Content = strings.TrimRight(manifests[i].Content, "\n") + "\n"
+		manifests[i].Content = endLine(manifests[i].Content)
 	}
 	for _, h := range hooks {
-		h.Manifest = strings.TrimRight(h.Manifest, "\n") + "\n"
+		h.Manifest = endLine(h.Manifest)
 	}
 	return hooks, manifests, nil
+}
+
+// endLine ends s with a newline.
+func endLine(s string) string {
+	if strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
 }

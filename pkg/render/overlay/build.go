@@ -218,7 +218,7 @@ func rewriteRoot(file string, data []byte, withBase, origins bool) ([]byte, bool
 			return nil, false, err
 		}
 	}
-	s, err := rn.String()
+	s, err := printNode(rn)
 	if err != nil {
 		return nil, false, err
 	}
@@ -311,7 +311,7 @@ func setTag(content string, i int) (tagged []byte, ok bool) {
 	if err := rn.PipeE(kyaml.SetField(docKey, kyaml.NewStringRNode(strconv.Itoa(i)))); err != nil {
 		return []byte(content), false
 	}
-	s, err := rn.String()
+	s, err := printNode(rn)
 	if err != nil {
 		return []byte(content), false
 	}
@@ -334,7 +334,8 @@ func docIndex(rn *kyaml.RNode, n int) (int, bool) {
 // finish prints an output resource: without kustomize's origin annotation
 // unless the user asked for it (keepOrigin), without lade's docKey tag.
 // RNode.String keeps the field order of the chart's template (and is much
-// cheaper than Resource.AsYAML, which goes through JSON).
+// cheaper than Resource.AsYAML, which goes through JSON); printNode makes
+// it keep every value too (see scalars.go).
 func finish(r *resource.Resource, keepOrigin bool) (string, error) {
 	if !keepOrigin {
 		if err := r.SetOrigin(nil); err != nil {
@@ -344,11 +345,12 @@ func finish(r *resource.Resource, keepOrigin bool) (string, error) {
 	if err := r.RNode.PipeE(kyaml.Clear(docKey)); err != nil {
 		return "", err
 	}
-	y, err := r.RNode.String()
+	y, err := printNode(&r.RNode)
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimRight(y, "\n") + "\n", nil
+	// Trailing newlines past the first are a "|+" scalar's value.
+	return endLine(y), nil
 }
 
 // mayAdd reports whether a kustomization of the overlay can add objects

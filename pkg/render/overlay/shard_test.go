@@ -75,7 +75,7 @@ func checkSharded(t *testing.T, ov *overlay.Overlay, base []overlay.Doc) bool {
 func TestShardedMatchesOneRun(t *testing.T) {
 	// json6902 and annotations replace or delete whole annotation maps,
 	// which lade's document tag is not part of.
-	sharded := map[string]bool{"bench": true, "bench-light": true, "images": true, "namespace": true, "json6902": true, "annotations": true}
+	sharded := map[string]bool{"bench": true, "bench-light": true, "images": true, "namespace": true, "json6902": true, "annotations": true, "scalars": true}
 	entries, err := os.ReadDir(testdata)
 	if err != nil {
 		t.Fatal(err)
