@@ -28,6 +28,10 @@ var (
 	baseDocRe     = regexp.MustCompile(`(?:` + regexp.QuoteMeta(memRoot) + `/|\.\./)?` + baseName + `/` + docPrefix + `(\d+)\.yaml`)
 	baseDirRe     = regexp.MustCompile(`(?:` + regexp.QuoteMeta(memRoot) + `/|\.\./)?` + baseName + `\b`)
 	overlayFileRe = regexp.MustCompile(regexp.QuoteMeta(overlayDir) + `/([^\s'":]+)`)
+	// kustomize names the base's files without their directory once it
+	// is inside the base ("accumulating resources from 'doc-3.yaml':
+	// MalformedYAMLError: ... in File: doc-3.yaml").
+	bareDocRe = regexp.MustCompile(`(^|[\s'"(])` + docPrefix + `(\d+)\.yaml\b`)
 )
 
 var (
@@ -81,6 +85,7 @@ func (o *Overlay) explain(err error, base []Doc) error {
 		}
 		return s
 	})
+	msg = o.nameBareDocs(msg, base)
 	msg = baseDirRe.ReplaceAllString(msg, "the rendered chart")
 	file := ""
 	if m := overlayFileRe.FindStringSubmatch(msg); m != nil {
@@ -92,4 +97,28 @@ func (o *Overlay) explain(err error, base []Doc) error {
 	msg = strings.ReplaceAll(msg, overlayDir+"/", "")
 	msg = strings.ReplaceAll(msg, overlayDir, "the overlay directory")
 	return &BuildError{File: file, Reason: msg}
+}
+
+// nameBareDocs names the template of each base document the message names
+// by its file name alone: only after the message has entered the base (it
+// names the base's directory), and not when an overlay file has that name.
+func (o *Overlay) nameBareDocs(msg string, base []Doc) string {
+	loc := baseDirRe.FindStringIndex(msg)
+	if loc == nil {
+		return msg
+	}
+	tail := bareDocRe.ReplaceAllStringFunc(msg[loc[1]:], func(s string) string {
+		m := bareDocRe.FindStringSubmatch(s)
+		i, err := strconv.Atoi(m[2])
+		if err != nil || i >= len(base) {
+			return s
+		}
+		for p := range o.Files {
+			if path.Base(p) == docPrefix+m[2]+".yaml" {
+				return s
+			}
+		}
+		return m[1] + "rendered " + base[i].Source
+	})
+	return msg[:loc[1]] + tail
 }
