@@ -3,6 +3,7 @@ package diff
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -116,9 +117,10 @@ type Input struct {
 	Previous []*kube.Resource
 	// ForceConflicts is --force-conflicts.
 	ForceConflicts bool
-	// Live, when set, are the live objects of Desired (kube.GetAll, same
-	// order), read beforehand; Apply reads them otherwise.
-	Live []*unstructured.Unstructured
+	// ReadLive, when set, returns the live objects of Desired (kube.GetAll,
+	// same order), e.g. from a read the caller started beforehand; Apply
+	// reads them itself otherwise. Dry-runs start before they are needed.
+	ReadLive func() ([]*unstructured.Unstructured, error)
 	// Unchanged holds the keys (Resource.Key) of desired objects identical
 	// to what lade applied for them in the release's newest revision
 	// (release.UnchangedObjects): the upgrade does not apply those whose
@@ -155,34 +157,57 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 			newNS[r.Name()] = true
 		}
 	}
-	lives := in.Live
-	var err error
-	if len(lives) != len(in.Desired) {
-		if lives, err = kc.GetAll(ctx, in.Desired); err != nil {
-			return nil, err
-		}
-	}
-	desired := make([]*Change, len(in.Desired))
-	var todo []int
+	// The live objects are read while the dry-runs run: only comparing a
+	// prediction needs its live object, and only objects the upgrade may
+	// skip (Unchanged) need theirs before the dry-run.
+	live := readLive(ctx, kc, in)
+	var todo, maybe []int
 	for i, r := range in.Desired {
-		if in.Unchanged[r.Key()] && kube.UpToDate(r.Object, lives[i]) {
-			// The apply would change nothing (no field of lade's differs,
-			// none to remove, no conflict): the live object is the prediction.
-			c := change(lives[i], Unchanged)
-			c.Live, c.Predicted = lives[i], lives[i]
-			finish(c, lives[i].Object, lives[i].Object, o)
-			desired[i] = c
-			continue
+		if in.Unchanged[r.Key()] {
+			maybe = append(maybe, i)
+		} else {
+			todo = append(todo, i)
 		}
-		todo = append(todo, i)
 	}
-	err = each(ctx, concurrency(kc, o), len(todo), func(j int) error {
+	todo = append(todo, maybe...)
+	desired := make([]*Change, len(in.Desired))
+	err := each(ctx, concurrency(kc, o), len(todo), func(j int) error {
 		i := todo[j]
 		r := in.Desired[i]
-		c, err := predict(ctx, kc, r, lives[i], in.ForceConflicts || owned[r.Key()], newNS, o)
-		desired[i] = c
-		return err
+		var p prediction
+		var err error
+		if !in.Unchanged[r.Key()] {
+			if p, err = dryRun(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o); err != nil {
+				return err
+			}
+		}
+		<-live.done
+		if live.err != nil {
+			return live.err
+		}
+		l := live.objs[i]
+		if in.Unchanged[r.Key()] {
+			if kube.UpToDate(r.Object, l) {
+				// The apply would change nothing (no field of lade's differs,
+				// none to remove, no conflict): the live object is the prediction.
+				c := change(l, Unchanged)
+				c.Live, c.Predicted = l, l
+				finish(c, l.Object, l.Object, o)
+				desired[i] = c
+				return nil
+			}
+			if p, err = dryRun(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o); err != nil {
+				return err
+			}
+		}
+		desired[i] = compare(r, p, l, o)
+		return nil
 	})
+	<-live.done
+	if live.err != nil {
+		// The read's error first, as when it came before the dry-runs.
+		return nil, live.err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +250,40 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 	return report(append(changes, deleted...)), nil
 }
 
-func predict(ctx context.Context, kc *kube.Client, r *kube.Resource, live *unstructured.Unstructured, force bool, newNS map[string]bool, o Options) (*Change, error) {
+// liveObjects are the live objects of Input.Desired, once done is closed.
+type liveObjects struct {
+	done chan struct{}
+	objs []*unstructured.Unstructured
+	err  error
+}
+
+// readLive starts reading the live objects of in.Desired.
+func readLive(ctx context.Context, kc *kube.Client, in Input) *liveObjects {
+	l := &liveObjects{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		if in.ReadLive != nil {
+			l.objs, l.err = in.ReadLive()
+		} else {
+			l.objs, l.err = kc.GetAll(ctx, in.Desired)
+		}
+		if l.err == nil && len(l.objs) != len(in.Desired) {
+			l.err = fmt.Errorf("read %d live objects for %d desired ones", len(l.objs), len(in.Desired))
+		}
+	}()
+	return l
+}
+
+// prediction is what a dry-run apply of a desired object returned: the
+// object the API server would store and the conflicts (forced), or, when
+// no dry-run is possible, the change to show.
+type prediction struct {
+	pred      *unstructured.Unstructured
+	conflicts []Conflict
+	shown     *Change
+}
+
+func dryRun(ctx context.Context, kc *kube.Client, r *kube.Resource, force bool, newNS map[string]bool, o Options) (prediction, error) {
 	var conflicts []Conflict
 	pred, err := kc.DryRunApply(ctx, r, false)
 	var ce *kube.ConflictError
@@ -240,9 +298,18 @@ func predict(ctx context.Context, kc *kube.Client, r *kube.Resource, live *unstr
 			c.Predicted = r.Object
 			c.Note = "in a namespace this operation creates: shown from the manifest (no dry-run is possible before the namespace exists)"
 			finish(c, nil, r.Object.Object, o)
-			return c, nil
+			return prediction{shown: c}, nil
 		}
-		return nil, err
+		return prediction{}, err
+	}
+	return prediction{pred: pred, conflicts: conflicts}, nil
+}
+
+// compare makes the change of a desired object from its prediction and its
+// live object (nil when it does not exist).
+func compare(r *kube.Resource, p prediction, live *unstructured.Unstructured, o Options) *Change {
+	if p.shown != nil {
+		return p.shown
 	}
 	act := Update
 	var old map[string]any
@@ -251,14 +318,14 @@ func predict(ctx context.Context, kc *kube.Client, r *kube.Resource, live *unstr
 	} else {
 		old = live.Object
 	}
-	c := change(pred, act)
-	c.Live, c.Predicted, c.Conflicts = live, pred, conflicts
-	newObj := Normalize(pred.Object)
+	c := change(p.pred, act)
+	c.Live, c.Predicted, c.Conflicts = live, p.pred, p.conflicts
+	newObj := Normalize(p.pred.Object)
 	if live == nil {
 		dropAllocated(newObj, r.Object.Object)
 	}
 	finishNormalized(c, Normalize(old), newObj, o)
-	return c, nil
+	return c
 }
 
 func groupConflicts(fcs []kube.FieldConflict, forced bool) []Conflict {
