@@ -80,8 +80,9 @@ func Package(ov *Overlay, name string) (hooks []*render.Hook, manifests []render
 
 // sortDocs sorts as a chart render is sorted, each document ending in a
 // newline as rendered documents do (a block scalar that ends a document
-// needs it). Further trailing newlines are kept: they are the value of a
-// block scalar with keep chomping ("|+") that ends the document.
+// needs it). Further trailing newlines are kept: with the newline printed
+// after each document, they are the value of a keep-chomped block scalar
+// ("|+") that ends the document (see finish).
 func sortDocs(docs []Doc) ([]*render.Hook, []render.Manifest, error) {
 	hooks, manifests, err := render.SortManifests(Files(docs), render.InstallOrder)
 	if err != nil {

@@ -234,12 +234,18 @@ var tagFast = appendTag
 // plainly have that shape, and setTag must do it. Kustomize then parses the
 // document as the chart rendered it, as kubectl kustomize would, instead of
 // kyaml's reprint of it.
+//
+// Both tag the document as it reads in the rendered output (and in the
+// release manifest): followed by the newline render.Result.ManifestText
+// prints after each document. It only matters to a keep-chomped block
+// scalar ("|+") that ends the document, whose value holds that newline.
 func appendTag(content string, i int) (tagged []byte, ok bool) {
 	if !plainBlockMapping(content) {
 		return nil, false
 	}
-	b := make([]byte, 0, len(content)+len(docKey)+16)
+	b := make([]byte, 0, len(content)+len(docKey)+17)
 	b = append(b, content...)
+	b = append(b, '\n')
 	b = append(b, docKey...)
 	b = append(b, `: "`...)
 	b = strconv.AppendInt(b, int64(i), 10)
@@ -304,7 +310,7 @@ func simpleKeyLine(line string) bool {
 // document that does not parse, or whose top level is not a mapping, is
 // left as it is for kustomize to report (ok is false).
 func setTag(content string, i int) (tagged []byte, ok bool) {
-	rn, err := kyaml.Parse(content)
+	rn, err := kyaml.Parse(content + "\n")
 	if err != nil || rn.YNode().Kind != kyaml.MappingNode {
 		return []byte(content), false
 	}
@@ -349,7 +355,13 @@ func finish(r *resource.Resource, keepOrigin bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// Trailing newlines past the first are a "|+" scalar's value.
+	// The document is printed with a newline after it (see appendTag):
+	// a keep-chomped scalar that ends it, whose value ends in two breaks
+	// or more (kyaml prints one break with clip chomping), has one of its
+	// breaks from that newline; the others are kept.
+	if strings.HasSuffix(y, "\n\n") {
+		y = y[:len(y)-1]
+	}
 	return endLine(y), nil
 }
 

@@ -149,12 +149,13 @@ func TestScalarsBuild(t *testing.T) {
 	if len(out) != len(docs) {
 		t.Fatalf("%d documents, want %d", len(out), len(docs))
 	}
+	// Documents read as they are printed: with a newline after them.
 	for i, d := range out {
 		var in, got map[string]any
-		if err := yaml.Unmarshal([]byte(docs[i].Content), &in); err != nil {
+		if err := yaml.Unmarshal([]byte(docs[i].Content+"\n"), &in); err != nil {
 			t.Fatal(err)
 		}
-		if err := yaml.Unmarshal([]byte(d.Content), &got); err != nil {
+		if err := yaml.Unmarshal([]byte(d.Content+"\n"), &got); err != nil {
 			t.Fatalf("%s: output is not YAML: %v\n%s", d.Source, err, d.Content)
 		}
 		if !reflect.DeepEqual(got["data"], in["data"]) {
@@ -183,12 +184,15 @@ func TestCorpusKeepsValues(t *testing.T) {
 			t.Fatal(err)
 		}
 		var base []overlay.Doc
+		var read []string
 		for _, d := range render.SplitDocuments(string(data)) {
 			src := "unknown"
 			if s, ok := strings.CutPrefix(d, "# Source: "); ok {
 				src, _, _ = strings.Cut(s, "\n")
 			}
-			base = append(base, overlay.Doc{Source: src, Content: d})
+			// The output printed each document followed by a newline.
+			read = append(read, d)
+			base = append(base, overlay.Doc{Source: src, Content: strings.TrimSuffix(d, "\n")})
 		}
 		out, err := ov.Build(base, "")
 		if err != nil {
@@ -208,10 +212,10 @@ func TestCorpusKeepsValues(t *testing.T) {
 				continue
 			}
 			var in, got any
-			if err := yaml.Unmarshal([]byte(base[d.Index].Content), &in); err != nil {
+			if err := yaml.Unmarshal([]byte(read[d.Index]), &in); err != nil {
 				t.Fatalf("%s: %s: %v", filepath.Base(g), d.Source, err)
 			}
-			if err := yaml.Unmarshal([]byte(d.Content), &got); err != nil {
+			if err := yaml.Unmarshal([]byte(d.Content+"\n"), &got); err != nil {
 				t.Errorf("%s: %s: output is not YAML: %v\n%s", filepath.Base(g), d.Source, err, d.Content)
 				continue
 			}

@@ -13,16 +13,17 @@ import (
 
 // checkAppendTag requires of a document appendTag accepts what the build
 // relies on: it parses when the document does, as a mapping holding the
-// tag, and without the tag it prints as the document does; a document
-// that does not parse does not parse tagged either (kustomize must fail on
-// it as before).
+// tag, and without the tag it prints as the document does when it is
+// printed with a newline after it (as rendered output prints documents);
+// a document that does not parse does not parse tagged either (kustomize
+// must fail on it as before).
 func checkAppendTag(t *testing.T, doc string) (accepted bool) {
 	t.Helper()
 	tagged, ok := overlay.AppendTag(doc, 7)
 	if !ok {
 		return false
 	}
-	want, errDoc := kyaml.Parse(doc)
+	want, errDoc := kyaml.Parse(doc + "\n")
 	got, errTagged := kyaml.Parse(string(tagged))
 	if errDoc != nil {
 		if errTagged == nil {
