@@ -138,31 +138,6 @@ func (e *Engine) render(ctx context.Context, ch *chart.Chart, top map[string]any
 	return out, err
 }
 
-// chartObject builds the object templates of ch see: .Chart, .Files and
-// .Values for ch, .Release and .Capabilities from parent, .Subcharts to fill.
-func chartObject(ch *chart.Chart, parent map[string]any) map[string]any {
-	meta := metadataMap(ch.Metadata)
-	if meta != nil {
-		meta["IsRoot"] = ch.IsRoot()
-	}
-	next := map[string]any{
-		"Chart":        meta,
-		"Files":        newFiles(ch.Files),
-		"Release":      parent["Release"],
-		"Capabilities": parent["Capabilities"],
-		"Values":       map[string]any{},
-		"Subcharts":    map[string]any{},
-	}
-	if ch.IsRoot() {
-		next["Values"] = parent["Values"]
-	} else if pv, ok := parent["Values"].(map[string]any); ok {
-		if sv, ok := pv[ch.Name()].(map[string]any); ok {
-			next["Values"] = sv
-		}
-	}
-	return next
-}
-
 // collectTemplates builds the per-chart objects (.Chart, .Values, .Files,
 // .Subcharts...) and lists templates in Helm's parse order: deepest paths
 // first, so a parent's `define` overrides a subchart's.
@@ -180,19 +155,29 @@ func collectTemplates(ch *chart.Chart, top map[string]any) []*tplSource {
 	return out
 }
 
-// collectChart appends the templates of ch and its subcharts to out, with
-// ch's object built from parent's. With a nil parent, only the templates are
-// listed (vals nil), for parsing.
 func collectChart(ch *chart.Chart, parent map[string]any, out *[]*tplSource) map[string]any {
-	var next map[string]any
-	if parent != nil {
-		next = chartObject(ch, parent)
+	meta := metadataMap(ch.Metadata)
+	if meta != nil {
+		meta["IsRoot"] = ch.IsRoot()
+	}
+	subcharts := make(map[string]any)
+	next := map[string]any{
+		"Chart":        meta,
+		"Files":        newFiles(ch.Files),
+		"Release":      parent["Release"],
+		"Capabilities": parent["Capabilities"],
+		"Values":       map[string]any{},
+		"Subcharts":    subcharts,
+	}
+	if ch.IsRoot() {
+		next["Values"] = parent["Values"]
+	} else if pv, ok := parent["Values"].(map[string]any); ok {
+		if sv, ok := pv[ch.Name()].(map[string]any); ok {
+			next["Values"] = sv
+		}
 	}
 	for _, dep := range ch.Dependencies() {
-		sub := collectChart(dep, next, out)
-		if next != nil {
-			next["Subcharts"].(map[string]any)[dep.Name()] = sub
-		}
+		subcharts[dep.Name()] = collectChart(dep, next, out)
 	}
 	full := ch.ChartFullPath()
 	library := ch.IsLibrary()
