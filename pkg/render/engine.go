@@ -61,62 +61,8 @@ type tplSource struct {
 // values top (see NewRenderValues) and returns the output by template path
 // ("chart/templates/x.yaml"). Partials (_*) are parsed but not returned.
 func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any) (map[string]string, error) {
-	return e.render(ctx, ch, top, nil)
-}
-
-// parsedSet is a chart's template set, parsed ahead of rendering (parsing
-// needs only the template files, not values); done is closed when it is ready.
-type parsedSet struct {
-	done   chan struct{}
-	names  []string
-	set    *template.Template
-	shared bool
-	err    error
-}
-
-// parseAhead starts parsing the templates of ch in the background, for
-// render to use once values are ready. ch's templates must not change
-// until then.
-func (e *Engine) parseAhead(ch *chart.Chart) *parsedSet {
-	p := &parsedSet{done: make(chan struct{})}
-	srcs := collectTemplates(ch, nil)
-	p.names = make([]string, len(srcs))
-	for i, s := range srcs {
-		p.names[i] = s.name
-	}
-	go func() {
-		defer close(p.done)
-		p.set, p.shared, p.err = e.parse(srcs, !e.LintMode)
-	}()
-	return p
-}
-
-// matches reports whether p was parsed from the sources srcs.
-func (p *parsedSet) matches(srcs []*tplSource) bool {
-	if len(p.names) != len(srcs) {
-		return false
-	}
-	for i, s := range srcs {
-		if p.names[i] != s.name {
-			return false
-		}
-	}
-	return true
-}
-
-func (e *Engine) render(ctx context.Context, ch *chart.Chart, top map[string]any, pre *parsedSet) (map[string]string, error) {
 	srcs := collectTemplates(ch, top)
-	var set *template.Template
-	var shared bool
-	var err error
-	if pre != nil {
-		<-pre.done
-	}
-	if pre != nil && pre.matches(srcs) {
-		set, shared, err = pre.set, pre.shared, pre.err
-	} else {
-		set, shared, err = e.parse(srcs, !e.LintMode)
-	}
+	set, shared, err := e.parse(srcs, !e.LintMode)
 	if err != nil {
 		return nil, err
 	}

@@ -81,10 +81,6 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 		slog.Error("chart dependencies processing failed", slog.Any("error", err))
 		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
 	}
-	eng := opts.Engine
-	// Templates parse on other cores while values are coalesced and
-	// validated; Helm's order of errors is kept (values first).
-	parsed := eng.parseAhead(ch)
 	caps := opts.Capabilities
 	if caps == nil {
 		caps = DefaultCapabilities(nil)
@@ -100,7 +96,8 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 		return fail(fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version))
 	}
 	top := NewRenderValues(ch, vals, opts, caps)
-	files, err := eng.render(ctx, ch, top, parsed)
+	eng := opts.Engine
+	files, err := eng.Render(ctx, ch, top)
 	if err != nil {
 		return fail(err)
 	}

@@ -18,17 +18,12 @@ const globalKey = "global"
 // ProcessDependencies; userVals is not modified.
 func CoalesceValues(c *chart.Chart, userVals map[string]any, opts ...Option) (map[string]any, error) {
 	cfg := newConfig(opts)
-	var schemas *schemaSet
-	if !cfg.skipSchema {
-		// Schemas compile on other cores while values are coalesced.
-		schemas = compileSchemas(c)
-	}
 	vals, err := coalesceChart(cfg.log, c, userVals, false)
 	if err != nil {
 		return vals, err
 	}
 	if !cfg.skipSchema {
-		if err := validateSchemas(cfg.log, schemas, vals, c); err != nil {
+		if err := validateSchemas(cfg.log, c, vals); err != nil {
 			return nil, err
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
-	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/chart"
 )
 
@@ -26,81 +25,19 @@ const schemaErrorHeader = "values don't meet the specifications of the schema(s)
 // against the values.schema.json of c and, with the values each one sees, of
 // every subchart. The error lists each failing chart and the JSON paths, in Helm's format.
 func ValidateSchema(c *chart.Chart, vals map[string]any, opts ...Option) error {
-	return validateSchemas(newConfig(opts).log, compileSchemas(c), vals, c)
+	return validateSchemas(newConfig(opts).log, c, vals)
 }
 
-func validateSchemas(log logger, set *schemaSet, vals map[string]any, c *chart.Chart) error {
-	v := &schemaValidator{log: log, set: set, warnedURNs: map[string]bool{}}
+func validateSchemas(log logger, c *chart.Chart, vals map[string]any) error {
+	v := &schemaValidator{log: log, warnedURNs: map[string]bool{}}
 	if err := v.validate(c, vals); err != nil {
 		return fmt.Errorf("%s%w", schemaErrorHeader, err)
 	}
 	return nil
 }
 
-// schemaSet holds the compiled values.schema.json of every chart in a tree.
-// Compiling does not depend on values, so it runs in the background while
-// values are coalesced; ready is closed when every schema is compiled.
-type schemaSet struct {
-	ready   chan struct{}
-	byChart map[*chart.Chart]*compiledSchema
-}
-
-// compiledSchema is one chart's schema, or why it does not compile, with the
-// diagnostics compiling logged, replayed when (and if) the chart is
-// validated so they appear where Helm prints them.
-type compiledSchema struct {
-	sch  *jsonschema.Schema
-	err  error
-	logs []schemaLog
-}
-
-// schemaLog is a diagnostic of compiling: a debug record, or the URN a
-// reference resolved permissively (warned about once per validation).
-type schemaLog struct {
-	msg  string
-	args []any
-	urn  string
-}
-
-// compileSchemas starts compiling the schema of c and of every chart below
-// it, concurrently; a chart whose values are never validated (disabled, or
-// no values) costs CPU but logs nothing.
-func compileSchemas(c *chart.Chart) *schemaSet {
-	set := &schemaSet{ready: make(chan struct{}), byChart: map[*chart.Chart]*compiledSchema{}}
-	var charts []*chart.Chart
-	var walk func(*chart.Chart)
-	walk = func(ch *chart.Chart) {
-		if ch.Schema != nil {
-			charts = append(charts, ch)
-			set.byChart[ch] = &compiledSchema{}
-		}
-		for _, d := range ch.Dependencies() {
-			walk(d)
-		}
-	}
-	walk(c)
-	if len(charts) == 0 {
-		close(set.ready)
-		return set
-	}
-	go func() {
-		defer close(set.ready)
-		parallel.For(0, len(charts), func(i int) {
-			set.byChart[charts[i]].compile(charts[i].Schema)
-		})
-	}()
-	return set
-}
-
-// get waits for the compiled schema of ch.
-func (s *schemaSet) get(ch *chart.Chart) *compiledSchema {
-	<-s.ready
-	return s.byChart[ch]
-}
-
 type schemaValidator struct {
 	log        logger
-	set        *schemaSet
 	warnedURNs map[string]bool
 }
 
@@ -110,7 +47,7 @@ func (v *schemaValidator) validate(c *chart.Chart, vals map[string]any) error {
 	var sb strings.Builder
 	if c.Schema != nil {
 		v.log.debug("chart name", "chart-name", c.Name())
-		if err := v.validateSingle(vals, v.set.get(c)); err != nil {
+		if err := v.validateSingle(vals, c.Schema); err != nil {
 			fmt.Fprintf(&sb, "%s:\n", c.Name())
 			sb.WriteString(err.Error())
 		}
@@ -136,30 +73,37 @@ func (v *schemaValidator) validate(c *chart.Chart, vals map[string]any) error {
 	return nil
 }
 
-// validateSingle validates vals against one compiled schema, first logging
-// what compiling it logged.
-func (v *schemaValidator) validateSingle(vals map[string]any, cs *compiledSchema) (reterr error) {
-	for _, l := range cs.logs {
-		switch {
-		case l.urn == "":
-			v.log.debug(l.msg, l.args...)
-		case !v.warnedURNs[l.urn]:
-			v.warnedURNs[l.urn] = true
-			v.log.warn("unresolved URN reference ignored; using permissive schema", "urn", l.urn)
-		}
-	}
-	if cs.err != nil {
-		return cs.err
-	}
+// validateSingle validates vals against one schema document.
+func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte) (reterr error) {
 	defer func() {
 		if r := recover(); r != nil {
 			reterr = fmt.Errorf("unable to validate schema: %s", r)
 		}
 	}()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		return err
+	}
+	v.log.debug("unmarshalled JSON schema", "schema", schemaJSON)
+
+	compiler := jsonschema.NewCompiler()
+	compiler.UseLoader(jsonschema.SchemeURLLoader{
+		"file":  refusingLoader{"a $ref to another file is not supported: only references inside values.schema.json are allowed"},
+		"http":  refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
+		"https": refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
+		"urn":   urnLoader{v},
+	})
+	if err := compiler.AddResource(schemaURL, doc); err != nil {
+		return err
+	}
+	sch, err := compiler.Compile(schemaURL)
+	if err != nil {
+		return err
+	}
 	if vals == nil {
 		vals = map[string]any{}
 	}
-	if err := cs.sch.Validate(vals); err != nil {
+	if err := sch.Validate(vals); err != nil {
 		var verr *jsonschema.ValidationError
 		if errors.As(err, &verr) {
 			sortValidationError(verr)
@@ -168,34 +112,6 @@ func (v *schemaValidator) validateSingle(vals map[string]any, cs *compiledSchema
 		return errors.New(msg + "\n")
 	}
 	return nil
-}
-
-// compile compiles one schema document as Helm does, keeping the error.
-func (cs *compiledSchema) compile(schemaJSON []byte) {
-	defer func() {
-		if r := recover(); r != nil {
-			cs.sch, cs.err = nil, fmt.Errorf("unable to validate schema: %s", r)
-		}
-	}()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
-	if err != nil {
-		cs.err = err
-		return
-	}
-	cs.logs = append(cs.logs, schemaLog{msg: "unmarshalled JSON schema", args: []any{"schema", schemaJSON}})
-
-	compiler := jsonschema.NewCompiler()
-	compiler.UseLoader(jsonschema.SchemeURLLoader{
-		"file":  refusingLoader{"a $ref to another file is not supported: only references inside values.schema.json are allowed"},
-		"http":  refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
-		"https": refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
-		"urn":   urnLoader{cs},
-	})
-	if err := compiler.AddResource(schemaURL, doc); err != nil {
-		cs.err = err
-		return
-	}
-	cs.sch, cs.err = compiler.Compile(schemaURL)
 }
 
 // sortValidationError puts the parts of a validation error that Helm lists
@@ -254,10 +170,13 @@ type refusingLoader struct{ reason string }
 func (l refusingLoader) Load(string) (any, error) { return nil, errors.New(l.reason) }
 
 // urnLoader resolves urn: references as Helm does without a resolver: to the
-// permissive schema true, noting the URN for a warning (one per URN).
-type urnLoader struct{ cs *compiledSchema }
+// permissive schema true, with one warning per URN.
+type urnLoader struct{ v *schemaValidator }
 
 func (l urnLoader) Load(urn string) (any, error) {
-	l.cs.logs = append(l.cs.logs, schemaLog{urn: urn})
+	if !l.v.warnedURNs[urn] {
+		l.v.warnedURNs[urn] = true
+		l.v.log.warn("unresolved URN reference ignored; using permissive schema", "urn", urn)
+	}
 	return true, nil
 }
