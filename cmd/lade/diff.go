@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/lade-dev/lade/internal/gcstart"
 	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/release"
@@ -104,11 +104,7 @@ const diffGCPercent = 400
 
 // diffGC sets the diff GC target and returns what restores the previous one.
 func diffGC() func() {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	prev := debug.SetGCPercent(diffGCPercent)
-	return func() { debug.SetGCPercent(prev) }
+	return gcstart.Set(diffGCPercent)
 }
 
 func newDiffCmd(g *globalFlags) *cobra.Command {

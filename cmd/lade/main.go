@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	// Collect garbage as a short-lived command should (see the package).
+	_ "github.com/lade-dev/lade/internal/gcstart"
 )
 
 func main() {

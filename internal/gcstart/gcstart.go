@@ -1,0 +1,64 @@
+// Package gcstart tunes the garbage collector for a short-lived command.
+// With Go's defaults the first collections run while the heap is a few
+// megabytes (package initialisation, loading a chart), collecting little
+// each time. Importing this package (cmd/lade does) lets the heap reach
+// 16 MiB before the first collection, then collects as GOGC=100 does. An
+// explicit GOGC in the environment is left alone.
+package gcstart
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+)
+
+// startPercent raises Go's minimum heap goal (4 MiB x GOGC/100) to 16 MiB.
+const startPercent = 400
+
+var (
+	mu       sync.Mutex
+	started  bool // the start-up setting is in force
+	override bool // a command chose its own setting
+)
+
+func init() {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	started = true
+	debug.SetGCPercent(startPercent)
+	// The first collection finds the sentinel unreachable and runs its
+	// finalizer, which ends the start-up setting.
+	s := &sentinel{}
+	runtime.SetFinalizer(s, func(*sentinel) { end() })
+}
+
+// sentinel holds a pointer so it is not batched with other tiny objects,
+// whose finalizers may never run.
+type sentinel struct {
+	_ *int
+	_ [16]byte
+}
+
+func end() {
+	mu.Lock()
+	defer mu.Unlock()
+	if started && !override {
+		debug.SetGCPercent(100)
+	}
+	started = false
+}
+
+// Set gives the rest of the process the GC percent p (unless GOGC is set in
+// the environment) and returns a function restoring the previous setting.
+func Set(p int) (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	mu.Lock()
+	override = true
+	prev := debug.SetGCPercent(p)
+	mu.Unlock()
+	return func() { debug.SetGCPercent(prev) }
+}

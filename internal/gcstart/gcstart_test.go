@@ -1,0 +1,46 @@
+package gcstart
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+func percent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// TestStartUpThenDefault checks the life of the setting: 400 until the
+// first collection, 100 after it, and a command's own choice is kept.
+func TestStartUpThenDefault(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Skip("GOGC is set: the package leaves the collector alone")
+	}
+	mu.Lock()
+	s := started
+	mu.Unlock()
+	if s && percent() != startPercent {
+		t.Fatalf("before the first collection GC percent is %d, want %d", percent(), startPercent)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for percent() != 100 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after collections GC percent is still %d, want 100", percent())
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	restore := Set(300)
+	if p := percent(); p != 300 {
+		t.Fatalf("after Set(300) GC percent is %d", p)
+	}
+	restore()
+	if p := percent(); p != 100 {
+		t.Fatalf("after restore GC percent is %d, want 100", p)
+	}
+}
