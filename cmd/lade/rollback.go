@@ -46,6 +46,7 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 	f := cmd.Flags()
 	cf.add(f, false)
 	f.BoolVar(&dryRun, "dry-run", false, "simulate a rollback")
+	f.BoolVar(&cf.o.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this rollback when rollback fails")
 	kf = newKubeFlags(g, f)
 	return cmd
 }

@@ -54,6 +54,7 @@ objects annotated helm.sh/resource-policy: keep).`,
 	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line")
 	f.BoolVar(&reset, "reset-values", false, "when upgrading, reset the values to the ones built into the chart")
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line")
+	f.BoolVar(&inf.common.o.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this upgrade when upgrade fails")
 	f.BoolVar(&showDiff, "diff", false, "print what the upgrade changes (as lade diff upgrade does) before applying it; with --dry-run, print only that plan")
 	kf = newKubeFlags(g, f)
 	return cmd

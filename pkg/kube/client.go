@@ -255,3 +255,21 @@ func (c *Client) each(n int, f func(i int) error) error {
 	}
 	return first
 }
+
+// Missing returns the objects of rs that do not exist in the cluster: one
+// metadata-only read per resource type and namespace (see liveMetadata).
+// An operation that may have to remove what it created (--cleanup-on-fail)
+// asks this before applying.
+func (c *Client) Missing(ctx context.Context, rs []*Resource) ([]*Resource, error) {
+	live, err := c.liveMetadata(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Resource
+	for i, r := range rs {
+		if live[i] == nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

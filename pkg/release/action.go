@@ -113,6 +113,11 @@ type CommonOptions struct {
 	Description string
 	// RecoverPending marks a pending revision without a lade lease failed and proceeds.
 	RecoverPending bool
+	// CleanupOnFail (--cleanup-on-fail, upgrade and rollback) deletes, when
+	// the operation fails after applying, the objects it created: those of
+	// the new revision that did not exist in the cluster before it. Objects
+	// that existed are left as the failed operation left them.
+	CleanupOnFail bool
 }
 
 func (o *CommonOptions) timeout() time.Duration {
@@ -339,6 +344,36 @@ func (c *Config) failed(ctx context.Context, rel *Release, cause error, atomic b
 // cluster still holds), prunes what old had and objs has not,
 // waits, and runs post hooks.
 func (c *Config) deploy(ctx context.Context, rel *Release, objs, old []*kube.Resource, unchanged map[string]bool, pre, post render.HookEvent, o *CommonOptions) error {
+	if !o.CleanupOnFail {
+		return c.deployObjects(ctx, rel, objs, old, unchanged, pre, post, o)
+	}
+	created, err := c.Kube.Missing(ctx, objs)
+	if err != nil {
+		return err
+	}
+	err = c.deployObjects(ctx, rel, objs, old, unchanged, pre, post, o)
+	if err == nil || len(created) == 0 || leaseLost(ctx) || errors.Is(err, ErrLeaseLost) {
+		return err
+	}
+	return c.cleanupCreated(ctx, rel, created, err)
+}
+
+// cleanupCreated deletes the objects a failed operation created (in
+// uninstall order), says which, and returns the operation's error (with the
+// cleanup's, if that failed too).
+func (c *Config) cleanupCreated(ctx context.Context, rel *Release, created []*kube.Resource, cause error) error {
+	gone := sortUninstall(append([]*kube.Resource(nil), created...))
+	if err := c.Kube.Delete(ctx, gone, kube.DeleteOptions{}); err != nil {
+		return fmt.Errorf("an error occurred while cleaning up resources. original error: %w; unable to cleanup resources: %v", cause, err)
+	}
+	c.printf("Release %q failed; deleted the resources it created (--cleanup-on-fail):\n", rel.Name)
+	for _, r := range gone {
+		c.printf("  %s\n", r)
+	}
+	return cause
+}
+
+func (c *Config) deployObjects(ctx context.Context, rel *Release, objs, old []*kube.Resource, unchanged map[string]bool, pre, post render.HookEvent, o *CommonOptions) error {
 	if !o.NoHooks {
 		if err := c.runHooks(ctx, rel, pre, o.timeout()); err != nil {
 			return err
