@@ -25,6 +25,9 @@ type installFlags struct {
 	chartVersion         string
 	labels               []string
 	ov                   overlayFlags
+	hideNotes            bool
+	hideSecret           bool
+	replace              bool
 }
 
 func (i *installFlags) add(f *pflag.FlagSet) {
@@ -41,6 +44,13 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&i.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
 	f.StringVar(&i.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
 	f.StringSliceVarP(&i.labels, "labels", "l", nil, "labels added to the release record (key=value, comma-separated)")
+}
+
+// addPrinting registers the flags that only change what install and
+// upgrade print (not lade diff upgrade, which shares the other flags).
+func (i *installFlags) addPrinting(f *pflag.FlagSet) {
+	f.BoolVar(&i.hideNotes, "hide-notes", false, "if set, do not show notes in the output. Does not affect presence in the release record")
+	f.BoolVar(&i.hideSecret, "hide-secret", false, "hide Kubernetes Secrets when also using the --dry-run flag")
 }
 
 // options loads the chart and values into install options.
@@ -67,7 +77,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 	o := release.InstallOptions{
 		CommonOptions: common, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
 		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
-		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record,
+		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
 	}
 	if common.DryRun == "client" {
 		o.Capabilities = render.DefaultCapabilities(nil)
@@ -80,7 +90,7 @@ func (i *installFlags) print(cmd *cobra.Command, r *release.Release) error {
 	if done, err := i.out.encode(w, r); done {
 		return err
 	}
-	printRelease(w, r, true)
+	printRelease(w, r, !i.hideNotes)
 	if i.common.dryRun != "" {
 		fmt.Fprintf(w, "MANIFEST:\n%s", r.Manifest)
 	}
@@ -123,6 +133,8 @@ recording the release in Helm's Secret format.`,
 	f := cmd.Flags()
 	inf.names.add(f)
 	inf.add(f)
+	inf.addPrinting(f)
+	f.BoolVar(&inf.replace, "replace", false, "reuse the given name, only if that name is a deleted release which remains in the history (or a failed one). This is unsafe in production")
 	kf = newKubeFlags(g, f)
 	return cmd
 }

@@ -49,6 +49,7 @@ objects annotated helm.sh/resource-policy: keep).`,
 	}
 	f := cmd.Flags()
 	inf.add(f)
+	inf.addPrinting(f)
 	inf.ov.addReset(f)
 	f.BoolVarP(&install, "install", "i", false, "if a release by this name doesn't already exist, run an install")
 	f.BoolVar(&reuse, "reuse-values", false, "when upgrading, reuse the last release's values and merge in any overrides from the command line")

@@ -143,6 +143,35 @@ type InstallOptions struct {
 	Capabilities *render.Capabilities
 	// Overlay is applied to the render (see overlay.go); recorded in the release.
 	Overlay *Overlay
+	// Replace (--replace) re-uses the name of a release whose newest
+	// revision is uninstalled (history kept) or failed, as Helm does: the
+	// install becomes the next revision, and an uninstalled predecessor is
+	// marked superseded. Without it such a name is refused, as any name in use.
+	Replace bool
+	// HideSecret (--hide-secret, dry runs only) leaves v1 Secrets out of
+	// the returned release's manifest, each replaced by a "# HIDDEN" comment
+	// under its "# Source" line, as Helm does.
+	HideSecret bool
+}
+
+// ErrHideSecretNeedsDryRun is returned when HideSecret is set without a dry run.
+var ErrHideSecretNeedsDryRun = errors.New("hiding Kubernetes secrets requires a dry-run mode")
+
+// hideSecrets replaces the manifest of a dry-run release with one that
+// leaves out v1 Secrets, when o asks for it.
+func hideSecrets(o *InstallOptions, rel *Release, res *render.Result) {
+	if !o.HideSecret {
+		return
+	}
+	var b strings.Builder
+	for _, m := range res.Manifests {
+		if m.Head != nil && m.Head.Kind == "Secret" && m.Head.APIVersion == "v1" {
+			fmt.Fprintf(&b, "---\n# Source: %s\n# HIDDEN: The Secret output has been suppressed\n", m.Path)
+			continue
+		}
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Path, m.Content)
+	}
+	rel.Manifest = b.String()
 }
 
 // render renders the chart of o as revision rev. Unless o has an overlay,
@@ -209,6 +238,9 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 	if o.Values == nil {
 		o.Values = map[string]any{}
 	}
+	if o.HideSecret && o.DryRun == "" {
+		return nil, ErrHideSecretNeedsDryRun
+	}
 	if o.DryRun == "client" {
 		if o.Capabilities == nil {
 			o.Capabilities = render.DefaultCapabilities(nil)
@@ -217,7 +249,9 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 		if err != nil {
 			return nil, err
 		}
-		return c.newRelease(&o, res, 1, StatusPendingInstall, "Dry run complete"), nil
+		rel := c.newRelease(&o, res, 1, StatusPendingInstall, "Dry run complete")
+		hideSecrets(&o, rel, res)
+		return rel, nil
 	}
 	if o.CreateNamespace && o.DryRun == "" {
 		if err := c.createNamespace(ctx); err != nil {
@@ -245,6 +279,7 @@ func (c *Config) createNamespace(ctx context.Context) error {
 func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, error) {
 	st := c.Storage()
 	rev := 1
+	var replaced *Summary
 	if sums, err := st.Summaries(ctx, o.Name); err != nil {
 		return nil, err
 	} else if len(sums) > 0 {
@@ -252,7 +287,11 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		if last.Status != StatusUninstalled && last.Status != StatusFailed {
 			return nil, fmt.Errorf("cannot re-use a name that is still in use: release %q is %s in namespace %q (use `lade upgrade %s CHART`)", o.Name, last.Status, c.Namespace, o.Name)
 		}
+		if !o.Replace {
+			return nil, fmt.Errorf("cannot re-use a name that is still in use: release %q is %s in namespace %q and its history is kept (pass --replace to install over it, or `lade uninstall %s` to delete its history)", o.Name, last.Status, c.Namespace, o.Name)
+		}
 		rev = last.Version + 1
+		replaced = last
 	}
 	// CRDs first: created once (never upgraded, as Helm), then Established.
 	if !o.SkipCRDs && len(o.Chart.CRDObjects()) > 0 {
@@ -293,7 +332,21 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 			return nil, err
 		}
 		rel.Info.Description = "Dry run complete"
+		hideSecrets(o, rel, res)
 		return rel, nil
+	}
+	if replaced != nil && replaced.Status == StatusUninstalled {
+		// As Helm: the uninstalled revision is superseded by the new install
+		// (a failed one keeps its status).
+		prev, err := st.Get(ctx, o.Name, replaced.Version)
+		if err != nil {
+			return nil, err
+		}
+		prev.Info.Status = StatusSuperseded
+		prev.Info.Description = "superseded by new release"
+		if err := st.Update(ctx, prev); err != nil {
+			return nil, err
+		}
 	}
 	if err := st.Create(ctx, rel); err != nil {
 		return nil, err

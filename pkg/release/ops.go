@@ -38,6 +38,9 @@ func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error
 	if o.Values == nil {
 		o.Values = map[string]any{}
 	}
+	if o.HideSecret && o.DryRun == "" {
+		return nil, ErrHideSecretNeedsDryRun
+	}
 	if o.CreateNamespace && o.Install && o.DryRun == "" {
 		if err := c.createNamespace(ctx); err != nil {
 			return nil, err
@@ -61,6 +64,8 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 		if !o.Install {
 			return nil, fmt.Errorf("%q has no deployed releases (use `lade upgrade --install` or `lade install`)", o.Name)
 		}
+		// As Helm: upgrade --install over an uninstalled release replaces it.
+		o.Replace = o.Replace || len(sums) > 0
 		return c.install(ctx, &o.InstallOptions)
 	}
 	last := sums[len(sums)-1]
@@ -127,6 +132,7 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 			}
 		}
 		rel.Info.Description = "Dry run complete"
+		hideSecrets(&o.InstallOptions, rel, res)
 		return rel, nil
 	}
 	if err := st.Create(ctx, rel); err != nil {
