@@ -25,6 +25,7 @@ type installFlags struct {
 	chartVersion         string
 	labels               []string
 	ov                   overlayFlags
+	compat               compatFlags
 	hideNotes            bool
 	hideSecret           bool
 	replace              bool
@@ -37,6 +38,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	i.reg.addDependencyUpdate(f)
 	i.out.add(f)
 	i.ov.add(f)
+	i.compat.add(f, true)
 	f.BoolVar(&i.createNamespace, "create-namespace", false, "create the release namespace if not present")
 	f.BoolVar(&i.skipCRDs, "skip-crds", false, "if set, no CRDs will be installed")
 	f.BoolVar(&i.skipSchemaValidation, "skip-schema-validation", false, "disable JSON schema validation of values")
@@ -55,6 +57,9 @@ func (i *installFlags) addPrinting(f *pflag.FlagSet) {
 
 // options loads the chart and values into install options.
 func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.InstallOptions, error) {
+	if err := i.compat.check(); err != nil {
+		return release.InstallOptions{}, err
+	}
 	common, err := i.common.options()
 	if err != nil {
 		return release.InstallOptions{}, err

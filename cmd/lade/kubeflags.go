@@ -134,3 +134,40 @@ func (c *commonFlags) options() (release.CommonOptions, error) {
 
 // progress is where waiting progress goes: standard error.
 func progress() io.Writer { return os.Stderr }
+
+// compatFlags are Helm flags lade accepts so that Helm users' scripts do not
+// fail with "unknown flag", refusing with an explanation what lade does not do.
+type compatFlags struct {
+	postRenderer             string
+	postRendererArgs         []string
+	serverSide               string
+	disableOpenAPIValidation bool
+}
+
+// add registers --server-side (install, upgrade, rollback) and, when
+// rendering, --post-renderer, --post-renderer-args and
+// --disable-openapi-validation.
+func (c *compatFlags) add(f *pflag.FlagSet, rendering bool) {
+	f.StringVar(&c.serverSide, "server-side", "true", `object updates run in the server instead of the client: "true" or "auto" (lade always applies server-side; "false" is refused)`)
+	f.Lookup("server-side").NoOptDefVal = "true"
+	if !rendering {
+		return
+	}
+	f.StringVar(&c.postRenderer, "post-renderer", "", "not supported: lade records kustomize overlays with the release instead (--overlay DIR)")
+	f.StringArrayVar(&c.postRendererArgs, "post-renderer-args", nil, "not supported (see --post-renderer)")
+	f.BoolVar(&c.disableOpenAPIValidation, "disable-openapi-validation", false, "accepted for Helm compatibility; lade never validates rendered templates against the OpenAPI schema itself, and unknown fields of custom resources only make the API server warn")
+}
+
+func (c *compatFlags) check() error {
+	if c.postRenderer != "" || len(c.postRendererArgs) > 0 {
+		return fmt.Errorf("lade does not run post-renderers (--post-renderer, --post-renderer-args): record a kustomize overlay with the release instead, --overlay DIR (upgrade reuses it, rollback restores it)")
+	}
+	switch strings.ToLower(c.serverSide) {
+	case "true", "auto", "":
+	case "false":
+		return fmt.Errorf("--server-side=false is not supported: lade always applies objects with server-side apply (field manager %q); pass --force-conflicts to take over fields another manager owns", kube.FieldManager)
+	default:
+		return fmt.Errorf("invalid server-side value %q: must be \"true\" or \"auto\" (\"false\" is not supported)", c.serverSide)
+	}
+	return nil
+}

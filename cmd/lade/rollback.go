@@ -11,6 +11,7 @@ import (
 
 func newRollbackCmd(g *globalFlags) *cobra.Command {
 	var cf commonFlags
+	var compat compatFlags
 	var kf *kubeFlags
 	var dryRun bool
 	cmd := &cobra.Command{
@@ -19,6 +20,9 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 		Long:  "Roll back a release to REVISION (default: the previous revision), recorded as a new revision.",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := compat.check(); err != nil {
+				return err
+			}
 			o, err := cf.options()
 			if err != nil {
 				return err
@@ -46,6 +50,7 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 	f := cmd.Flags()
 	cf.add(f, false)
 	f.BoolVar(&dryRun, "dry-run", false, "simulate a rollback")
+	compat.add(f, false)
 	f.BoolVar(&cf.o.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this rollback when rollback fails")
 	kf = newKubeFlags(g, f)
 	return cmd

@@ -55,7 +55,11 @@ func New(cfg *rest.Config) (*Client, error) {
 		// One install of a 200-object chart makes over 400 requests: at
 		// 100/s after a burst of 200, client-side throttling alone cost
 		// it 2 s. The apiserver's priority and fairness protects it.
-		cfg.QPS, cfg.Burst = 1000, 2000
+		// A caller's burst (--burst-limit) is kept.
+		cfg.QPS = 1000
+		if cfg.Burst == 0 {
+			cfg.Burst = 2000
+		}
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

@@ -1,14 +1,21 @@
 package kube
 
 import (
+	"fmt"
+
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/rest"
 )
 
 // Flags are the cluster-access flags with Helm's names, backed by
 // cli-runtime's ConfigFlags (which also honours KUBECONFIG).
 type Flags struct {
 	Config *genericclioptions.ConfigFlags
+	// QPS (--qps) and BurstLimit (--burst-limit) are the client-side rate
+	// limit of requests to the API server; 0 keeps lade's default (see New).
+	QPS        float32
+	BurstLimit int
 }
 
 // NewFlags returns flags with cli-runtime defaults.
@@ -18,7 +25,8 @@ func NewFlags() *Flags {
 
 // AddFlags registers --kubeconfig, --kube-context, --kube-token,
 // --kube-as-user, --kube-as-group, --kube-apiserver, --kube-ca-file,
-// --kube-tls-server-name, --kube-insecure-skip-tls-verify and --request-timeout.
+// --kube-tls-server-name, --kube-insecure-skip-tls-verify, --request-timeout,
+// --qps and --burst-limit.
 func (f *Flags) AddFlags(fs *pflag.FlagSet) {
 	c := f.Config
 	fs.StringVar(c.KubeConfig, "kubeconfig", "", "path to the kubeconfig file")
@@ -31,6 +39,25 @@ func (f *Flags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(c.TLSServerName, "kube-tls-server-name", "", "server name to use for Kubernetes API server certificate validation")
 	fs.BoolVar(c.Insecure, "kube-insecure-skip-tls-verify", false, "if true, the Kubernetes API server's certificate will not be checked for validity")
 	fs.StringVar(c.Timeout, "request-timeout", "0", "the length of time to wait before giving up on a single server request")
+	fs.Float32Var(&f.QPS, "qps", 0, "queries per second used when communicating with the Kubernetes API, not including bursting (0: lade's default, 1000)")
+	fs.IntVar(&f.BurstLimit, "burst-limit", 0, "client-side default throttling limit (0: lade's default, 2000; Helm's is 100)")
+}
+
+// RESTConfig is the REST configuration the flags select, with --qps and
+// --burst-limit applied.
+func (f *Flags) RESTConfig() (*rest.Config, error) {
+	cfg, err := f.Config.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes cluster unreachable: %w", err)
+	}
+	cfg = rest.CopyConfig(cfg)
+	if f.QPS != 0 {
+		cfg.QPS = f.QPS
+	}
+	if f.BurstLimit != 0 {
+		cfg.Burst = f.BurstLimit
+	}
+	return cfg, nil
 }
 
 // Client builds a cluster client for namespace ns (the -n flag).
@@ -38,7 +65,11 @@ func (f *Flags) Client(ns string) (*Client, error) {
 	if ns != "" {
 		f.Config.Namespace = &ns
 	}
-	return FromFlags(f.Config)
+	cfg, err := f.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg)
 }
 
 // Namespace returns -n if set, else the kubeconfig context's namespace, else "default".

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lade-dev/lade/internal/testenv"
+)
+
+// writeChart writes a chart with NOTES, a ConfigMap and a Secret.
+func writeNotesChart(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "notes")
+	files := map[string]string{
+		"Chart.yaml":            "apiVersion: v2\nname: notes\nversion: 0.1.0\n",
+		"values.yaml":           "data: one\n",
+		"templates/NOTES.txt":   "Thanks for installing {{ .Release.Name }}.\n",
+		"templates/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  value: {{ .Values.data | quote }}\n",
+		"templates/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-secret\nstringData:\n  password: hunter2-secret\n",
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// Helm flags of install, upgrade, rollback and uninstall that scripts pass:
+// each is known, and does what Helm's does or says why lade refuses it.
+func TestHelmCompatibleReleaseFlags(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	chartDir := writeNotesChart(t)
+	run := func(args ...string) result { return mustLade(t, append(args, kc...)...) }
+	fail := func(want string, args ...string) { failLade(t, want, append(args, kc...)...) }
+	const notes = "Thanks for installing"
+
+	// --hide-notes: not printed, still recorded.
+	if r := run("install", "n1", chartDir, "--hide-notes", "--qps", "50", "--burst-limit", "100"); strings.Contains(r.stdout, "NOTES:") || strings.Contains(r.stdout, notes) {
+		t.Fatalf("install --hide-notes printed notes:\n%s", r.stdout)
+	}
+	if r := run("get", "notes", "n1"); !strings.Contains(r.stdout, notes+" n1.") {
+		t.Fatalf("notes not recorded:\n%s", r.stdout)
+	}
+	if r := run("install", "n2", chartDir); !strings.Contains(r.stdout, "NOTES:\n"+notes+" n2.") {
+		t.Fatalf("install without --hide-notes:\n%s", r.stdout)
+	}
+	if r := run("upgrade", "n1", chartDir, "--hide-notes", "--server-side=auto", "--disable-openapi-validation", "--cleanup-on-fail"); strings.Contains(r.stdout, notes) {
+		t.Fatalf("upgrade --hide-notes printed notes:\n%s", r.stdout)
+	}
+	if r := run("upgrade", "n1", chartDir); !strings.Contains(r.stdout, notes+" n1.") {
+		t.Fatalf("upgrade without --hide-notes:\n%s", r.stdout)
+	}
+	run("rollback", "n1", "1", "--cleanup-on-fail", "--server-side", "--qps", "20", "--burst-limit", "40")
+
+	// --hide-secret: only with --dry-run (Helm's message), Secrets left out.
+	for _, cmd := range [][]string{{"install", "hs", chartDir}, {"upgrade", "n1", chartDir}} {
+		for _, dry := range []string{"--dry-run", "--dry-run=server"} {
+			r := run(append(cmd, dry, "--hide-secret")...)
+			if strings.Contains(r.stdout, "hunter2") || !strings.Contains(r.stdout, "# Source: notes/templates/secret.yaml\n# HIDDEN: The Secret output has been suppressed") {
+				t.Fatalf("%v %s --hide-secret:\n%s", cmd, dry, r.stdout)
+			}
+		}
+		if r := run(append(cmd, "--dry-run")...); !strings.Contains(r.stdout, "hunter2") {
+			t.Fatalf("%v --dry-run without --hide-secret:\n%s", cmd, r.stdout)
+		}
+		fail("Error: hiding Kubernetes secrets requires a dry-run mode", append(cmd, "--hide-secret")...)
+	}
+
+	// --replace: re-use the name of an uninstalled release with history.
+	run("uninstall", "n2", "--keep-history", "--qps", "20", "--burst-limit", "40")
+	fail("pass --replace", "install", "n2", chartDir)
+	if r := run("install", "n2", chartDir, "--replace"); !strings.Contains(r.stdout, "REVISION: 2") || !strings.Contains(r.stdout, "STATUS: deployed") {
+		t.Fatalf("install --replace:\n%s", r.stdout)
+	}
+	fail("cannot re-use a name that is still in use", "install", "n2", chartDir, "--replace")
+
+	// Flags lade does not support fail with the reason, not "unknown flag".
+	fail("--overlay DIR", "install", "pr", chartDir, "--post-renderer", "kustomize")
+	fail("--overlay DIR", "upgrade", "n1", chartDir, "--post-renderer-args", "x")
+	fail("lade always applies objects with server-side apply", "upgrade", "n1", chartDir, "--server-side=false")
+	fail("lade always applies objects with server-side apply", "install", "ss", chartDir, "--server-side=false")
+	fail("lade always applies objects with server-side apply", "rollback", "n1", "--server-side=false")
+	fail(`invalid server-side value "maybe"`, "rollback", "n1", "--server-side=maybe")
+}
