@@ -86,24 +86,21 @@ func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte)
 	}
 	v.log.debug("unmarshalled JSON schema", "schema", schemaJSON)
 
-	compiler := jsonschema.NewCompiler()
-	compiler.UseLoader(jsonschema.SchemeURLLoader{
-		"file":  refusingLoader{"a $ref to another file is not supported: only references inside values.schema.json are allowed"},
-		"http":  refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
-		"https": refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
-		"urn":   urnLoader{v},
-	})
-	if err := compiler.AddResource(schemaURL, doc); err != nil {
-		return err
+	if defsAsDefinitions(doc) {
+		// Only a success is taken from the fast road; anything else is
+		// decided, and reported, on Helm's.
+		if sch, err := v.compile(doc); err == nil && sch.Validate(orEmpty(vals)) == nil {
+			return nil
+		}
+		if doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON)); err != nil {
+			return err
+		}
 	}
-	sch, err := compiler.Compile(schemaURL)
+	sch, err := v.compile(doc)
 	if err != nil {
 		return err
 	}
-	if vals == nil {
-		vals = map[string]any{}
-	}
-	if err := sch.Validate(vals); err != nil {
+	if err := sch.Validate(orEmpty(vals)); err != nil {
 		var verr *jsonschema.ValidationError
 		if errors.As(err, &verr) {
 			sortValidationError(verr)
@@ -112,6 +109,112 @@ func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte)
 		return errors.New(msg + "\n")
 	}
 	return nil
+}
+
+func orEmpty(vals map[string]any) map[string]any {
+	if vals == nil {
+		return map[string]any{}
+	}
+	return vals
+}
+
+// compile compiles a schema document as Helm does.
+func (v *schemaValidator) compile(doc any) (*jsonschema.Schema, error) {
+	compiler := jsonschema.NewCompiler()
+	compiler.UseLoader(jsonschema.SchemeURLLoader{
+		"file":  refusingLoader{"a $ref to another file is not supported: only references inside values.schema.json are allowed"},
+		"http":  refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
+		"https": refusingLoader{"remote $ref is not supported: lade does not fetch schemas, only references inside values.schema.json are allowed"},
+		"urn":   urnLoader{v},
+	})
+	if err := compiler.AddResource(schemaURL, doc); err != nil {
+		return nil, err
+	}
+	return compiler.Compile(schemaURL)
+}
+
+// defsAsDefinitions moves the subschemas of a draft-06/07 schema kept under
+// `$defs` (a 2019-09 keyword; cert-manager's generated schemas do this) to
+// `definitions`, rewriting the references to them, and reports whether it
+// did. Under `$defs` the library only finds each subschema through a
+// reference, and processing each one copies all it knows of the document:
+// 60% of compiling cert-manager's schema. The result compiles to the same
+// schemas, except that every `definitions` member is checked against the
+// metaschema, not just the referenced ones, so a schema can only fail
+// where Helm's passes: callers take only successes from it. It gives up
+// (false, doc possibly changed) on anything it cannot vouch for: `$id`s,
+// other references into `$defs`, an existing `definitions`.
+func defsAsDefinitions(doc any) bool {
+	root, ok := doc.(map[string]any)
+	if !ok {
+		return false
+	}
+	switch root["$schema"] {
+	case "http://json-schema.org/draft-07/schema#", "http://json-schema.org/draft-07/schema",
+		"https://json-schema.org/draft-07/schema#", "https://json-schema.org/draft-07/schema",
+		"http://json-schema.org/draft-06/schema#", "http://json-schema.org/draft-06/schema",
+		"https://json-schema.org/draft-06/schema#", "https://json-schema.org/draft-06/schema":
+	default:
+		return false
+	}
+	defs, ok := root["$defs"].(map[string]any)
+	if _, taken := root["definitions"]; !ok || taken {
+		return false
+	}
+	delete(root, "$defs")
+	root["definitions"] = defs
+	return rewriteDefsRefs(root)
+}
+
+// rewriteDefsRefs rewrites "#/$defs/..." references in the draft-06/07
+// schema s and its subschemas to "#/definitions/...".
+func rewriteDefsRefs(s any) bool {
+	m, ok := s.(map[string]any)
+	if !ok {
+		return true // a boolean schema
+	}
+	if _, ok := m["$id"]; ok {
+		return false
+	}
+	if ref, ok := m["$ref"].(string); ok {
+		if rest, found := strings.CutPrefix(ref, "#/$defs/"); found {
+			m["$ref"] = "#/definitions/" + rest
+		} else if strings.Contains(ref, "$defs") {
+			return false
+		}
+	}
+	for _, k := range []string{"additionalProperties", "additionalItems", "contains", "propertyNames", "if", "then", "else", "not"} {
+		if x, ok := m[k]; ok && !rewriteDefsRefs(x) {
+			return false
+		}
+	}
+	var subs []any
+	switch items := m["items"].(type) {
+	case []any:
+		subs = append(subs, items...)
+	case map[string]any:
+		subs = append(subs, items)
+	}
+	for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+		if l, ok := m[k].([]any); ok {
+			subs = append(subs, l...)
+		}
+	}
+	for _, k := range []string{"properties", "patternProperties", "definitions", "dependencies"} {
+		if mm, ok := m[k].(map[string]any); ok {
+			for _, x := range mm {
+				if _, isList := x.([]any); !isList { // dependencies may list property names
+					subs = append(subs, x)
+				}
+			}
+		}
+	}
+	for _, x := range subs {
+		if !rewriteDefsRefs(x) {
+			return false
+		}
+	}
+	return true
 }
 
 // sortValidationError puts the parts of a validation error that Helm lists

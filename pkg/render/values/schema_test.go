@@ -1,6 +1,7 @@
 package values
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -68,6 +69,10 @@ child:
 // TestSchemaRefs covers $ref resolution: references inside the document
 // work; other files and remote documents are refused (Helm fetches them,
 // lade deliberately does not); urn: references are permissive, as in Helm.
+const defs07 = `{"$schema": "http://json-schema.org/draft-07/schema#", "$ref": "#/$defs/root", "$defs": {
+	"root": {"type": "object", "properties": {"a": {"$ref": "#/$defs/a"}, "b": {"type": "array", "items": {"$ref": "#/$defs/b"}}}, "additionalProperties": false},
+	"a": {"type": "string"}, "b": {"type": "integer", "minimum": 1}, "unused": {"type": 5}}}`
+
 func TestSchemaRefs(t *testing.T) {
 	const header = "values don't meet the specifications of the schema(s) in the following chart(s):\n"
 	tests := []struct {
@@ -143,6 +148,35 @@ func TestSchemaRefs(t *testing.T) {
 			vals:   map[string]any{"s": map[string]any{"type": 5}},
 			err:    "refs:\n- at '/s/type': 'anyOf' failed\n  - at '/s/type': value must be one of",
 		},
+		// Draft-07 schemas keeping subschemas under $defs (cert-manager's)
+		// compile by a faster road; results and errors are Helm's
+		// (texts from Helm v4.3.1 on the same schemas).
+		{
+			name:   "draft-07 $defs: valid values, an unused invalid member",
+			schema: defs07,
+			vals:   map[string]any{"a": "x", "b": []any{int64(1), int64(2)}},
+		},
+		{
+			name:   "draft-07 $defs: invalid values",
+			schema: defs07,
+			vals:   map[string]any{"a": int64(1), "b": []any{int64(0), int64(2)}, "c": int64(1)},
+			exact: header + "refs:\n- at '': validation failed\n  - at '/a': got number, want string\n" +
+				"  - at '/b/0': minimum: got 0, want 1\n  - at '': additional properties 'c' not allowed\n",
+		},
+		{
+			name:   "draft-07 $defs: a referenced member fails the metaschema",
+			schema: `{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"$ref": "#/$defs/bad"}}, "$defs": {"bad": {"type": 5}}}`,
+			vals:   map[string]any{"a": "x"},
+			err: "refs:\n\"file:///values.schema.json#/$defs/bad\" is not valid against metaschema: jsonschema validation failed with 'http://json-schema.org/draft-07/schema#'\n" +
+				"- at '/type': 'anyOf' failed\n",
+		},
+		{
+			name:   "draft-07 $defs: urn ref warns once",
+			schema: `{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"$ref": "#/$defs/u"}, "b": {"$ref": "#/$defs/bad"}}, "$defs": {"u": {"$ref": "urn:example:x"}, "bad": {"type": "string"}}}`,
+			vals:   map[string]any{"a": "x", "b": int64(1)},
+			exact:  header + "refs:\n- at '/b': got number, want string\n",
+			logs:   []string{`level=WARN msg="unresolved URN reference ignored; using permissive schema" urn=urn:example:x`},
+		},
 		{
 			name:   "invalid JSON",
 			schema: `{"type": `,
@@ -195,5 +229,42 @@ func TestCoalesceValuesSkipsSchema(t *testing.T) {
 	vals, err := CoalesceValues(c, nil, SkipSchemaValidation(true))
 	if err != nil || dump(vals) != `{"n": float64(1)}` {
 		t.Errorf("got %s, %v", dump(vals), err)
+	}
+}
+
+// TestDefsAsDefinitions checks when the faster road for draft-06/07 $defs
+// is taken and that it rewrites every reference into $defs.
+func TestDefsAsDefinitions(t *testing.T) {
+	tests := []struct {
+		name, schema string
+		ok           bool
+		want         string // the rewritten document, when ok
+	}{
+		{"draft-07 refs everywhere", `{"$schema": "http://json-schema.org/draft-07/schema#", "$ref": "#/$defs/r",
+			"$defs": {"r": {"properties": {"p": {"$ref": "#/$defs/a"}}, "items": [{"$ref": "#/$defs/a"}], "anyOf": [{"not": {"$ref": "#/$defs/a/properties/x"}}],
+			"additionalProperties": {"$ref": "#/$defs/a"}, "dependencies": {"p": ["q"], "q": {"$ref": "#/$defs/a"}}, "enum": [{"$ref": "#/$defs/data"}]}, "a": true}}`,
+			true, `{"$ref":"#/definitions/r","$schema":"http://json-schema.org/draft-07/schema#","definitions":{"a":true,"r":{"additionalProperties":{"$ref":"#/definitions/a"},"anyOf":[{"not":{"$ref":"#/definitions/a/properties/x"}}],"dependencies":{"p":["q"],"q":{"$ref":"#/definitions/a"}},"enum":[{"$ref":"#/$defs/data"}],"items":[{"$ref":"#/definitions/a"}],"properties":{"p":{"$ref":"#/definitions/a"}}}}}`},
+		{"2020-12 knows $defs", `{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"a": true}}`, false, ""},
+		{"no $schema (latest draft)", `{"$defs": {"a": true}}`, false, ""},
+		{"definitions taken", `{"$schema": "http://json-schema.org/draft-07/schema#", "$defs": {"a": true}, "definitions": {}}`, false, ""},
+		{"an $id", `{"$schema": "http://json-schema.org/draft-07/schema#", "$defs": {"a": {"$id": "a.json"}}}`, false, ""},
+		{"another ref into $defs", `{"$schema": "http://json-schema.org/draft-07/schema#", "$defs": {"a": {"$ref": "values.schema.json#/$defs/b"}, "b": true}}`, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var doc any
+			if err := json.Unmarshal([]byte(tt.schema), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if got := defsAsDefinitions(doc); got != tt.ok {
+				t.Fatalf("defsAsDefinitions = %v, want %v", got, tt.ok)
+			}
+			if tt.ok {
+				out, _ := json.Marshal(doc)
+				if string(out) != tt.want {
+					t.Errorf("rewritten:\n%s\nwant\n%s", out, tt.want)
+				}
+			}
+		})
 	}
 }
