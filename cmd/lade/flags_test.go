@@ -91,3 +91,27 @@ func TestHelmCompatibleReleaseFlags(t *testing.T) {
 	fail("lade always applies objects with server-side apply", "rollback", "n1", "--server-side=false")
 	fail(`invalid server-side value "maybe"`, "rollback", "n1", "--server-side=maybe")
 }
+
+// Helm 4's --wait takes a strategy: scripts pass --wait alone,
+// --wait=watcher, legacy or hookOnly, and old ones --wait=true.
+func TestWaitStrategyFlag(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	chartDir := writeNotesChart(t)
+	run := func(args ...string) result { return mustLade(t, append(args, kc...)...) }
+
+	r := run("install", "w1", chartDir, "--wait", "--timeout", "1m")
+	if strings.Contains(r.stderr, "deprecated") {
+		t.Errorf("--wait alone warned:\n%s", r.stderr)
+	}
+	run("upgrade", "w1", chartDir, "--wait=legacy", "--timeout", "1m")
+	run("upgrade", "w1", chartDir, "--wait=hookOnly")
+	r = run("upgrade", "w1", chartDir, "--wait=true", "--timeout", "1m")
+	if !strings.Contains(r.stderr, `level=WARN msg="--wait=true is deprecated (boolean value) and can be replaced with --wait=watcher"`) {
+		t.Errorf("--wait=true did not warn as Helm does:\n%s", r.stderr)
+	}
+	failLade(t, `invalid argument "bogus" for "--wait" flag: invalid wait input "bogus". Valid inputs are watcher, hookOnly, and legacy`,
+		append([]string{"upgrade", "w1", chartDir, "--wait=bogus"}, kc...)...)
+	run("uninstall", "w1", "--wait")
+}

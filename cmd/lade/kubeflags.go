@@ -99,7 +99,7 @@ type commonFlags struct {
 
 func (c *commonFlags) add(f *pflag.FlagSet, installing bool) {
 	f.BoolVar(&c.o.NoHooks, "no-hooks", false, "prevent hooks from running")
-	f.BoolVar(&c.o.Wait, "wait", false, "wait until every resource is ready (kstatus) before marking the release successful, up to --timeout")
+	addWaitFlag(f, &c.o.Wait)
 	f.BoolVar(&c.o.WaitForJobs, "wait-for-jobs", false, "with --wait, also wait until all Jobs have completed")
 	f.DurationVar(&c.o.Timeout, "timeout", 5*time.Minute, "time to wait for any individual Kubernetes operation (like Jobs for hooks)")
 	f.BoolVar(&c.o.ForceConflicts, "force-conflicts", false, "take over fields owned by other field managers when applying")
@@ -171,3 +171,42 @@ func (c *compatFlags) check() error {
 	}
 	return nil
 }
+
+// waitFlag is Helm 4's --wait WaitStrategy on a bool: --wait alone or
+// --wait=watcher or legacy wait for readiness (lade has one way, kstatus),
+// hookOnly waits for hooks only (the default); true and false still work,
+// with Helm's deprecation warning.
+type waitFlag struct{ wait *bool }
+
+// addWaitFlag defines --wait on f for *wait.
+func addWaitFlag(f *pflag.FlagSet, wait *bool) {
+	f.Var(waitFlag{wait}, "wait", "wait until resources are ready (up to --timeout). Use '--wait' alone for 'watcher' strategy, or specify one of: 'watcher', 'hookOnly', 'legacy' (lade waits the same way, with kstatus, for 'watcher' and 'legacy'). Default when flag is omitted: 'hookOnly'.")
+	f.Lookup("wait").NoOptDefVal = "watcher"
+}
+
+func (w waitFlag) String() string {
+	if w.wait != nil && *w.wait {
+		return "watcher"
+	}
+	return "hookOnly"
+}
+
+func (w waitFlag) Set(s string) error {
+	switch s {
+	case "watcher", "legacy":
+		*w.wait = true
+	case "hookOnly":
+		*w.wait = false
+	case "true":
+		flagWarnings = append(flagWarnings, "--wait=true is deprecated (boolean value) and can be replaced with --wait=watcher")
+		*w.wait = true
+	case "false":
+		flagWarnings = append(flagWarnings, "--wait=false is deprecated (boolean value) and can be replaced with --wait=hookOnly")
+		*w.wait = false
+	default:
+		return fmt.Errorf("invalid wait input %q. Valid inputs are watcher, hookOnly, and legacy", s)
+	}
+	return nil
+}
+
+func (waitFlag) Type() string { return "WaitStrategy" }

@@ -42,6 +42,10 @@ follows kubectl: --kubeconfig, --kube-context and -n/--namespace.`,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			setupLogging(cmd.ErrOrStderr(), g.debug)
+			for _, w := range flagWarnings {
+				slog.Warn(w)
+			}
+			flagWarnings = nil
 		},
 	}
 	pf := root.PersistentFlags()
@@ -81,6 +85,10 @@ func (g *globalFlags) ns() string {
 	}
 	return kube.NewFlags().Namespace("")
 }
+
+// flagWarnings are warnings from parsing flags, which happens before
+// logging is set up: they are logged right after.
+var flagWarnings []string
 
 // setupLogging sends log records to stderr as Helm 4 does: text records
 // without a timestamp ("level=WARN msg=..."), debug ones only with --debug.

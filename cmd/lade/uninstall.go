@@ -42,7 +42,7 @@ func newUninstallCmd(g *globalFlags) *cobra.Command {
 	f.BoolVar(&o.NoHooks, "no-hooks", false, "prevent hooks from running during uninstallation")
 	f.BoolVar(&o.IgnoreNotFound, "ignore-not-found", false, `treat "release not found" as a successful uninstall`)
 	f.StringVar(&o.Cascade, "cascade", "background", "must be \"background\", \"orphan\", or \"foreground\". Selects the deletion cascading strategy for the dependents")
-	f.BoolVar(&o.Wait, "wait", false, "wait until all the resources are deleted before returning")
+	addWaitFlag(f, &o.Wait)
 	f.DurationVar(&o.Timeout, "timeout", 0, "time to wait for any individual Kubernetes operation (default 5m)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "simulate a uninstall")
 	f.StringVar(&o.Description, "description", "", "add a custom description")
