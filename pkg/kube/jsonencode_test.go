@@ -6,8 +6,8 @@ import (
 	"math"
 	"testing"
 
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/lade-dev/lade/internal/yamljson"
 )
