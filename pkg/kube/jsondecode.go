@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -84,18 +85,12 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 				return nil, err
 			}
 			m[k] = v
-			d.space()
-			if d.pos >= len(d.data) {
-				return nil, errJSONSyntax
+			done, err := d.next('}')
+			if err != nil {
+				return nil, err
 			}
-			switch d.data[d.pos] {
-			case ',':
-				d.pos++
-			case '}':
-				d.pos++
+			if done {
 				return m, nil
-			default:
-				return nil, errJSONSyntax
 			}
 		}
 	case c == '[':
@@ -113,18 +108,12 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 				return nil, err
 			}
 			l = append(l, v)
-			d.space()
-			if d.pos >= len(d.data) {
-				return nil, errJSONSyntax
+			done, err := d.next(']')
+			if err != nil {
+				return nil, err
 			}
-			switch d.data[d.pos] {
-			case ',':
-				d.pos++
-			case ']':
-				d.pos++
+			if done {
 				return l, nil
-			default:
-				return nil, errJSONSyntax
 			}
 		}
 	case c == '"':
@@ -139,6 +128,24 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 		return d.number()
 	}
 	return nil, errJSONSyntax
+}
+
+// next consumes what follows a member of an object or array: a comma, or
+// the closing byte, when done is true.
+func (d *jsonDecoder) next(closing byte) (done bool, err error) {
+	d.space()
+	if d.pos >= len(d.data) {
+		return false, errJSONSyntax
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, nil
+	case closing:
+		d.pos++
+		return true, nil
+	}
+	return false, errJSONSyntax
 }
 
 func (d *jsonDecoder) literal(word string) error {
@@ -180,7 +187,7 @@ func (d *jsonDecoder) str() (string, error) {
 	}
 	raw := d.data[start+1 : i]
 	if utf8.Valid(raw) {
-		if !containsByte(raw, '\\') {
+		if bytes.IndexByte(raw, '\\') < 0 {
 			return string(raw), nil
 		}
 		if s, ok := unescapeSimple(raw); ok {
@@ -229,15 +236,6 @@ func unescapeSimple(raw []byte) (string, bool) {
 		}
 	}
 	return string(out), true
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // number decodes a JSON number: int64 when it is an integer literal that
