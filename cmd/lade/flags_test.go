@@ -9,7 +9,7 @@ import (
 	"github.com/lade-dev/lade/internal/testenv"
 )
 
-// writeChart writes a chart with NOTES, a ConfigMap and a Secret.
+// writeNotesChart writes a chart with NOTES, a ConfigMap and a Secret.
 func writeNotesChart(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "notes")
@@ -20,8 +20,16 @@ func writeNotesChart(t *testing.T) string {
 		"templates/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  value: {{ .Values.data | quote }}\n",
 		"templates/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-secret\nstringData:\n  password: hunter2-secret\n",
 	}
+	writeFiles(t, dir, files)
+	return dir
+}
+
+// writeFiles writes files (slash-separated paths relative to dir, and
+// their contents), creating directories as needed.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, data := range files {
-		p := filepath.Join(dir, name)
+		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -29,7 +37,6 @@ func writeNotesChart(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 // Helm flags of install, upgrade, rollback and uninstall that scripts pass:

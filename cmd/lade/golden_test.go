@@ -293,15 +293,7 @@ func writeGolden(t *testing.T, c goldenCase, res runResult) {
 	if err := os.RemoveAll(treeDir); err != nil {
 		t.Fatal(err)
 	}
-	for name, content := range res.tree {
-		p := filepath.Join(treeDir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, treeDir, res.tree)
 }
 
 func readGolden(t *testing.T, c goldenCase) runResult {

@@ -51,18 +51,11 @@ func TestTemplateDependencyUpdate(t *testing.T) {
 	t.Setenv("KUBECONFIG", "/dev/null")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	work := t.TempDir()
-	write := func(name, data string) {
-		p := filepath.Join(work, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
-	write("sub/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-sub\n")
-	write("app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: sub\n  version: 0.1.0\n  repository: file://../sub\n")
+	writeFiles(t, work, map[string]string{
+		"sub/Chart.yaml":        "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+		"sub/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-sub\n",
+		"app/Chart.yaml":        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: sub\n  version: 0.1.0\n  repository: file://../sub\n",
+	})
 	app := filepath.Join(work, "app")
 
 	var out, errb bytes.Buffer
