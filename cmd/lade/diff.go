@@ -252,17 +252,7 @@ func diffInput(ctx context.Context, cfg *release.Config, next, current *release.
 		// Read the live objects (a few LISTs: the client waits on the API
 		// server) while the current manifest is parsed (the API server
 		// waits on the client); dry-runs do not wait for them.
-		var lives []*unstructured.Unstructured
-		var lerr error
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			lives, lerr = cfg.Kube.GetAll(ctx, in.Desired)
-		}()
-		in.ReadLive = func() ([]*unstructured.Unstructured, error) {
-			<-done
-			return lives, lerr
-		}
+		in.ReadLive = diff.ReadLive(ctx, cfg.Kube, in.Desired)
 		in.Previous, _, err = cfg.Kube.BuildLenient(current.Manifest, cfg.Namespace)
 		if err != nil {
 			return in, fmt.Errorf("unable to build kubernetes objects from the current manifest: %w", err)

@@ -160,7 +160,17 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 	// The live objects are read while the dry-runs run: only comparing a
 	// prediction needs its live object, and only objects the upgrade may
 	// skip (Unchanged) need theirs before the dry-run.
-	live := readLive(ctx, kc, in)
+	read := in.ReadLive
+	if read == nil {
+		read = ReadLive(ctx, kc, in.Desired)
+	}
+	lives := func() ([]*unstructured.Unstructured, error) {
+		objs, err := read()
+		if err == nil && len(objs) != len(in.Desired) {
+			err = fmt.Errorf("read %d live objects for %d desired ones", len(objs), len(in.Desired))
+		}
+		return objs, err
+	}
 	var todo, maybe []int
 	for i, r := range in.Desired {
 		if in.Unchanged[r.Key()] {
@@ -174,19 +184,23 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 	err := each(ctx, concurrency(kc, o), len(todo), func(j int) error {
 		i := todo[j]
 		r := in.Desired[i]
+		skippable := in.Unchanged[r.Key()]
+		dry := func() (prediction, error) {
+			return dryRun(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o)
+		}
 		var p prediction
 		var err error
-		if !in.Unchanged[r.Key()] {
-			if p, err = dryRun(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o); err != nil {
+		if !skippable {
+			if p, err = dry(); err != nil {
 				return err
 			}
 		}
-		<-live.done
-		if live.err != nil {
-			return live.err
+		objs, err := lives()
+		if err != nil {
+			return err
 		}
-		l := live.objs[i]
-		if in.Unchanged[r.Key()] {
+		l := objs[i]
+		if skippable {
 			if kube.UpToDate(r.Object, l) {
 				// The apply would change nothing (no field of lade's differs,
 				// none to remove, no conflict): the live object is the prediction.
@@ -196,17 +210,16 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 				desired[i] = c
 				return nil
 			}
-			if p, err = dryRun(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o); err != nil {
+			if p, err = dry(); err != nil {
 				return err
 			}
 		}
 		desired[i] = compare(r, p, l, o)
 		return nil
 	})
-	<-live.done
-	if live.err != nil {
+	if _, lerr := lives(); lerr != nil {
 		// The read's error first, as when it came before the dry-runs.
-		return nil, live.err
+		return nil, lerr
 	}
 	if err != nil {
 		return nil, err
@@ -250,28 +263,21 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 	return report(append(changes, deleted...)), nil
 }
 
-// liveObjects are the live objects of Input.Desired, once done is closed.
-type liveObjects struct {
-	done chan struct{}
-	objs []*unstructured.Unstructured
-	err  error
-}
-
-// readLive starts reading the live objects of in.Desired.
-func readLive(ctx context.Context, kc *kube.Client, in Input) *liveObjects {
-	l := &liveObjects{done: make(chan struct{})}
+// ReadLive starts reading the live objects of desired (kube.GetAll, same
+// order) and returns a function waiting for them: for Input.ReadLive, to
+// overlap the read with other work before Apply.
+func ReadLive(ctx context.Context, kc *kube.Client, desired []*kube.Resource) func() ([]*unstructured.Unstructured, error) {
+	var objs []*unstructured.Unstructured
+	var err error
+	done := make(chan struct{})
 	go func() {
-		defer close(l.done)
-		if in.ReadLive != nil {
-			l.objs, l.err = in.ReadLive()
-		} else {
-			l.objs, l.err = kc.GetAll(ctx, in.Desired)
-		}
-		if l.err == nil && len(l.objs) != len(in.Desired) {
-			l.err = fmt.Errorf("read %d live objects for %d desired ones", len(l.objs), len(in.Desired))
-		}
+		defer close(done)
+		objs, err = kc.GetAll(ctx, desired)
 	}()
-	return l
+	return func() ([]*unstructured.Unstructured, error) {
+		<-done
+		return objs, err
+	}
 }
 
 // prediction is what a dry-run apply of a desired object returned: the
