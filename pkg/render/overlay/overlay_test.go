@@ -42,6 +42,22 @@ func load(t testing.TB, name string) *overlay.Overlay {
 	return ov
 }
 
+// eachChartOverlay runs f in a subtest for each overlay of testdata/overlays
+// meant for a chart (the "package" kustomization is a package of its own).
+func eachChartOverlay(t *testing.T, f func(t *testing.T, name string, ov *overlay.Overlay)) {
+	t.Helper()
+	entries, err := os.ReadDir(testdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !overlay.IsKustomization(filepath.Join(testdata, e.Name())) || e.Name() == "package" {
+			continue
+		}
+		t.Run(e.Name(), func(t *testing.T) { f(t, e.Name(), load(t, e.Name())) })
+	}
+}
+
 // objects parses every document of a multi-document stream, keyed by
 // "apiVersion kind namespace/name".
 func objects(t testing.TB, docs []string) map[string]map[string]any {

@@ -3,8 +3,6 @@ package overlay_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"runtime/debug"
 	"strings"
@@ -76,22 +74,12 @@ func TestShardedMatchesOneRun(t *testing.T) {
 	// json6902 and annotations replace or delete whole annotation maps,
 	// which lade's document tag is not part of.
 	sharded := map[string]bool{"bench": true, "bench-light": true, "images": true, "namespace": true, "json6902": true, "annotations": true, "scalars": true}
-	entries, err := os.ReadDir(testdata)
-	if err != nil {
-		t.Fatal(err)
-	}
 	base := docsOf(renderShop(t))
-	for _, e := range entries {
-		if !e.IsDir() || !overlay.IsKustomization(filepath.Join(testdata, e.Name())) || e.Name() == "package" {
-			continue
+	eachChartOverlay(t, func(t *testing.T, name string, ov *overlay.Overlay) {
+		if taken := checkSharded(t, ov, base); taken != sharded[name] {
+			t.Errorf("sharded build taken: %v, want %v (perObject %v)", taken, sharded[name], ov.PerObject())
 		}
-		t.Run(e.Name(), func(t *testing.T) {
-			ov := load(t, e.Name())
-			if taken := checkSharded(t, ov, base); taken != sharded[e.Name()] {
-				t.Errorf("sharded build taken: %v, want %v (perObject %v)", taken, sharded[e.Name()], ov.PerObject())
-			}
-		})
-	}
+	})
 }
 
 // TestShardedGenerated: the bench overlays on a generated 200-object

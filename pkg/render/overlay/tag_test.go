@@ -2,8 +2,6 @@ package overlay_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -122,32 +120,22 @@ func FuzzAppendTag(f *testing.F) {
 // in one run and as Build does, with the documents tagged by appending a
 // line and by kyaml (setTag, the only road before): same documents.
 func TestTagRoads(t *testing.T) {
-	entries, err := os.ReadDir(testdata)
-	if err != nil {
-		t.Fatal(err)
-	}
 	base := docsOf(renderShop(t))
-	for _, e := range entries {
-		if !e.IsDir() || !overlay.IsKustomization(filepath.Join(testdata, e.Name())) || e.Name() == "package" {
-			continue
-		}
-		t.Run(e.Name(), func(t *testing.T) {
-			ov := load(t, e.Name())
-			for _, build := range []func([]overlay.Doc, string) ([]overlay.Doc, error){ov.BuildOnce, ov.Build} {
-				got, err := build(base, "")
-				if err != nil {
-					t.Fatal(err)
-				}
-				restore := overlay.SetTagOnly()
-				want, err := build(base, "")
-				restore()
-				if err != nil {
-					t.Fatal(err)
-				}
-				sameDocs(t, "appended tags", got, want)
+	eachChartOverlay(t, func(t *testing.T, _ string, ov *overlay.Overlay) {
+		for _, build := range []func([]overlay.Doc, string) ([]overlay.Doc, error){ov.BuildOnce, ov.Build} {
+			got, err := build(base, "")
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+			restore := overlay.SetTagOnly()
+			want, err := build(base, "")
+			restore()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameDocs(t, "appended tags", got, want)
+		}
+	})
 }
 
 // TestTagErrors: a document appendTag accepts but YAML refuses fails the
