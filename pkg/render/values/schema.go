@@ -149,12 +149,16 @@ func defsAsDefinitions(doc any) bool {
 	if !ok {
 		return false
 	}
-	switch root["$schema"] {
-	case "http://json-schema.org/draft-07/schema#", "http://json-schema.org/draft-07/schema",
-		"https://json-schema.org/draft-07/schema#", "https://json-schema.org/draft-07/schema",
-		"http://json-schema.org/draft-06/schema#", "http://json-schema.org/draft-06/schema",
-		"https://json-schema.org/draft-06/schema#", "https://json-schema.org/draft-06/schema":
-	default:
+	// The metaschema URLs the library reads as draft 6 or 7: either scheme,
+	// with or without an empty fragment.
+	draft, _ := root["$schema"].(string)
+	draft = strings.TrimSuffix(draft, "#")
+	if d, ok := strings.CutPrefix(draft, "http://"); ok {
+		draft = d
+	} else {
+		draft = strings.TrimPrefix(draft, "https://")
+	}
+	if draft != "json-schema.org/draft-07/schema" && draft != "json-schema.org/draft-06/schema" {
 		return false
 	}
 	defs, ok := root["$defs"].(map[string]any)
