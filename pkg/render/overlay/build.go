@@ -94,15 +94,6 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 			return docs, nil
 		}
 	}
-	fsys := filesys.MakeFsInMemory()
-	for p, data := range o.Files {
-		if p == rootFile {
-			continue
-		}
-		if err := fsys.WriteFile(path.Join(overlayDir, p), data); err != nil {
-			return nil, err
-		}
-	}
 	// Origin annotations tell which overlay file an added object came from;
 	// kustomize's origin tracking is costly (every transformer annotates
 	// every object), so it is only on when the overlay can add objects.
@@ -110,7 +101,8 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := fsys.WriteFile(path.Join(overlayDir, rootFile), root); err != nil {
+	fsys, err := o.memFS(rootFile, root)
+	if err != nil {
 		return nil, err
 	}
 	appended := false
@@ -469,4 +461,22 @@ func raiseGC() func() {
 			debug.SetGCPercent(gcSaved)
 		}
 	}
+}
+
+// memFS is an in-memory file system holding the overlay's files under
+// overlayDir, its kustomization rootFile replaced by root.
+func (o *Overlay) memFS(rootFile string, root []byte) (filesys.FileSystem, error) {
+	fsys := filesys.MakeFsInMemory()
+	for p, data := range o.Files {
+		if p == rootFile {
+			continue
+		}
+		if err := fsys.WriteFile(path.Join(overlayDir, p), data); err != nil {
+			return nil, err
+		}
+	}
+	if err := fsys.WriteFile(path.Join(overlayDir, rootFile), root); err != nil {
+		return nil, err
+	}
+	return fsys, nil
 }

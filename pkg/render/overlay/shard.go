@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/internal/parallel"
@@ -340,16 +339,8 @@ func (o *Overlay) buildSharded(base []Doc, size int) ([]Doc, bool) {
 
 // buildShard runs krusty on the base documents idx (indices into objs).
 func (o *Overlay) buildShard(idx []int, objs []baseObject, rootFile string, root []byte) ([]shardResult, error) {
-	fsys := filesys.MakeFsInMemory()
-	for p, data := range o.Files {
-		if p == rootFile {
-			continue
-		}
-		if err := fsys.WriteFile(path.Join(overlayDir, p), data); err != nil {
-			return nil, err
-		}
-	}
-	if err := fsys.WriteFile(path.Join(overlayDir, rootFile), root); err != nil {
+	fsys, err := o.memFS(rootFile, root)
+	if err != nil {
 		return nil, err
 	}
 	var k strings.Builder
