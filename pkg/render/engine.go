@@ -5,6 +5,7 @@ package render
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -249,12 +250,13 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 		workers = runtime.GOMAXPROCS(0)
 	}
 	rendered := make(map[string]string, len(jobs))
+	keys := newKeyReplay()
 	pending := jobs
 	for phase := 0; len(pending) > 0; phase++ {
 		if min(workers, len(pending)) <= 1 || phase == maxPhases {
-			return e.executeSerial(ctx, set, srcs, pending, rendered)
+			return e.executeSerial(ctx, set, srcs, pending, rendered, keys)
 		}
-		outs, stop, err := e.executeParallel(ctx, set, srcs, pending, min(workers, len(pending)))
+		outs, stop, err := e.executeParallel(ctx, set, srcs, pending, min(workers, len(pending)), keys)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +269,7 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 		// pending[stop] is about to change a shared object and nothing ran
 		// after it: run it alone on the shared objects, as Helm does, then
 		// go on concurrently with what follows it.
-		if _, err := e.executeSerial(ctx, set, srcs, pending[stop:stop+1], rendered); err != nil {
+		if _, err := e.executeSerial(ctx, set, srcs, pending[stop:stop+1], rendered, keys); err != nil {
 			return nil, err
 		}
 		pending = pending[stop+1:]
@@ -290,7 +292,7 @@ var errNeedSerial = errors.New("template mutates shared state: render serially")
 // objects; jobs[stop], if any, was about to change one (see mutate.go), and
 // what ran after it is void. The first template in order that failed
 // otherwise is the error, as in Helm.
-func (e *Engine) executeParallel(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, workers int) ([]string, int, error) {
+func (e *Engine) executeParallel(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, workers int, keys *keyReplay) ([]string, int, error) {
 	roots := make([]map[string]any, len(srcs))
 	shared := newSharedMaps()
 	for _, i := range jobs {
@@ -326,7 +328,7 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 				return nil, 0, fmt.Errorf("clone templates: %w", err)
 			}
 		}
-		r := e.newRunner(ctx, ws, guards)
+		r := e.newRunner(ctx, ws, guards, keys)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -367,8 +369,8 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 
 // executeSerial runs jobs one after the other on the shared objects, adding
 // their outputs to rendered.
-func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, rendered map[string]string) (map[string]string, error) {
-	r := e.newRunner(ctx, set, nil)
+func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, rendered map[string]string, keys *keyReplay) (map[string]string, error) {
+	r := e.newRunner(ctx, set, nil, keys)
 	for _, i := range jobs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -394,19 +396,23 @@ type runner struct {
 	proto    *template.Template
 	yaml     *parsedCache
 	inc      *includeCache // nil: no cache
+	keys     *keyReplay
+	current  string // the template being run
+	keyCount int    // keys the current template was given
 }
 
 // newRunner binds the per-render functions to set; guards (for concurrent
 // runners) replace the functions that change maps.
-func (e *Engine) newRunner(ctx context.Context, set *template.Template, guards template.FuncMap) *runner {
-	r := &runner{e: e, ctx: ctx, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}, yaml: newParsedCache()}
-	funcs := template.FuncMap{
+func (e *Engine) newRunner(ctx context.Context, set *template.Template, guards template.FuncMap, keys *keyReplay) *runner {
+	r := &runner{e: e, ctx: ctx, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}, yaml: newParsedCache(), keys: keys}
+	funcs := certFuncs(baseFuncs(), r.key)
+	maps.Copy(funcs, template.FuncMap{
 		"include":  r.includeIn(set),
 		"tpl":      r.tpl,
 		"required": r.required,
 		"fail":     r.fail,
 		"fromYaml": r.yaml.fromYAML,
-	}
+	})
 	if e.Lookup != nil && !e.LintMode {
 		funcs["lookup"] = e.Lookup
 	}
@@ -443,6 +449,7 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 		clear(r.inc.entries)
 	}
 	vals["Template"] = map[string]any{"Name": s.name, "BasePath": s.basePath}
+	r.current, r.keyCount = s.name, 0
 	var b strings.Builder
 	if err := r.set.ExecuteTemplate(&b, s.name, vals); err != nil {
 		if errors.Is(err, errNeedSerial) {
@@ -451,6 +458,12 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 		return "", execError(s.name, err)
 	}
 	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+}
+
+// key hands the current template its next RSA key.
+func (r *runner) key(size int) (*rsa.PrivateKey, error) {
+	r.keyCount++
+	return r.keys.key(r.current, r.keyCount-1, size)
 }
 
 // includeIn returns `include` executing named templates of set, with Helm's

@@ -354,7 +354,7 @@ func runConcurrently(t *testing.T, c *chart.Chart, vals map[string]any) ([]*tplS
 			jobs = append(jobs, i)
 		}
 	}
-	outs, stop, err := e.executeParallel(context.Background(), set, srcs, jobs, 4)
+	outs, stop, err := e.executeParallel(context.Background(), set, srcs, jobs, 4, newKeyReplay())
 	return srcs, jobs, outs, stop, err
 }
 

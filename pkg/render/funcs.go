@@ -28,7 +28,7 @@ var baseFuncs = sync.OnceValue(func() template.FuncMap {
 	f := sprig.TxtFuncMap()
 	delete(f, "env")
 	delete(f, "expandenv")
-	withKeySource(f)
+	maps.Copy(f, certFuncs(f, rsaKey))
 	withFastDeepCopy(f)
 	maps.Copy(f, template.FuncMap{
 		"toToml":        toTOML,

@@ -1,10 +1,15 @@
 package render
 
 import (
+	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
+	"math/big"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"text/template"
 
@@ -100,5 +105,137 @@ func TestCertificateFunctionErrorsAsSprig(t *testing.T) {
 		if got == nil || want == nil || got.Error() != want.Error() {
 			t.Errorf("%s: error %v, sprig's %v", text, got, want)
 		}
+	}
+}
+
+// TestRSAKey: the keys rsaKey builds are sound RSA keys of the asked size:
+// two distinct large primes, exponent 65537, and they sign and decrypt.
+func TestRSAKey(t *testing.T) {
+	for _, size := range []int{1024, 2048} {
+		k, err := rsaKey(size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.N.BitLen() != size || k.E != 65537 || len(k.Primes) != 2 {
+			t.Fatalf("%d: modulus of %d bits, e %d, %d primes", size, k.N.BitLen(), k.E, len(k.Primes))
+		}
+		p, q := k.Primes[0], k.Primes[1]
+		if p.Cmp(q) == 0 || !p.ProbablyPrime(20) || !q.ProbablyPrime(20) || p.BitLen() != size/2 || q.BitLen() != size/2 {
+			t.Fatalf("%d: primes %v and %v", size, p, q)
+		}
+		if err := k.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		msg := []byte("lade")
+		ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, &k.PublicKey, msg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pt, err := rsa.DecryptOAEP(sha256.New(), rand.Reader, k, ct, nil); err != nil || string(pt) != "lade" {
+			t.Fatalf("%d: decrypt: %q, %v", size, pt, err)
+		}
+		digest := sha256.Sum256(msg)
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, digest[:])
+		if err != nil || rsa.VerifyPKCS1v15(&k.PublicKey, crypto.SHA256, digest[:], sig) != nil {
+			t.Fatalf("%d: sign: %v", size, err)
+		}
+	}
+}
+
+// TestSieve: a window's marks are exactly the candidates with an odd prime
+// factor below 2^16.
+func TestSieve(t *testing.T) {
+	buf := make([]byte, 64)
+	for range 3 {
+		if _, err := rand.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+		buf[0] |= 0x80
+		buf[len(buf)-1] |= 1
+		x := new(big.Int).SetBytes(buf)
+		var composite [sieveWidth]bool
+		sieve(x, &composite)
+		var rems, primes []uint64 // x mod p, computed by math/big
+		for _, g := range smallPrimeGroups {
+			for _, p := range g.primes {
+				primes = append(primes, p)
+				rems = append(rems, new(big.Int).Mod(x, new(big.Int).SetUint64(p)).Uint64())
+			}
+		}
+		for i, marked := range composite {
+			small := false
+			for j, p := range primes {
+				if (rems[j]+uint64(2*i))%p == 0 {
+					small = true
+				}
+			}
+			if marked != small {
+				t.Fatalf("x+%d: marked %v, has a small factor %v", 2*i, marked, small)
+			}
+		}
+	}
+	if last := smallPrimeGroups[len(smallPrimeGroups)-1].primes; last[len(last)-1] != 65521 {
+		t.Fatalf("largest sieving prime %d, want 65521", last[len(last)-1])
+	}
+}
+
+// BenchmarkRSAKey2048 compares rsaKey with Go's rsa.GenerateKey (what sprig
+// and Helm use) on all CPUs.
+func BenchmarkRSAKey2048(b *testing.B) {
+	b.Run("rsaKey", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rsaKey(2048); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("rsa.GenerateKey", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rsa.GenerateKey(rand.Reader, 2048); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestRerunTemplateKeepsItsKeys: a template that generates certificates and
+// then changes the shared root object (opentelemetry-operator's webhook:
+// genCA, genSignedCert, then `merge $ ...`) runs concurrently, is stopped at
+// the change and runs again alone; the second run reuses the keys of the
+// first, so a render searches for two keys, as Helm does, not four.
+func TestRerunTemplateKeepsItsKeys(t *testing.T) {
+	var searches atomic.Int32
+	generateKey = func(size int) (*rsa.PrivateKey, error) {
+		searches.Add(1)
+		return rsaKey(size)
+	}
+	defer func() { generateKey = rsaKey }()
+	c := newChart("c", map[string]string{
+		"templates/webhook.yaml": `{{- $ca := genCA "ca" 365 }}{{- $c := genSignedCert "svc" nil nil 365 $ca }}
+{{- $_ := merge $ (dict "caBundle" ($ca.Cert | b64enc)) -}}
+ca: {{ $ca.Cert | b64enc }}
+bundle: {{ $.caBundle }}
+key: {{ $c.Key | b64enc }}`,
+		"templates/a.yaml": `a: 1`,
+		"templates/b.yaml": `b: 1`,
+	})
+	out, err := renderTop(t, &Engine{Parallelism: 4}, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := searches.Load(); n != 2 {
+		t.Fatalf("%d key searches, want 2", n)
+	}
+	lines := strings.Split(out["c/templates/webhook.yaml"], "\n")
+	if len(lines) != 3 || strings.TrimPrefix(lines[0], "ca: ") != strings.TrimPrefix(lines[1], "bundle: ") {
+		t.Fatalf("output: %q", lines)
+	}
+	// Two renders never share keys.
+	again, err := renderTop(t, &Engine{Parallelism: 4}, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again["c/templates/webhook.yaml"] == out["c/templates/webhook.yaml"] || searches.Load() != 4 {
+		t.Fatalf("second render: %d searches, same output %v", searches.Load(), again["c/templates/webhook.yaml"] == out["c/templates/webhook.yaml"])
 	}
 }
