@@ -40,6 +40,10 @@ type Engine struct {
 	Parallelism int
 	// Warn receives lint-mode warnings from `required` and `fail`; nil logs them.
 	Warn func(msg string)
+
+	// beforeShared, when set, runs before the first template that may
+	// change objects templates share; its error ends the render.
+	beforeShared func() error
 }
 
 const (
@@ -370,6 +374,11 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 // executeSerial runs jobs one after the other on the shared objects, adding
 // their outputs to rendered.
 func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, rendered map[string]string, keys *keyReplay) (map[string]string, error) {
+	if e.beforeShared != nil {
+		if err := e.beforeShared(); err != nil {
+			return nil, err
+		}
+	}
 	r := e.newRunner(ctx, set, nil, keys)
 	for _, i := range jobs {
 		if err := ctx.Err(); err != nil {

@@ -85,21 +85,39 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	if caps == nil {
 		caps = DefaultCapabilities(nil)
 	}
-	vals, err := values.CoalesceValues(ch, userVals, vopts...)
+	vals, err := values.CoalesceValues(ch, userVals, append(vopts, values.SkipSchemaValidation(true))...)
 	if err != nil {
 		return nil, err
 	}
+	// The values are validated against the charts' schemas while the
+	// templates are parsed and run: the two are independent, and the
+	// schema compile is single-threaded. A schema error still wins over
+	// anything the render did, as in Helm, where it comes first.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	schema := validateAlongside(ctx, cancel, ch, vals, opts.SkipSchemaValidation, vopts)
 	res := &Result{Chart: ch, Values: vals}
-	fail := func(err error) (*Result, error) { return res, &RenderError{Err: err, Partial: res} }
+	fail := func(err error) (*Result, error) {
+		if serr := schema.wait(); serr != nil {
+			return nil, serr
+		}
+		return res, &RenderError{Err: err, Partial: res}
+	}
 
 	if kv := ch.Metadata.KubeVersion; kv != "" && !compatibleRange(kv, caps.KubeVersion.String()) {
 		return fail(fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kv, caps.KubeVersion.Version))
 	}
 	top := NewRenderValues(ch, vals, opts, caps)
 	eng := opts.Engine
+	// Templates that change shared objects (.Values among them) run only
+	// once the validation has read the values.
+	eng.beforeShared = schema.wait
 	files, err := eng.Render(ctx, ch, top)
 	if err != nil {
 		return fail(err)
+	}
+	if err := schema.wait(); err != nil {
+		return nil, err
 	}
 	res.Rendered = files
 
@@ -126,6 +144,41 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	}
 	res.Hooks, res.Manifests = hooks, manifests
 	return res, nil
+}
+
+// schemaCheck is a schema validation running in the background.
+type schemaCheck struct {
+	done chan struct{}
+	err  error
+}
+
+// validateAlongside starts validating vals against the schemas of ch and its
+// subcharts (none when skip); a failure cancels the render.
+func validateAlongside(ctx context.Context, cancel context.CancelFunc, ch *chart.Chart, vals map[string]any, skip bool, vopts []values.Option) *schemaCheck {
+	c := &schemaCheck{done: make(chan struct{})}
+	if skip {
+		close(c.done)
+		return c
+	}
+	go func() {
+		defer close(c.done)
+		defer func() {
+			if p := recover(); p != nil {
+				c.err = fmt.Errorf("validate values against the chart schemas: %v", p)
+				cancel()
+			}
+		}()
+		if c.err = values.ValidateSchema(ch, vals, vopts...); c.err != nil {
+			cancel()
+		}
+	}()
+	return c
+}
+
+// wait blocks until the validation is over and returns its error.
+func (c *schemaCheck) wait() error {
+	<-c.done
+	return c.err
 }
 
 // NewRenderValues builds the top-level template object: .Values, .Release,

@@ -268,3 +268,34 @@ func TestDefsAsDefinitions(t *testing.T) {
 		})
 	}
 }
+
+// TestSchemasCheckedConcurrentlyReportInHelmOrder: the schemas of a chart
+// and its subcharts are compiled concurrently, and the report still lists
+// the charts as Helm's walk does: the chart, then each subchart with its own
+// subcharts, depth first; values that are not a table are reported in place.
+func TestSchemasCheckedConcurrentlyReportInHelmOrder(t *testing.T) {
+	schema := []byte(`{"type": "object", "properties": {"n": {"type": "integer"}}}`)
+	mk := func(name string, deps ...*chart.Chart) *chart.Chart {
+		c := &chart.Chart{Metadata: &chart.Metadata{APIVersion: "v2", Name: name, Version: "1.0.0"}, Schema: schema}
+		c.AddDependency(deps...)
+		return c
+	}
+	root := mk("root", mk("a", mk("a1"), mk("a2")), mk("b"), mk("c", mk("c1")))
+	vals := map[string]any{
+		"n": "x",
+		"a": map[string]any{"n": "x", "a1": map[string]any{"n": "x"}, "a2": map[string]any{"n": 1}},
+		"b": "not a table",
+		"c": map[string]any{"n": "x", "c1": map[string]any{"n": "x"}},
+	}
+	entry := func(name string) string { return name + ":\n- at '/n': got string, want integer\n" }
+	want := "values don't meet the specifications of the schema(s) in the following chart(s):\n" +
+		entry("root") + entry("a") + entry("a1") +
+		"b:\ninvalid type for values: expected object (map), got string\n" +
+		entry("c") + entry("c1")
+	for range 10 {
+		err := ValidateSchema(root, vals)
+		if err == nil || err.Error() != want {
+			t.Fatalf("got:\n%v\nwant:\n%s", err, want)
+		}
+	}
+}
