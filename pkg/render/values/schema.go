@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -80,23 +83,16 @@ func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte)
 			reterr = fmt.Errorf("unable to validate schema: %s", r)
 		}
 	}()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
-	if err != nil {
-		return err
+	p := takeAhead(schemaJSON)
+	if p == nil {
+		p = v.prepare(schemaJSON)
 	}
-	v.log.debug("unmarshalled JSON schema", "schema", schemaJSON)
-
-	if defsAsDefinitions(doc) {
-		// Only a success is taken from the fast road; anything else is
-		// decided, and reported, on Helm's.
-		if sch, err := v.compile(doc); err == nil && sch.Validate(orEmpty(vals)) == nil {
-			return nil
-		}
-		if doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON)); err != nil {
-			return err
-		}
+	// Only a success is taken from the fast road; anything else is
+	// decided, and reported, on Helm's.
+	if p.fast != nil && p.fast.Validate(orEmpty(vals)) == nil {
+		return nil
 	}
-	sch, err := v.compile(doc)
+	sch, err := p.helm()
 	if err != nil {
 		return err
 	}
@@ -109,6 +105,92 @@ func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte)
 		return errors.New(msg + "\n")
 	}
 	return nil
+}
+
+// preparedSchema is a schema document compiled for validation.
+type preparedSchema struct {
+	// fast is the document compiled on the $defs-as-definitions road
+	// (defsAsDefinitions), when that applies and compiled.
+	fast *jsonschema.Schema
+	// helm compiles the document as Helm does (once).
+	helm func() (*jsonschema.Schema, error)
+}
+
+// prepare compiles a schema document: on Helm's road, or on the faster one
+// only (Helm's is then compiled if the values fail on the fast one).
+func (v *schemaValidator) prepare(schemaJSON []byte) *preparedSchema {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		return &preparedSchema{helm: func() (*jsonschema.Schema, error) { return nil, err }}
+	}
+	v.log.debug("unmarshalled JSON schema", "schema", schemaJSON)
+	if defsAsDefinitions(doc) {
+		p := &preparedSchema{helm: sync.OnceValues(func() (*jsonschema.Schema, error) {
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+			if err != nil {
+				return nil, err
+			}
+			return v.compile(doc)
+		})}
+		if sch, err := v.compile(doc); err == nil {
+			p.fast = sch
+		}
+		return p
+	}
+	sch, err := v.compile(doc)
+	return &preparedSchema{helm: func() (*jsonschema.Schema, error) { return sch, err }}
+}
+
+// ahead holds compiles started by CompileAhead, by schema text: a
+// *aheadSchema each.
+var ahead sync.Map
+
+type aheadSchema struct {
+	done chan struct{}
+	p    *preparedSchema
+}
+
+// CompileAhead starts compiling a values.schema.json in the background, so
+// that a validation against the same text later in the process (while the
+// chart is still loading, the compile is under way) starts from the result.
+// Each call serves one validation.
+func CompileAhead(schemaJSON []byte, opts ...Option) {
+	a := &aheadSchema{done: make(chan struct{})}
+	if _, loaded := ahead.LoadOrStore(string(schemaJSON), a); loaded {
+		return
+	}
+	v := &schemaValidator{log: newConfig(opts).log, warnedURNs: map[string]bool{}}
+	go func() {
+		defer close(a.done)
+		defer func() {
+			if r := recover(); r != nil {
+				err := fmt.Errorf("unable to validate schema: %s", r)
+				a.p = &preparedSchema{helm: func() (*jsonschema.Schema, error) { return nil, err }}
+			}
+		}()
+		a.p = v.prepare(schemaJSON)
+	}()
+}
+
+// CompileAheadDir starts CompileAhead for the values.schema.json of the
+// chart directory dir, if it has one.
+func CompileAheadDir(dir string, opts ...Option) {
+	b, err := os.ReadFile(filepath.Join(dir, "values.schema.json"))
+	if err == nil && len(b) > 0 {
+		CompileAhead(b, opts...)
+	}
+}
+
+// takeAhead returns the compile CompileAhead started for schemaJSON, once
+// it is over, or nil.
+func takeAhead(schemaJSON []byte) *preparedSchema {
+	x, ok := ahead.LoadAndDelete(string(schemaJSON))
+	if !ok {
+		return nil
+	}
+	a := x.(*aheadSchema)
+	<-a.done
+	return a.p
 }
 
 func orEmpty(vals map[string]any) map[string]any {

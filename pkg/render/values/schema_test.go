@@ -2,6 +2,7 @@ package values
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -296,6 +297,35 @@ func TestSchemasCheckedConcurrentlyReportInHelmOrder(t *testing.T) {
 		err := ValidateSchema(root, vals)
 		if err == nil || err.Error() != want {
 			t.Fatalf("got:\n%v\nwant:\n%s", err, want)
+		}
+	}
+}
+
+// TestCompileAheadGivesTheSameResults: a schema compiled ahead (while the
+// chart loads) validates as one compiled on demand: same successes, same
+// error texts, also for a schema that does not compile; each ahead compile
+// serves one validation.
+func TestCompileAheadGivesTheSameResults(t *testing.T) {
+	schemas := []string{
+		`{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}}`,
+		// draft-07 with $defs: the defsAsDefinitions road.
+		`{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": {"n": {"$ref": "#/$defs/count"}}, "$defs": {"count": {"type": "integer", "minimum": 1}}}`,
+		`{"type": "object", "properties": {"n": {"type": 5}}}`,
+		`{"type": "object", "properties": {"n": {"pattern": "("}}}`,
+		`not json`,
+	}
+	for _, s := range schemas {
+		for _, vals := range []map[string]any{{"n": 2}, {"n": 0}, {"n": "x"}} {
+			c := &chart.Chart{Metadata: &chart.Metadata{APIVersion: "v2", Name: "c", Version: "1.0.0"}, Schema: []byte(s)}
+			want := ValidateSchema(c, vals)
+			CompileAhead([]byte(s))
+			got := ValidateSchema(c, vals)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("schema %s, values %v:\nahead: %v\nwant:  %v", s, vals, got, want)
+			}
+			if takeAhead([]byte(s)) != nil {
+				t.Errorf("schema %s: the ahead compile served more than one validation", s)
+			}
 		}
 	}
 }
