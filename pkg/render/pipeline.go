@@ -110,8 +110,8 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	top := NewRenderValues(ch, vals, opts, caps)
 	eng := opts.Engine
 	// Templates that change shared objects (.Values among them) run only
-	// once the validation has read the values.
-	eng.beforeShared = schema.wait
+	// once the validation has its own copy of the values.
+	eng.beforeShared = schema.copied
 	files, err := eng.Render(ctx, ch, top)
 	if err != nil {
 		return fail(err)
@@ -146,8 +146,10 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	return res, nil
 }
 
-// schemaCheck is a schema validation running in the background.
+// schemaCheck is a schema validation running in the background, on its
+// own copy of the values.
 type schemaCheck struct {
+	copy chan struct{} // closed once the values are copied
 	done chan struct{}
 	err  error
 }
@@ -155,24 +157,40 @@ type schemaCheck struct {
 // validateAlongside starts validating vals against the schemas of ch and its
 // subcharts (none when skip); a failure cancels the render.
 func validateAlongside(ctx context.Context, cancel context.CancelFunc, ch *chart.Chart, vals map[string]any, skip bool, vopts []values.Option) *schemaCheck {
-	c := &schemaCheck{done: make(chan struct{})}
+	c := &schemaCheck{copy: make(chan struct{}), done: make(chan struct{})}
 	if skip {
+		close(c.copy)
 		close(c.done)
 		return c
 	}
 	go func() {
 		defer close(c.done)
+		copied := false
 		defer func() {
+			if !copied {
+				close(c.copy)
+			}
 			if p := recover(); p != nil {
 				c.err = fmt.Errorf("validate values against the chart schemas: %v", p)
 				cancel()
 			}
 		}()
+		// A deep copy takes a fraction of a millisecond; templates that
+		// change the values wait for it, not for the validation.
+		vals := chart.CopyValues(vals)
+		close(c.copy)
+		copied = true
 		if c.err = values.ValidateSchema(ch, vals, vopts...); c.err != nil {
 			cancel()
 		}
 	}()
 	return c
+}
+
+// copied blocks until the validation has its copy of the values.
+func (c *schemaCheck) copied() error {
+	<-c.copy
+	return nil
 }
 
 // wait blocks until the validation is over and returns its error.
