@@ -10,11 +10,23 @@ shared=${SHARED:-$root/../shared}
 helm=${1:-${HELM:-$(command -v helm || true)}}
 runs=${RUNS:-5}
 lade=$root/bin/lade
-cmp=(go run "$root/internal/benchcmp" -n "$runs")
 
 [ -x "$lade" ] || { echo "build lade first: make build" >&2; exit 1; }
+# Both binaries run from fresh copies. A binary the Go linker has just
+# written sits in the page cache in large folios, and mapping it adds about
+# 5 MiB to every process's resident set (one 2 MiB huge page of text and
+# larger fault-around): a copy written with write(2) does not. Copying both
+# measures them alike, however each was installed.
+bins=$(mktemp -d)
+trap 'rm -rf "$bins"' EXIT
+cp "$lade" "$bins/lade"
+lade=$bins/lade
+(cd "$root" && go build -o "$bins/benchcmp" ./internal/benchcmp)
+cmp=("$bins/benchcmp" -n "$runs")
 others=()
 if [ -n "$helm" ] && [ -x "$helm" ]; then
+  cp "$helm" "$bins/helm"
+  helm=$bins/helm
   others=(-- "$helm")
 else
   echo "# no reference helm (set HELM=/path/to/helm): timing lade alone"
