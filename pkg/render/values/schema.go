@@ -153,7 +153,9 @@ type aheadSchema struct {
 // CompileAhead starts compiling a values.schema.json in the background, so
 // that a validation against the same text later in the process (while the
 // chart is still loading, the compile is under way) starts from the result.
-// Each call serves one validation.
+// Each call serves one validation; until then the result is kept (one per
+// distinct schema text), so long-running callers should only start
+// compiles they will use.
 func CompileAhead(schemaJSON []byte, opts ...Option) {
 	a := &aheadSchema{done: make(chan struct{})}
 	if _, loaded := ahead.LoadOrStore(string(schemaJSON), a); loaded {
