@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -85,7 +86,7 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	if caps == nil {
 		caps = DefaultCapabilities(nil)
 	}
-	vals, err := values.CoalesceValues(ch, userVals, append(vopts, values.SkipSchemaValidation(true))...)
+	vals, err := values.CoalesceValues(ch, userVals, append(slices.Clip(vopts), values.SkipSchemaValidation(true))...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	// anything the render did, as in Helm, where it comes first.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	schema := validateAlongside(ctx, cancel, ch, vals, opts.SkipSchemaValidation, vopts)
+	schema := validateAlongside(cancel, ch, vals, opts.SkipSchemaValidation, vopts)
 	res := &Result{Chart: ch, Values: vals}
 	fail := func(err error) (*Result, error) {
 		if serr := schema.wait(); serr != nil {
@@ -156,7 +157,7 @@ type schemaCheck struct {
 
 // validateAlongside starts validating vals against the schemas of ch and its
 // subcharts (none when skip); a failure cancels the render.
-func validateAlongside(ctx context.Context, cancel context.CancelFunc, ch *chart.Chart, vals map[string]any, skip bool, vopts []values.Option) *schemaCheck {
+func validateAlongside(cancel context.CancelFunc, ch *chart.Chart, vals map[string]any, skip bool, vopts []values.Option) *schemaCheck {
 	c := &schemaCheck{copy: make(chan struct{}), done: make(chan struct{})}
 	if skip {
 		close(c.copy)
