@@ -136,7 +136,7 @@ func searchPrime(size int, stop *atomic.Bool) (*big.Int, error) {
 func sieve(x *big.Int, composite *[sieveWidth]bool) {
 	clear(composite[:])
 	words := x.Bits()
-	for _, g := range smallPrimeGroups {
+	for _, g := range smallPrimeGroups() {
 		var r uint64 // x mod g.product, word by word from the top
 		for i := len(words) - 1; i >= 0; i-- {
 			r = bits.Rem64(r, uint64(words[i]), g.product)
@@ -158,11 +158,12 @@ type primeGroup struct {
 	primes  []uint64
 }
 
-// smallPrimeGroups holds the odd primes below 2^16, four to a group.
-var smallPrimeGroups = func() []primeGroup {
+// smallPrimeGroups returns the odd primes below 2^16, four to a group;
+// built on first use, so commands that make no keys do not pay for it.
+var smallPrimeGroups = sync.OnceValue(func() []primeGroup {
 	const limit = 1 << 16
 	var composite [limit]bool
-	var groups []primeGroup
+	primes := make([]uint64, 0, 6542)
 	for n := uint64(3); n < limit; n += 2 {
 		if composite[n] {
 			continue
@@ -170,16 +171,18 @@ var smallPrimeGroups = func() []primeGroup {
 		for m := n * n; m < limit; m += 2 * n {
 			composite[m] = true
 		}
-		last := len(groups) - 1
-		if last < 0 || len(groups[last].primes) == 4 {
-			groups = append(groups, primeGroup{product: 1})
-			last++
+		primes = append(primes, n)
+	}
+	groups := make([]primeGroup, 0, (len(primes)+3)/4)
+	for i := 0; i < len(primes); i += 4 {
+		g := primeGroup{product: 1, primes: primes[i:min(i+4, len(primes))]}
+		for _, p := range g.primes {
+			g.product *= p
 		}
-		groups[last].product *= n
-		groups[last].primes = append(groups[last].primes, n)
+		groups = append(groups, g)
 	}
 	return groups
-}()
+})
 
 func rsaKeyPEM(k *rsa.PrivateKey) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))

@@ -156,7 +156,7 @@ func TestSieve(t *testing.T) {
 		var composite [sieveWidth]bool
 		sieve(x, &composite)
 		var rems, primes []uint64 // x mod p, computed by math/big
-		for _, g := range smallPrimeGroups {
+		for _, g := range smallPrimeGroups() {
 			for _, p := range g.primes {
 				primes = append(primes, p)
 				rems = append(rems, new(big.Int).Mod(x, new(big.Int).SetUint64(p)).Uint64())
@@ -174,7 +174,8 @@ func TestSieve(t *testing.T) {
 			}
 		}
 	}
-	if last := smallPrimeGroups[len(smallPrimeGroups)-1].primes; last[len(last)-1] != 65521 {
+	groups := smallPrimeGroups()
+	if last := groups[len(groups)-1].primes; last[len(last)-1] != 65521 {
 		t.Fatalf("largest sieving prime %d, want 65521", last[len(last)-1])
 	}
 }
