@@ -122,3 +122,34 @@ func TestWaitStrategyFlag(t *testing.T) {
 		append([]string{"upgrade", "w1", chartDir, "--wait=bogus"}, kc...)...)
 	run("uninstall", "w1", "--wait")
 }
+
+// TestTemplateSchemaCompiledAhead: `lade template` compiles a chart
+// directory's values.schema.json while the chart loads. The validation uses
+// the schema the chart actually loaded (one that .helmignore drops is not
+// applied), and --skip-schema-validation skips it.
+func TestTemplateSchemaCompiledAhead(t *testing.T) {
+	schema := `{"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 1}}}`
+	chartFiles := map[string]string{
+		"Chart.yaml":         "apiVersion: v2\nname: ahead\nversion: 0.1.0\n",
+		"values.yaml":        "replicas: 1\n",
+		"values.schema.json": schema,
+		"templates/cm.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  replicas: {{ .Values.replicas | quote }}\n",
+	}
+	dir := filepath.Join(t.TempDir(), "ahead")
+	writeFiles(t, dir, chartFiles)
+
+	_, stderr, code := runLade(t, []string{"template", "r", dir, "--set", "replicas=0"})
+	if code == 0 || !strings.Contains(stderr, "values don't meet the specifications of the schema(s)") || !strings.Contains(stderr, "minimum: got 0, want 1") {
+		t.Fatalf("schema error expected, got code %d: %s", code, stderr)
+	}
+	if out, stderr, code := runLade(t, []string{"template", "r", dir, "--set", "replicas=0", "--skip-schema-validation"}); code != 0 || !strings.Contains(out, `replicas: "0"`) {
+		t.Fatalf("--skip-schema-validation: code %d, %s%s", code, out, stderr)
+	}
+
+	ignored := filepath.Join(t.TempDir(), "ahead")
+	writeFiles(t, ignored, chartFiles)
+	writeFiles(t, ignored, map[string]string{".helmignore": "values.schema.json\n"})
+	if out, stderr, code := runLade(t, []string{"template", "r", ignored, "--set", "replicas=0"}); code != 0 || !strings.Contains(out, `replicas: "0"`) {
+		t.Fatalf("schema dropped by .helmignore still applied: code %d, %s%s", code, out, stderr)
+	}
+}
