@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -442,6 +443,39 @@ func TestIncludeCacheKeepsMeaning(t *testing.T) {
 		}
 		if len(parts[1]) != 12 || parts[1] == parts[2] {
 			t.Fatalf("random includes were remembered: %q %q", parts[1], parts[2])
+		}
+	}
+}
+
+// TestTemplatesThatAllChangeTheRoot: when every template changes the shared
+// root object as it starts (vault's pattern: computed flags set on `.`),
+// the concurrent phases give way to Helm's order, and each template sees
+// exactly what the templates before it set.
+func TestTemplatesThatAllChangeTheRoot(t *testing.T) {
+	tpls := map[string]string{}
+	for i := range 10 {
+		name := fmt.Sprintf("templates/t%02d.yaml", i)
+		tpls[name] = fmt.Sprintf(`{{- $_ := set $ "flag%02d" true -}}`, i) +
+			`{{- range $k, $v := $ }}{{ if hasPrefix "flag" $k }}{{ $k }} {{ end }}{{ end }}`
+	}
+	c := newChart("c", tpls)
+	want, err := renderTop(t, &Engine{Parallelism: 1}, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Helm renders in reverse name order: t09 first, seeing only its flag.
+	if want["c/templates/t09.yaml"] != "flag09 " || want["c/templates/t00.yaml"] != "flag00 flag01 flag02 flag03 flag04 flag05 flag06 flag07 flag08 flag09 " {
+		t.Fatalf("serial render: %q", want)
+	}
+	for range 5 {
+		got, err := renderTop(t, &Engine{Parallelism: 4}, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Fatalf("%s: concurrent %q, Helm's order %q", k, got[k], v)
+			}
 		}
 	}
 }
