@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo test test-interop bench lint fuzz clean
+.PHONY: build demo test test-interop bench lint fuzz clean pgo
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -17,6 +17,14 @@ include hack/k8s.mk
 # make the linker export every symbol (20 MiB more binary, 20 MiB more RSS).
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lade
+
+# Profile-guided optimisation: `go build` uses cmd/lade/default.pgo, a CPU
+# profile of the render benchmarks (every conformance chart and the
+# 100-subchart umbrella). Refresh it after large changes to the render path;
+# it needs ../shared (conformance charts, gen-umbrella).
+pgo:
+	tmp=$$(mktemp -d) && $(GO) test ./pkg/render -run '^$$' -bench 'Conformance|Umbrella100' -benchtime 5x \
+		-o $$tmp/render.test -cpuprofile $(CURDIR)/cmd/lade/default.pgo && rm -rf $$tmp
 
 demo: build
 	$(BIN) template demo testdata/charts/demo
