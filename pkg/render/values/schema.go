@@ -80,7 +80,7 @@ func (v *schemaValidator) validate(c *chart.Chart, vals map[string]any) error {
 func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte) (reterr error) {
 	defer func() {
 		if r := recover(); r != nil {
-			reterr = fmt.Errorf("unable to validate schema: %s", r)
+			reterr = schemaPanic(r)
 		}
 	}()
 	p := takeAhead(schemaJSON)
@@ -116,16 +116,29 @@ type preparedSchema struct {
 	helm func() (*jsonschema.Schema, error)
 }
 
+// failedSchema is a document that could not be prepared.
+func failedSchema(err error) *preparedSchema {
+	return &preparedSchema{helm: func() (*jsonschema.Schema, error) { return nil, err }}
+}
+
+// schemaPanic is the error for a panic of the schema library.
+func schemaPanic(r any) error { return fmt.Errorf("unable to validate schema: %s", r) }
+
 // prepare compiles a schema document: on Helm's road, or on the faster one
 // only (Helm's is then compiled if the values fail on the fast one).
-func (v *schemaValidator) prepare(schemaJSON []byte) *preparedSchema {
+func (v *schemaValidator) prepare(schemaJSON []byte) (p *preparedSchema) {
+	defer func() {
+		if r := recover(); r != nil {
+			p = failedSchema(schemaPanic(r))
+		}
+	}()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
-		return &preparedSchema{helm: func() (*jsonschema.Schema, error) { return nil, err }}
+		return failedSchema(err)
 	}
 	v.log.debug("unmarshalled JSON schema", "schema", schemaJSON)
 	if defsAsDefinitions(doc) {
-		p := &preparedSchema{helm: sync.OnceValues(func() (*jsonschema.Schema, error) {
+		p = &preparedSchema{helm: sync.OnceValues(func() (*jsonschema.Schema, error) {
 			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 			if err != nil {
 				return nil, err
@@ -164,12 +177,6 @@ func CompileAhead(schemaJSON []byte, opts ...Option) {
 	v := &schemaValidator{log: newConfig(opts).log, warnedURNs: map[string]bool{}}
 	go func() {
 		defer close(a.done)
-		defer func() {
-			if r := recover(); r != nil {
-				err := fmt.Errorf("unable to validate schema: %s", r)
-				a.p = &preparedSchema{helm: func() (*jsonschema.Schema, error) { return nil, err }}
-			}
-		}()
 		a.p = v.prepare(schemaJSON)
 	}()
 }
