@@ -60,12 +60,24 @@ func warn(msg string) {
 	}
 }
 
+// warn passes a warning of this load on, or keeps it if the load is held.
+func (l *loader) warn(msg string) {
+	if h := l.held; h != nil {
+		h.add(msg)
+		return
+	}
+	warn(msg)
+}
+
 // loader carries the state shared by a whole load, subcharts included.
 type loader struct {
 	dataLeft   int64       // file bytes still allowed (MaxChartSize in total)
 	streamLeft int64       // decompressed archive bytes still allowed
 	depth      int         // subchart nesting level of the chart being assembled
 	cache      *ParseCache // parses through it when set
+	// held, when set, keeps warnings for later instead of passing them
+	// to WarningHandler (see LoadAhead).
+	held *heldWarnings
 }
 
 func newLoader() *loader {
@@ -75,20 +87,28 @@ func newLoader() *loader {
 // Load loads a chart from a directory or from a gzipped tar archive file.
 // Errors read "load chart PATH: ..." and name the offending file in the chart.
 func Load(p string) (*Chart, error) {
-	c, err := load(p, nil)
+	if a := takeAhead(p); a != nil {
+		return a.result()
+	}
+	return loadPath(p, nil)
+}
+
+func loadPath(p string, held *heldWarnings) (*Chart, error) {
+	c, err := load(p, nil, held)
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", p, err)
 	}
 	return c, nil
 }
 
-func load(p string, pc *ParseCache) (*Chart, error) {
+func load(p string, pc *ParseCache, held *heldWarnings) (*Chart, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, err
 	}
 	l := newLoader()
 	l.cache = pc
+	l.held = held
 	if fi.IsDir() {
 		return l.loadDir(p)
 	}
@@ -211,7 +231,7 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 					c.Metadata = new(Metadata)
 				}
 				if c.Metadata.APIVersion != APIVersionV1 {
-					warn(`Warning: Dependency locking is handled in Chart.lock since apiVersion "v2". We recommend migrating to Chart.lock.`)
+					l.warn(`Warning: Dependency locking is handled in Chart.lock since apiVersion "v2". We recommend migrating to Chart.lock.`)
 				}
 				if c.Metadata.APIVersion == APIVersionV1 {
 					c.Files = append(c.Files, newFile(f))
@@ -231,7 +251,7 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 				c.Metadata = new(Metadata)
 			}
 			if c.Metadata.APIVersion != APIVersionV1 {
-				warn(`Warning: Dependencies are handled in Chart.yaml since apiVersion "v2". We recommend migrating dependencies to Chart.yaml.`)
+				l.warn(`Warning: Dependencies are handled in Chart.yaml since apiVersion "v2". We recommend migrating dependencies to Chart.yaml.`)
 			}
 			data := bytes.TrimPrefix(f.Data, utf8BOM)
 			if err := yaml.Unmarshal(data, c.Metadata); err != nil {
@@ -299,7 +319,7 @@ func (l *loader) loadFiles(files []*BufferedFile) (*Chart, error) {
 	parallel.For(0, len(subs), func(i int) {
 		s := subs[i]
 		if s.parallel {
-			child := &loader{depth: l.depth, cache: l.cache}
+			child := &loader{depth: l.depth, cache: l.cache, held: l.held}
 			s.chart, s.err = child.loadSubchart(c, s.name, subcharts[s.name])
 		}
 	})

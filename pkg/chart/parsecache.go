@@ -28,7 +28,7 @@ func NewParseCache() *ParseCache {
 
 // Load is Load, parsing through the cache.
 func (pc *ParseCache) Load(p string) (*Chart, error) {
-	c, err := load(p, pc)
+	c, err := load(p, pc, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", p, err)
 	}

@@ -1,0 +1,93 @@
+package chart
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"Chart.yaml":                 "apiVersion: v2\nname: shop\nversion: 1.2.0\n",
+		"values.yaml":                "replicas: 2\nimage: {tag: v1}\n",
+		"templates/deploy.yaml":      "kind: Deployment\n",
+		"charts/db/Chart.yaml":       "apiVersion: v2\nname: db\nversion: 0.1.0\n",
+		"charts/db/templates/s.yaml": "kind: Service\n",
+	})
+	want, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	LoadAhead(dir)
+	LoadAhead(dir) // a second start is the same load
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Metadata, want.Metadata) || !reflect.DeepEqual(got.Values, want.Values) ||
+		len(got.Templates) != 1 || len(got.Dependencies()) != 1 || got.Dependencies()[0].Name() != "db" {
+		t.Fatalf("ahead load differs from a load: %+v", got)
+	}
+
+	// The result serves one Load: the next reads the chart again.
+	writeTree(t, dir, map[string]string{"Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.3.0\n"})
+	again, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Metadata.Version != "1.3.0" {
+		t.Fatalf("second Load saw version %s, want the changed 1.3.0", again.Metadata.Version)
+	}
+}
+
+func TestLoadAheadKeepsWarningsForTheLoad(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"Chart.yaml":        minimalChart,
+		"requirements.yaml": "dependencies: []\n",
+	})
+	got := captureWarnings(t)
+	LoadAhead(dir)
+	x, ok := aheadLoads.Load(dir)
+	if !ok {
+		t.Fatal("LoadAhead started nothing")
+	}
+	<-x.(*aheadLoad).done
+	if len(*got) != 0 {
+		t.Fatalf("warnings printed by the load ahead, before Load: %q", *got)
+	}
+	if _, err := Load(dir); err != nil {
+		t.Fatal(err)
+	}
+	if len(*got) != 1 || !strings.Contains((*got)[0], "Dependencies are handled in Chart.yaml") {
+		t.Fatalf("warnings after Load: %q, want the requirements.yaml warning once", *got)
+	}
+}
+
+func TestLoadAheadReportsTheLoadsError(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"Chart.yaml": "apiVersion: v2\nname: [broken\n"})
+	_, want := Load(dir)
+	if want == nil {
+		t.Fatal("a broken Chart.yaml loaded")
+	}
+	LoadAhead(dir)
+	_, err := Load(dir)
+	if err == nil || err.Error() != want.Error() {
+		t.Fatalf("ahead load error %v, want %v", err, want)
+	}
+
+	archive := filepath.Join(t.TempDir(), "c.tgz")
+	if err := os.WriteFile(archive, []byte("name: not-gzip\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, want = Load(archive)
+	LoadAhead(archive)
+	if _, err := Load(archive); err == nil || want == nil || err.Error() != want.Error() {
+		t.Fatalf("ahead load of a bad archive: %v, want %v", err, want)
+	}
+}
+
