@@ -15,7 +15,8 @@ type aheadLoad struct {
 // LoadAhead starts Load(p) in the background, for a program that knows which
 // chart it will load before it is ready to use it (lade starts it while the
 // process initialises). The next Load of the same path p waits for that
-// result instead of reading the chart again; its warnings reach
+// result instead of reading the chart again (so does a ParseCache's Load);
+// its warnings reach
 // WarningHandler then, as if the load had happened there. Changes to the
 // chart between the two calls are not seen, so start it just before.
 func LoadAhead(p string) {

@@ -32,6 +32,17 @@ func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
 		t.Fatalf("ahead load differs from a load: %+v", got)
 	}
 
+	// A ParseCache's Load takes it too.
+	LoadAhead(dir)
+	pc := NewParseCache()
+	cached, err := pc.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, left := aheadLoads.Load(dir); left || !reflect.DeepEqual(cached.Metadata, want.Metadata) {
+		t.Fatalf("ParseCache.Load did not take the load ahead (left: %v) or differs: %+v", left, cached.Metadata)
+	}
+
 	// The result serves one Load: the next reads the chart again.
 	writeTree(t, dir, map[string]string{"Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.3.0\n"})
 	again, err := Load(dir)
