@@ -98,7 +98,7 @@ func (r *renderFlags) add(f *pflag.FlagSet) {
 func loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*chart.Chart, error) {
 	if skip, _ := cmd.Flags().GetBool("skip-schema-validation"); !skip {
 		// The schema compiles on the other core while the chart loads.
-		values.CompileAheadDir(ref, values.WithLogger(slog.Default()))
+		values.CompileAheadDir(ref)
 	}
 	ch, err := reg.load(cmd, ref, version)
 	if err != nil {

@@ -83,7 +83,7 @@ func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte)
 			reterr = schemaPanic(r)
 		}
 	}()
-	p := takeAhead(schemaJSON)
+	p := takeAhead(schemaJSON, v.log)
 	if p == nil {
 		p = v.prepare(schemaJSON)
 	}
@@ -161,20 +161,22 @@ var ahead sync.Map
 type aheadSchema struct {
 	done chan struct{}
 	p    *preparedSchema
+	held heldLog
 }
 
 // CompileAhead starts compiling a values.schema.json in the background, so
 // that a validation against the same text later in the process (while the
 // chart is still loading, the compile is under way) starts from the result.
-// Each call serves one validation; until then the result is kept (one per
-// distinct schema text), so long-running callers should only start
-// compiles they will use.
-func CompileAhead(schemaJSON []byte, opts ...Option) {
+// What the compile logs is logged by that validation, with its logger.
+// Each call serves one validation (a second call for the same text before
+// then does nothing); until then the result is kept, so long-running
+// callers should only start compiles they will use.
+func CompileAhead(schemaJSON []byte) {
 	a := &aheadSchema{done: make(chan struct{})}
 	if _, loaded := ahead.LoadOrStore(string(schemaJSON), a); loaded {
 		return
 	}
-	v := &schemaValidator{log: newConfig(opts).log, warnedURNs: map[string]bool{}}
+	v := &schemaValidator{log: logger{held: &a.held}, warnedURNs: map[string]bool{}}
 	go func() {
 		defer close(a.done)
 		a.p = v.prepare(schemaJSON)
@@ -183,22 +185,23 @@ func CompileAhead(schemaJSON []byte, opts ...Option) {
 
 // CompileAheadDir starts CompileAhead for the values.schema.json of the
 // chart directory dir, if it has one.
-func CompileAheadDir(dir string, opts ...Option) {
+func CompileAheadDir(dir string) {
 	b, err := os.ReadFile(filepath.Join(dir, "values.schema.json"))
 	if err == nil && len(b) > 0 {
-		CompileAhead(b, opts...)
+		CompileAhead(b)
 	}
 }
 
 // takeAhead returns the compile CompileAhead started for schemaJSON, once
-// it is over, or nil.
-func takeAhead(schemaJSON []byte) *preparedSchema {
+// it is over, having logged what it logged with log; nil if there is none.
+func takeAhead(schemaJSON []byte, log logger) *preparedSchema {
 	x, ok := ahead.LoadAndDelete(string(schemaJSON))
 	if !ok {
 		return nil
 	}
 	a := x.(*aheadSchema)
 	<-a.done
+	a.held.replayTo(log)
 	return a.p
 }
 

@@ -191,28 +191,42 @@ func TestSchemaRefs(t *testing.T) {
 			exact:  header + "refs:\nEOF",
 		},
 	}
+	// Each case also runs on a compile started ahead (CompileAhead): the
+	// same error and the same logs, given to the validation's logger.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := &chart.Chart{Metadata: &chart.Metadata{Name: "refs", Version: "1.0.0"}, Schema: []byte(tt.schema)}
-			var rec logRecorder
-			err := ValidateSchema(c, tt.vals, WithLogger(rec.logger()))
-			got := errString(err)
-			switch {
-			case tt.exact != "":
-				if got != tt.exact {
-					t.Errorf("error = %q\nwant    %q", got, tt.exact)
-				}
-			case tt.err != "":
-				if !strings.Contains(got, tt.err) {
-					t.Errorf("error = %q\nwant it to contain %q", got, tt.err)
-				}
-			case err != nil:
-				t.Errorf("unexpected error: %v", err)
+		for _, early := range []bool{false, true} {
+			if early && tt.schema == "" {
+				continue
 			}
-			if strings.Join(rec.lines(), "\n") != strings.Join(tt.logs, "\n") {
-				t.Errorf("logs = %q, want %q", rec.lines(), tt.logs)
+			name := tt.name
+			if early {
+				name += " (compiled ahead)"
 			}
-		})
+			t.Run(name, func(t *testing.T) {
+				c := &chart.Chart{Metadata: &chart.Metadata{Name: "refs", Version: "1.0.0"}, Schema: []byte(tt.schema)}
+				if early {
+					CompileAhead(c.Schema)
+				}
+				var rec logRecorder
+				err := ValidateSchema(c, tt.vals, WithLogger(rec.logger()))
+				got := errString(err)
+				switch {
+				case tt.exact != "":
+					if got != tt.exact {
+						t.Errorf("error = %q\nwant    %q", got, tt.exact)
+					}
+				case tt.err != "":
+					if !strings.Contains(got, tt.err) {
+						t.Errorf("error = %q\nwant it to contain %q", got, tt.err)
+					}
+				case err != nil:
+					t.Errorf("unexpected error: %v", err)
+				}
+				if strings.Join(rec.lines(), "\n") != strings.Join(tt.logs, "\n") {
+					t.Errorf("logs = %q, want %q", rec.lines(), tt.logs)
+				}
+			})
+		}
 	}
 }
 
@@ -323,7 +337,7 @@ func TestCompileAheadGivesTheSameResults(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("schema %s, values %v:\nahead: %v\nwant:  %v", s, vals, got, want)
 			}
-			if takeAhead([]byte(s)) != nil {
+			if takeAhead([]byte(s), logger{}) != nil {
 				t.Errorf("schema %s: the ahead compile served more than one validation", s)
 			}
 		}
