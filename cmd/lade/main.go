@@ -11,7 +11,9 @@ import (
 
 	// Collect garbage as a short-lived command should (see the package).
 	_ "github.com/lade-dev/lade/internal/gcstart"
-	// Load the chart on the command line while the program initialises.
+	// Load the chart on the command line, and compile its schema, while
+	// the program initialises.
+	_ "github.com/lade-dev/lade/cmd/lade/internal/precompile"
 	_ "github.com/lade-dev/lade/cmd/lade/internal/prestart"
 )
 

@@ -21,6 +21,15 @@ func TestChartLoadedAheadPrintsTheSame(t *testing.T) {
 		"values.yaml":           "replicas: 2\n",
 		"templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n",
 	})
+	// A schema compiled while the binary initialises (internal/precompile):
+	// its warning (an urn: reference) and its errors are the same.
+	schema := filepath.Join(dir, "schema")
+	writeFiles(t, schema, map[string]string{
+		"Chart.yaml":            "apiVersion: v2\nname: schema\nversion: 0.1.0\n",
+		"values.yaml":           "replicas: 2\n",
+		"values.schema.json":    `{"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 1}, "extra": {"$ref": "urn:example:extra"}}}`,
+		"templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+	})
 	broken := filepath.Join(dir, "broken")
 	writeFiles(t, broken, map[string]string{"Chart.yaml": "apiVersion: v2\nname: [broken\n"})
 
@@ -28,6 +37,10 @@ func TestChartLoadedAheadPrintsTheSame(t *testing.T) {
 		{"template", "web", good},
 		{"-n", "shop", "template", "web", good, "--set", "replicas=3"},
 		{"template", "web", broken},
+		{"template", "web", schema},
+		{"template", "web", schema, "--set", "replicas=0"},
+		{"template", "web", schema, "--set", "replicas=0", "--skip-schema-validation"},
+		{"--debug", "template", "web", schema},
 		{"lint", good, broken},
 	} {
 		res := runBin(t, bin, args...)

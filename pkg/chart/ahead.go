@@ -19,7 +19,11 @@ type aheadLoad struct {
 // its warnings reach
 // WarningHandler then, as if the load had happened there. Changes to the
 // chart between the two calls are not seen, so start it just before.
-func LoadAhead(p string) {
+//
+// then, if not nil, is given the chart once it has loaded, before any Load
+// can take it, to start more work from it; it must neither keep nor change
+// the chart.
+func LoadAhead(p string, then func(*Chart)) {
 	a := &aheadLoad{done: make(chan struct{})}
 	if _, started := aheadLoads.LoadOrStore(p, a); started {
 		return
@@ -27,6 +31,9 @@ func LoadAhead(p string) {
 	go func() {
 		defer close(a.done)
 		a.chart, a.err = loadPath(p, &a.held)
+		if a.err == nil && then != nil {
+			then(a.chart)
+		}
 	}()
 }
 

@@ -21,8 +21,8 @@ func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	LoadAhead(dir)
-	LoadAhead(dir) // a second start is the same load
+	LoadAhead(dir, nil)
+	LoadAhead(dir, nil) // a second start is the same load
 	got, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
 	}
 
 	// A ParseCache's Load takes it too.
-	LoadAhead(dir)
+	LoadAhead(dir, nil)
 	pc := NewParseCache()
 	cached, err := pc.Load(dir)
 	if err != nil {
@@ -61,7 +61,7 @@ func TestLoadAheadKeepsWarningsForTheLoad(t *testing.T) {
 		"requirements.yaml": "dependencies: []\n",
 	})
 	got := captureWarnings(t)
-	LoadAhead(dir)
+	LoadAhead(dir, nil)
 	x, ok := aheadLoads.Load(dir)
 	if !ok {
 		t.Fatal("LoadAhead started nothing")
@@ -85,7 +85,7 @@ func TestLoadAheadReportsTheLoadsError(t *testing.T) {
 	if want == nil {
 		t.Fatal("a broken Chart.yaml loaded")
 	}
-	LoadAhead(dir)
+	LoadAhead(dir, nil)
 	_, err := Load(dir)
 	if err == nil || err.Error() != want.Error() {
 		t.Fatalf("ahead load error %v, want %v", err, want)
@@ -96,9 +96,30 @@ func TestLoadAheadReportsTheLoadsError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, want = Load(archive)
-	LoadAhead(archive)
+	LoadAhead(archive, nil)
 	if _, err := Load(archive); err == nil || want == nil || err.Error() != want.Error() {
 		t.Fatalf("ahead load of a bad archive: %v, want %v", err, want)
 	}
 }
 
+func TestLoadAheadThenRunsBeforeTheLoadReturns(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"Chart.yaml": minimalChart, "values.schema.json": `{"type": "object"}`})
+	var seen []byte // written by then, read after Load: Load must wait for then
+	LoadAhead(dir, func(c *Chart) { seen = c.Schema })
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(seen) != `{"type": "object"}` || string(c.Schema) != string(seen) {
+		t.Fatalf("then saw schema %q before Load returned, want the chart's %q", seen, c.Schema)
+	}
+
+	broken := t.TempDir()
+	writeTree(t, broken, map[string]string{"Chart.yaml": "name: [\n"})
+	called := false
+	LoadAhead(broken, func(*Chart) { called = true })
+	if _, err := Load(broken); err == nil || called {
+		t.Fatalf("a chart that did not load: err %v, then called %v", err, called)
+	}
+}

@@ -2,25 +2,80 @@
 // while the rest of the program initialises. Package initialisation (the
 // JSON Schema library's metaschemas, client-go's scheme) takes one core for
 // most of lade's first 20 ms; the chart load runs on the other one, and the
-// command's own chart.Load takes the result (chart.LoadAhead).
+// command's own chart.Load takes the result (chart.LoadAhead). The chart's
+// values.schema.json can then compile on that core too (OnSchema).
 //
 // Importing the package is all it takes. It imports nothing of lade but
 // pkg/chart, so that it runs early in initialisation. Nothing is written and
-// nothing printed: a guess that names the wrong path costs only the load.
+// nothing printed: a guess that names the wrong path costs only the work.
 package prestart
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/lade-dev/lade/pkg/chart"
 )
 
 func init() {
-	for _, p := range chartArgs(os.Args[1:]) {
-		chart.LoadAhead(p)
+	args := os.Args[1:]
+	then := schemaLoaded
+	if skipsSchema(args) {
+		then = nil
 	}
+	for _, p := range chartArgs(args) {
+		chart.LoadAhead(p, then)
+	}
+}
+
+var (
+	mu      sync.Mutex
+	compile func(schemaJSON []byte) // set by OnSchema
+	pending [][]byte                // schemas loaded before OnSchema
+)
+
+// OnSchema has compile start compiling the values.schema.json of each chart
+// loaded ahead: at once for those loaded already, else as soon as each has
+// loaded, before the command can take it. compile must not block. It is for
+// a package initialised after the schema library (see precompile).
+func OnSchema(f func(schemaJSON []byte)) {
+	mu.Lock()
+	defer mu.Unlock()
+	compile = f
+	for _, s := range pending {
+		f(s)
+	}
+	pending = nil
+}
+
+// schemaLoaded passes a chart's schema on to OnSchema's function, or keeps
+// it for it.
+func schemaLoaded(ch *chart.Chart) {
+	if len(ch.Schema) == 0 {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if compile != nil {
+		compile(ch.Schema)
+	} else {
+		pending = append(pending, ch.Schema)
+	}
+}
+
+// skipsSchema reports whether the command line turns schema validation off.
+func skipsSchema(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--skip-schema-validation" || a == "--skip-schema-validation=true" {
+			return true
+		}
+	}
+	return false
 }
 
 // renders are the commands that load a chart from a positional argument

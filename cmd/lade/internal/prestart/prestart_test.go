@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/lade-dev/lade/pkg/chart"
 )
 
 func TestChartArgs(t *testing.T) {
@@ -52,6 +54,41 @@ func TestChartArgs(t *testing.T) {
 	} {
 		if got := chartArgs(c.args); !slices.Equal(got, c.want) {
 			t.Errorf("%s: chartArgs(%q) = %q, want %q", c.name, c.args, got, c.want)
+		}
+	}
+}
+
+func TestOnSchemaGetsEverySchemaOnce(t *testing.T) {
+	reset := func() {
+		mu.Lock()
+		compile, pending = nil, nil
+		mu.Unlock()
+	}
+	reset()
+	t.Cleanup(reset)
+	schemaLoaded(&chart.Chart{Schema: []byte(`{"title": "a"}`)}) // before OnSchema: kept
+	schemaLoaded(&chart.Chart{})                                 // no schema
+	var got []string
+	OnSchema(func(b []byte) { got = append(got, string(b)) })
+	schemaLoaded(&chart.Chart{Schema: []byte(`{"title": "b"}`)}) // after: at once
+	if want := []string{`{"title": "a"}`, `{"title": "b"}`}; !slices.Equal(got, want) {
+		t.Fatalf("compiled %q, want %q", got, want)
+	}
+}
+
+func TestSkipsSchema(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"template", "x", "c", "--skip-schema-validation"}, true},
+		{[]string{"install", "--skip-schema-validation=true", "x", "c"}, true},
+		{[]string{"template", "x", "c", "--skip-schema-validation=false"}, false},
+		{[]string{"template", "x", "c"}, false},
+		{[]string{"template", "x", "c", "--", "--skip-schema-validation"}, false},
+	} {
+		if got := skipsSchema(c.args); got != c.want {
+			t.Errorf("skipsSchema(%q) = %v, want %v", c.args, got, c.want)
 		}
 	}
 }
