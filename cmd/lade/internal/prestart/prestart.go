@@ -36,9 +36,9 @@ var (
 	pending [][]byte                // schemas loaded before OnSchema
 )
 
-// OnSchema has compile start compiling the values.schema.json of each chart
+// OnSchema has f start compiling the values.schema.json of each chart
 // loaded ahead: at once for those loaded already, else as soon as each has
-// loaded, before the command can take it. compile must not block. It is for
+// loaded, before the command can take it. f must not block. It is for
 // a package initialised after the schema library (see precompile).
 func OnSchema(f func(schemaJSON []byte)) {
 	mu.Lock()
