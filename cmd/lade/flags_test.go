@@ -123,11 +123,10 @@ func TestWaitStrategyFlag(t *testing.T) {
 	run("uninstall", "w1", "--wait")
 }
 
-// TestTemplateSchemaCompiledAhead: `lade template` compiles a chart
-// directory's values.schema.json while the chart loads. The validation uses
-// the schema the chart actually loaded (one that .helmignore drops is not
-// applied), and --skip-schema-validation skips it.
-func TestTemplateSchemaCompiledAhead(t *testing.T) {
+// TestTemplateSchemaOfTheLoadedChart: `lade template` validates against the
+// values.schema.json the chart actually loaded (one that .helmignore drops
+// is not applied), and --skip-schema-validation skips it.
+func TestTemplateSchemaOfTheLoadedChart(t *testing.T) {
 	schema := `{"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 1}}}`
 	chartFiles := map[string]string{
 		"Chart.yaml":         "apiVersion: v2\nname: ahead\nversion: 0.1.0\n",

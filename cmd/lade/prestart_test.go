@@ -30,6 +30,15 @@ func TestChartLoadedAheadPrintsTheSame(t *testing.T) {
 		"values.schema.json":    `{"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 1}, "extra": {"$ref": "urn:example:extra"}}}`,
 		"templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
 	})
+	// The schema compiled is the one the chart loaded: one that
+	// .helmignore drops is not applied.
+	ignored := filepath.Join(dir, "ignored")
+	writeFiles(t, ignored, map[string]string{
+		"Chart.yaml":         "apiVersion: v2\nname: ignored\nversion: 0.1.0\n",
+		".helmignore":        "values.schema.json\n",
+		"values.schema.json": `{"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 1}}}`,
+		"templates/cm.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  replicas: {{ .Values.replicas | quote }}\n",
+	})
 	broken := filepath.Join(dir, "broken")
 	writeFiles(t, broken, map[string]string{"Chart.yaml": "apiVersion: v2\nname: [broken\n"})
 
@@ -41,6 +50,7 @@ func TestChartLoadedAheadPrintsTheSame(t *testing.T) {
 		{"template", "web", schema, "--set", "replicas=0"},
 		{"template", "web", schema, "--set", "replicas=0", "--skip-schema-validation"},
 		{"--debug", "template", "web", schema},
+		{"template", "web", ignored, "--set", "replicas=0"},
 		{"lint", good, broken},
 	} {
 		res := runBin(t, bin, args...)

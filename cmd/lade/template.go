@@ -14,7 +14,6 @@ import (
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/values"
 )
 
 const templateLong = `Render chart templates locally and print the manifests, exactly as
@@ -96,10 +95,6 @@ func (r *renderFlags) add(f *pflag.FlagSet) {
 // load reads the chart (a directory, an archive, or an oci:// reference
 // pulled at version) and checks what Helm checks before rendering.
 func loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*chart.Chart, error) {
-	if skip, _ := cmd.Flags().GetBool("skip-schema-validation"); !skip {
-		// The schema compiles on the other core while the chart loads.
-		values.CompileAheadDir(ref)
-	}
 	ch, err := reg.load(cmd, ref, version)
 	if err != nil {
 		return nil, err

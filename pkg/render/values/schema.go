@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -181,15 +179,6 @@ func CompileAhead(schemaJSON []byte) {
 		defer close(a.done)
 		a.p = v.prepare(schemaJSON)
 	}()
-}
-
-// CompileAheadDir starts CompileAhead for the values.schema.json of the
-// chart directory dir, if it has one.
-func CompileAheadDir(dir string) {
-	b, err := os.ReadFile(filepath.Join(dir, "values.schema.json"))
-	if err == nil && len(b) > 0 {
-		CompileAhead(b)
-	}
 }
 
 // takeAhead returns the compile CompileAhead started for schemaJSON, once
