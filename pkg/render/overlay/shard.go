@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/internal/parallel"
@@ -227,6 +228,14 @@ func (o *Overlay) buildSharded(base []Doc, size int) ([]Doc, bool) {
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
+	// kustomize parses its built-in OpenAPI schema (once per process)
+	// before its first strategic-merge patch, under its lock, but reads the
+	// namespace-scope table the parse fills without it: a shard asking for
+	// the scope of a custom resource while another shard parses could read
+	// the table as it is written. Parse it before the shards run.
+	if strings.Contains(string(o.Files[rootFile]), "patches") {
+		openapi.Schema()
+	}
 	workers := runtime.GOMAXPROCS(0)
 	// Tag the documents; a document neither appendTag nor setTag can tag
 	// is left to one run, which reports it. The identity of each comes from
