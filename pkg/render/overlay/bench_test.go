@@ -1,12 +1,16 @@
 package overlay_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/render"
 	"github.com/lade-dev/lade/pkg/render/overlay"
@@ -32,7 +36,10 @@ func generated(b testing.TB, name string, args ...string) string {
 // benchOverlay reports, for one chart, the render alone ("render") and each
 // overlay alone on that render ("overlay=bench": labels, annotations,
 // namespace, images and a patch of every Deployment; "overlay=bench-light":
-// the same without the patch), so they can be compared.
+// the same without the patch), so they can be compared. "floor" is the
+// least any overlay printing kustomize's output must do: read every
+// rendered document into yaml.v3 nodes and print them with kustomize's
+// encoder settings, on all cores, with no transformation at all.
 func benchOverlay(b *testing.B, dir string) {
 	ch, err := chart.Load(dir)
 	if err != nil {
@@ -48,6 +55,28 @@ func benchOverlay(b *testing.B, dir string) {
 		for b.Loop() {
 			if _, err := render.Chart(context.Background(), ch, nil, opts); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			errs := make([]error, len(res.Manifests))
+			parallel.For(0, len(res.Manifests), func(i int) {
+				var n kyaml.Node
+				if errs[i] = kyaml.Unmarshal([]byte(res.Manifests[i].Content), &n); errs[i] != nil {
+					return
+				}
+				var buf bytes.Buffer
+				e := kyaml.NewEncoder(&buf)
+				if errs[i] = e.Encode(&n); errs[i] == nil {
+					errs[i] = e.Close()
+				}
+			})
+			for _, err := range errs {
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 	})
