@@ -129,10 +129,12 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 	kz := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	buildMu.Lock()
 	m, err := kz.Run(fsys, overlayDir)
-	if err != nil && appended {
+	if err != nil && appended && mentionsBase(err.Error()) {
 		// A document appendTag took as a plain block mapping may not be
 		// valid YAML: kustomize reports the error on the document as kyaml
 		// tags it (or leaves it, when it does not parse), as it always has.
+		// (Only errors about the base: kustomize prints its warnings on
+		// each run, and an error in the overlay's own files is the same.)
 		for i, d := range base {
 			tagged, _ := setTag(d.Content, i)
 			if err := fsys.WriteFile(path.Join(baseDir, docPrefix+strconv.Itoa(i)+".yaml"), tagged); err != nil {

@@ -1,12 +1,16 @@
 package overlay
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // BuildError is a kustomize failure, with in-memory paths turned back into
@@ -75,6 +79,12 @@ func (o *Overlay) blame(msg string) string {
 	return ""
 }
 
+// mentionsBase reports whether a kustomize error names the base (the
+// rendered documents) or one of its files.
+func mentionsBase(msg string) bool {
+	return baseDirRe.MatchString(msg) || bareDocRe.MatchString(msg)
+}
+
 func (o *Overlay) explain(err error, base []Doc) error {
 	msg := err.Error()
 	msg = baseDocRe.ReplaceAllStringFunc(msg, func(s string) string {
@@ -96,7 +106,38 @@ func (o *Overlay) explain(err error, base []Doc) error {
 	}
 	msg = strings.ReplaceAll(msg, overlayDir+"/", "")
 	msg = strings.ReplaceAll(msg, overlayDir, "the overlay directory")
+	if p, yerr := o.unparsed(msg); p != "" {
+		return &BuildError{File: p, Reason: fmt.Sprintf("invalid YAML: %v (kustomize: unable to parse it as a strategic-merge or JSON patch)", yerr)}
+	}
 	return &BuildError{File: file, Reason: msg}
+}
+
+// unparsed finds the patch file kustomize could not parse, which its
+// message names without the parser's reason, and that reason (with its
+// line), when the file is not valid YAML.
+func (o *Overlay) unparsed(msg string) (string, error) {
+	const marker = "unable to parse SM or JSON patch from"
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return "", nil
+	}
+	for _, p := range o.Paths() {
+		if !strings.Contains(msg[i:], `"`+p+`"`) {
+			continue
+		}
+		dec := kyaml.NewDecoder(bytes.NewReader(o.Files[p]))
+		for {
+			var n kyaml.Node
+			err := dec.Decode(&n)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return p, err
+			}
+		}
+	}
+	return "", nil
 }
 
 // nameBareDocs names the template of each base document the message names

@@ -3,6 +3,7 @@ package overlay_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -395,7 +396,8 @@ func TestBroken(t *testing.T) {
 		want    []string
 	}{
 		{"broken/bad-target", false, []string{"missing-deployment.yaml", "does-not-exist"}},
-		{"broken/bad-yaml", false, []string{"patch.yaml"}},
+		{"broken/bad-yaml", false, []string{"patch.yaml: invalid YAML: yaml: line 4: "}},
+		{"broken/bad-smp-file", false, []string{"replicas.yaml", "line 5"}},
 		{"broken/remote", true, []string{"kustomization.yaml", "remote bases are refused"}},
 		{"broken/escape", true, []string{"kustomization.yaml", "../../smp/sidecar.yaml", "leaves the overlay directory"}},
 		{"broken/exec", true, []string{"run.yaml", "plugins are refused"}},
@@ -419,6 +421,33 @@ func TestBroken(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBrokenWarnsOnce: kustomize prints its deprecation warnings on
+// stderr on every run; a failed build must not run it again for an error
+// in the overlay's own files (the warning would be printed twice).
+func TestBrokenWarnsOnce(t *testing.T) {
+	res := renderShop(t)
+	ov, err := overlay.Load(filepath.Join(testdata, "broken/bad-smp-file"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	_, err = overlay.Apply(res, ov, overlay.Options{})
+	os.Stderr = stderr
+	w.Close()
+	printed, _ := io.ReadAll(r)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if n := strings.Count(string(printed), "'patchesStrategicMerge' is deprecated"); n != 1 {
+		t.Errorf("deprecation warning printed %d times, want once:\n%s", n, printed)
 	}
 }
 
