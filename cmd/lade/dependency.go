@@ -21,7 +21,7 @@ downloads the charts into charts/ and writes Chart.lock, in Helm's format plus
 each oci:// dependency's manifest digest. 'build' fetches exactly what
 Chart.lock pins, verifying the digests; charts already in the cache are not
 fetched again.`,
-		Args: cobra.NoArgs,
+		Args: noArgs(),
 	}
 	cmd.AddCommand(newDependencyRunCmd("update", []string{"up"}, "update charts/ and Chart.lock from Chart.yaml"),
 		newDependencyRunCmd("build", nil, "rebuild charts/ from Chart.lock"))
@@ -34,7 +34,7 @@ func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Com
 		Use:     name + " [CHART]",
 		Aliases: aliases,
 		Short:   short,
-		Args:    cobra.MaximumNArgs(1),
+		Args:    maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
 			if len(args) > 0 {

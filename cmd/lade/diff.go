@@ -141,7 +141,7 @@ func newDiffUpgradeCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "upgrade RELEASE CHART",
 		Short: "show what `lade upgrade RELEASE CHART` would change",
-		Args:  cobra.ExactArgs(2),
+		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := df.check(); err != nil {
 				return err
@@ -268,7 +268,7 @@ func newDiffRollbackCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollback RELEASE [REVISION]",
 		Short: "show what `lade rollback RELEASE [REVISION]` would change",
-		Args:  cobra.RangeArgs(1, 2),
+		Args:  rangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := df.check(); err != nil {
 				return err
@@ -315,7 +315,7 @@ func newDiffRevisionCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "revision RELEASE REV1 REV2",
 		Short: "show the differences between two stored revisions of a release",
-		Args:  cobra.ExactArgs(3),
+		Args:  exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := df.check(); err != nil {
 				return err
@@ -367,7 +367,7 @@ func newDiffDriftCmd(g *globalFlags) *cobra.Command {
 edits, deleted objects and fields other field managers took over. The "-" side
 is the live cluster, the "+" side what re-applying the deployed revision would
 restore; conflicts name the managers that changed fields the release owns.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := df.check(); err != nil {
 				return err

@@ -17,7 +17,7 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get",
 		Short: "download extended information of a named release",
-		Args:  cobra.NoArgs,
+		Args:  noArgs(),
 	}
 	sub := func(use, short string, show func(w io.Writer, r *release.Release, all bool, out *outputFlag) error, withOutput, withAll bool) *cobra.Command {
 		var revision int
@@ -27,7 +27,7 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		c := &cobra.Command{
 			Use:   use + " RELEASE_NAME",
 			Short: short,
-			Args:  cobra.ExactArgs(1),
+			Args:  exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if err := out.check(); err != nil {
 					return err

@@ -24,7 +24,7 @@ func newHistoryCmd(g *globalFlags) *cobra.Command {
 		Use:     "history RELEASE_NAME",
 		Aliases: []string{"hist"},
 		Short:   "fetch release history",
-		Args:    cobra.ExactArgs(1),
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check(); err != nil {
 				return err

@@ -111,7 +111,7 @@ func newInstallCmd(g *globalFlags) *cobra.Command {
 		Long: `Install a chart (a directory, a .tgz or an oci:// reference) as a new release,
 applying its objects with server-side apply (field manager "lade") and
 recording the release in Helm's Secret format.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ref, err := inf.names.resolve(args, "")
 			if err != nil {

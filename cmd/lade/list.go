@@ -32,7 +32,7 @@ func newListCmd(g *globalFlags) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "list releases (from Secret metadata only: no release payload is downloaded)",
-		Args:    cobra.NoArgs,
+		Args:    noArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
 				return err

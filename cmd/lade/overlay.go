@@ -124,7 +124,7 @@ func newGetOverlayCmd(g *globalFlags) *cobra.Command {
 		Long: `Print the files of the kustomize overlay (or kustomization-only package) a
 revision was built with, each after a "# File: PATH" line, or write them
 under --output-dir.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := kf.config(kf.namespace(), nil)
 			if err != nil {

@@ -22,7 +22,7 @@ as NAME-VERSION.tgz, or unpacked with --untar.
 without it the highest release is pulled. A @sha256:... digest pins the exact
 manifest; digests are verified, and charts already in the cache
 ($XDG_CACHE_HOME/lade, --cache-dir) are not fetched again.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !registry.IsOCI(args[0]) {
 				return errNotOCI(args[0])

@@ -24,7 +24,7 @@ provenance file CHART.tgz.prov beside the archive is pushed too.
 The manifest's creation time is SOURCE_DATE_EPOCH when set, else the archive
 file's modification time (which 'lade package' sets to the package time), so
 pushing the same package gives the same manifest digest.`,
-		Args: cobra.ExactArgs(2),
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file, remote := args[0], args[1]
 			fi, err := os.Stat(file)

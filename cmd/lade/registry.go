@@ -93,7 +93,7 @@ func newRegistryCmd() *cobra.Command {
 		Long: `Log in to or out of an OCI registry. Credentials are stored as Docker
 stores them (config.json, or the credential helper or credsStore it names),
 so 'docker login' and 'helm registry login' credentials are used too.`,
-		Args: cobra.NoArgs,
+		Args: noArgs(),
 	}
 	cmd.AddCommand(newRegistryLoginCmd(), newRegistryLogoutCmd())
 	return cmd
@@ -106,7 +106,7 @@ func newRegistryLoginCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "login HOST",
 		Short: "log in to an OCI registry",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			user, pass, err := loginCredentials(cmd, username, password, passwordStdin)
 			if err != nil {
@@ -183,7 +183,7 @@ func newRegistryLogoutCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "logout HOST",
 		Short: "log out of an OCI registry",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := rf.client(cmd.OutOrStdout())
 			if err != nil {

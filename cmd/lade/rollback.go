@@ -18,7 +18,7 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 		Use:   "rollback RELEASE [REVISION]",
 		Short: "roll back a release to a previous revision",
 		Long:  "Roll back a release to REVISION (default: the previous revision), recorded as a new revision.",
-		Args:  cobra.RangeArgs(1, 2),
+		Args:  rangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := compat.check(); err != nil {
 				return err

@@ -75,3 +75,24 @@ func TestTemplateDependencyUpdate(t *testing.T) {
 		t.Fatalf("Chart.lock not written: %v", err)
 	}
 }
+
+// TestArgumentCountErrors: a wrong number of arguments names the command
+// and shows its usage line, as Helm does.
+func TestArgumentCountErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"template"}, `"lade template" requires at least 1 argument` + "\n\nUsage:  lade template [NAME] CHART [flags]"},
+		{[]string{"upgrade", "web"}, `"lade upgrade" requires 2 arguments` + "\n\nUsage:  lade upgrade RELEASE CHART [flags]"},
+		{[]string{"rollback", "web", "1", "2"}, `"lade rollback" accepts at most 2 arguments` + "\n\nUsage:  lade rollback RELEASE [REVISION] [flags]"},
+		{[]string{"version", "now"}, `"lade version" accepts no arguments` + "\n\nUsage:  lade version [flags]"},
+		{[]string{"get", "overlay"}, `"lade get overlay" requires 1 argument` + "\n\nUsage:  lade get overlay RELEASE_NAME [flags]"},
+	}
+	for _, c := range cases {
+		stdout, stderr, code := runLade(t, c.args)
+		if code != 1 || stdout != "" || stderr != "Error: "+c.want+"\n" {
+			t.Errorf("lade %s: exit %d, stdout %q, stderr:\n%s\nwant exit 1 and:\nError: %s", strings.Join(c.args, " "), code, stdout, stderr, c.want)
+		}
+	}
+}

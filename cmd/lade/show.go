@@ -15,7 +15,7 @@ func newShowCmd() *cobra.Command {
 		Short:   "show information of a chart",
 		Long: `Show information about a chart: its Chart.yaml (chart), its default
 values (values), its README (readme), its CRDs (crds) or all of them (all).`,
-		Args: cobra.NoArgs,
+		Args: noArgs(),
 	}
 	for _, part := range []struct{ name, short string }{
 		{"all", "show all information of the chart"},
@@ -30,7 +30,7 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		sub := &cobra.Command{
 			Use:   part.name + " CHART",
 			Short: part.short,
-			Args:  cobra.ExactArgs(1),
+			Args:  exactArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
 				ch, err := reg.load(c, args[0], version)
 				if err != nil {

@@ -128,7 +128,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 		Use:   "template [NAME] CHART",
 		Short: "render chart templates locally",
 		Long:  templateLong,
-		Args:  cobra.MinimumNArgs(1),
+		Args:  minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var kube *render.KubeVersion
 			if rf.kubeVersion != "" {

@@ -12,7 +12,7 @@ func newTestCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "test RELEASE",
 		Short: "run the tests of a release",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := kf.config(kf.namespace(), cmd.ErrOrStderr())
 			if err != nil {

@@ -13,7 +13,7 @@ func newUninstallCmd(g *globalFlags) *cobra.Command {
 		Use:     "uninstall RELEASE_NAME [...]",
 		Aliases: []string{"del", "delete", "un"},
 		Short:   "uninstall a release",
-		Args:    cobra.MinimumNArgs(1),
+		Args:    minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := kf.config(kf.namespace(), cmd.OutOrStdout())
 			if err != nil {

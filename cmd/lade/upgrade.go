@@ -16,7 +16,7 @@ func newUpgradeCmd(g *globalFlags) *cobra.Command {
 		Long: `Upgrade a release: render the chart as the next revision, apply it with
 server-side apply and delete what the new revision no longer contains (except
 objects annotated helm.sh/resource-policy: keep).`,
-		Args: cobra.ExactArgs(2),
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := inf.options(cmd, args[0], args[1])
 			if err != nil {
