@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	// Collect garbage as a short-lived command should (see the package).
 	_ "github.com/lade-dev/lade/internal/gcstart"
@@ -34,6 +35,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return int(ec)
 		}
 		fmt.Fprintf(stderr, "Error: %s\n", err)
+		if strings.HasPrefix(err.Error(), "unknown command ") {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
 		return 1
 	}
 	return 0

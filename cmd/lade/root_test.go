@@ -96,3 +96,13 @@ func TestArgumentCountErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownCommand: a mistyped command gets cobra's suggestion and the
+// pointer to --help, as with Helm.
+func TestUnknownCommand(t *testing.T) {
+	_, stderr, code := runLade(t, []string{"templat"})
+	want := "Error: unknown command \"templat\" for \"lade\"\n\nDid you mean this?\n\ttemplate\n\nRun 'lade --help' for usage.\n"
+	if code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and:\n%s", code, stderr, want)
+	}
+}
