@@ -106,3 +106,20 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and:\n%s", code, stderr, want)
 	}
 }
+
+// TestDependencyList: `lade dependency list` prints Helm's table (the
+// states themselves are tested in pkg/chart and against Helm in
+// test/interop).
+func TestDependencyList(t *testing.T) {
+	dir := t.TempDir()
+	chartYAML := "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- {name: db, version: 1.2.3, repository: \"oci://registry.example.com/charts\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte(chartYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runLade(t, []string{"dependency", "list", dir})
+	want := "NAME\tVERSION\tREPOSITORY                       \tSTATUS \n" +
+		"db  \t1.2.3  \toci://registry.example.com/charts\tmissing\n\n"
+	if code != 0 || stdout != want || stderr != "" {
+		t.Errorf("exit %d, stderr %q, stdout:\n%q\nwant:\n%q", code, stderr, stdout, want)
+	}
+}
