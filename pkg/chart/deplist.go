@@ -6,9 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/lade-dev/lade/internal/table"
 )
 
 // DependencyState is a Chart.yaml dependency and what charts/ holds for it,
@@ -151,55 +152,11 @@ func WriteDependencyList(w io.Writer, dir string, c *Chart, maxColWidth uint) er
 		rows = append(rows, []string{s.Name, s.Version, s.Repository, s.Status})
 	}
 	var b strings.Builder
-	writeTable(&b, rows, int(maxColWidth))
+	b.WriteString(table.Format(rows, int(maxColWidth)))
 	b.WriteString("\n\n")
 	for _, warning := range warnings {
 		b.WriteString(warning + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// writeTable writes rows with every column as wide as its widest cell (at
-// most maxWidth, 0 for no limit), cells separated by a tab, lines by a
-// newline (none after the last).
-func writeTable(b *strings.Builder, rows [][]string, maxWidth int) {
-	var widths []int
-	for _, row := range rows {
-		for i, cell := range row {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			n := utf8.RuneCountInString(cell)
-			if maxWidth > 0 && n > maxWidth {
-				n = maxWidth
-			}
-			widths[i] = max(widths[i], n)
-		}
-	}
-	for r, row := range rows {
-		if r > 0 {
-			b.WriteByte('\n')
-		}
-		for i, cell := range row {
-			if i > 0 {
-				b.WriteByte('\t')
-			}
-			b.WriteString(fitCell(cell, widths[i]))
-		}
-	}
-}
-
-// fitCell pads cell with spaces to width runes, or cuts it to width-3
-// runes and "..." when it is wider.
-func fitCell(cell string, width int) string {
-	n := utf8.RuneCountInString(cell)
-	switch {
-	case n < width:
-		return cell + strings.Repeat(" ", width-n)
-	case n > width:
-		runes := []rune(cell)
-		return string(runes[:max(width-3, 1)]) + "..."
-	}
-	return cell
 }

@@ -69,20 +69,3 @@ func TestDependencyStates(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(warnings, "\n"), strings.Join(wantWarnings, "\n"))
 	}
 }
-
-func TestFitCell(t *testing.T) {
-	for _, c := range []struct {
-		cell  string
-		width int
-		want  string
-	}{
-		{"ok", 6, "ok    "},
-		{"status", 6, "status"},
-		{"oci://registry.example.com", 10, "oci://r..."},
-		{"abcdef", 2, "a..."},
-	} {
-		if got := fitCell(c.cell, c.width); got != c.want {
-			t.Errorf("fitCell(%q, %d) = %q, want %q", c.cell, c.width, got, c.want)
-		}
-	}
-}

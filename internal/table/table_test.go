@@ -1,0 +1,43 @@
+package table
+
+import "testing"
+
+func TestFormat(t *testing.T) {
+	rows := [][]string{
+		{"NAME", "REPOSITORY", "STATUS"},
+		{"db", "oci://registry.example.com/charts", "ok"},
+		{"cache", "", "missing"},
+	}
+	want := "NAME \tREPOSITORY                       \tSTATUS \n" +
+		"db   \toci://registry.example.com/charts\tok     \n" +
+		"cache\t                                 \tmissing"
+	if got := Format(rows, 0); got != want {
+		t.Errorf("no limit:\n%q\nwant\n%q", got, want)
+	}
+	want = "NAME \tREPOSITORY\tSTATUS \n" +
+		"db   \toci://r...\tok     \n" +
+		"cache\t          \tmissing"
+	if got := Format(rows, 10); got != want {
+		t.Errorf("width 10:\n%q\nwant\n%q", got, want)
+	}
+	if got := Format(nil, 0); got != "" {
+		t.Errorf("no rows: %q", got)
+	}
+}
+
+func TestFit(t *testing.T) {
+	for _, c := range []struct {
+		cell  string
+		width int
+		want  string
+	}{
+		{"ok", 6, "ok    "},
+		{"status", 6, "status"},
+		{"abcdef", 2, "a..."},
+		{"héllo wörld", 8, "héllo..."},
+	} {
+		if got := fit(c.cell, c.width); got != c.want {
+			t.Errorf("fit(%q, %d) = %q, want %q", c.cell, c.width, got, c.want)
+		}
+	}
+}
