@@ -2,29 +2,40 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/internal/table"
 )
 
+// historyRow is one revision as `helm history -o json|yaml` prints it: the
+// time as a JSON time (left out when unset).
 type historyRow struct {
-	Revision    int    `json:"revision"`
-	Updated     string `json:"updated"`
-	Status      string `json:"status"`
-	Chart       string `json:"chart"`
-	AppVersion  string `json:"app_version"`
-	Description string `json:"description"`
+	Revision         int        `json:"revision"`
+	Updated          *time.Time `json:"updated,omitempty"`
+	Status           string     `json:"status"`
+	Chart            string     `json:"chart"`
+	AppVersion       string     `json:"app_version"`
+	RollbackRevision int        `json:"rollback_revision,omitempty"`
+	Description      string     `json:"description"`
 }
 
 func newHistoryCmd(g *globalFlags) *cobra.Command {
 	var out outputFlag
 	var max int
+	var showRollback bool
 	var kf *kubeFlags
 	cmd := &cobra.Command{
 		Use:     "history RELEASE_NAME",
 		Aliases: []string{"hist"},
 		Short:   "fetch release history",
-		Args:    exactArgs(1),
+		Long: `Print the revisions of a release, oldest first (at most --max, the newest).
+
+--show-rollback-revision adds a column with the revision each rollback
+returned to.`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.check(); err != nil {
 				return err
@@ -45,26 +56,46 @@ func newHistoryCmd(g *globalFlags) *cobra.Command {
 			}
 			rows := make([]historyRow, 0, len(hist))
 			for _, r := range hist {
-				rows = append(rows, historyRow{
-					Revision: r.Version, Updated: fmtTime(r.Info.LastDeployed), Status: string(r.Info.Status),
-					Chart: r.ChartRef(), AppVersion: r.AppVersion(), Description: r.Info.Description,
-				})
+				row := historyRow{
+					Revision: r.Version, Status: string(r.Info.Status), Chart: r.ChartRef(),
+					AppVersion: r.AppVersion(), RollbackRevision: r.Info.RollbackRevision, Description: r.Info.Description,
+				}
+				if !r.Info.LastDeployed.IsZero() {
+					row.Updated = &r.Info.LastDeployed
+				}
+				rows = append(rows, row)
 			}
 			w := cmd.OutOrStdout()
 			if done, err := out.encode(w, rows); done {
 				return err
 			}
-			tw := tabwriter.NewWriter(w, 0, 8, 1, '\t', 0)
-			fmt.Fprintln(tw, "REVISION\tUPDATED\tSTATUS\tCHART\tAPP VERSION\tDESCRIPTION")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Revision, r.Updated, r.Status, r.Chart, r.AppVersion, r.Description)
+			head := []string{"REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"}
+			if showRollback {
+				head = []string{"REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "ROLLBACK", "DESCRIPTION"}
 			}
-			return tw.Flush()
+			cells := [][]string{head}
+			for _, r := range rows {
+				var updated time.Time
+				if r.Updated != nil {
+					updated = *r.Updated
+				}
+				line := []string{strconv.Itoa(r.Revision), updated.Format(time.ANSIC), r.Status, r.Chart, r.AppVersion}
+				if showRollback {
+					rollback := ""
+					if r.RollbackRevision > 0 {
+						rollback = strconv.Itoa(r.RollbackRevision)
+					}
+					line = append(line, rollback)
+				}
+				cells = append(cells, append(line, r.Description))
+			}
+			return table.Write(w, cells, 0)
 		},
 	}
 	f := cmd.Flags()
 	out.add(f)
 	f.IntVar(&max, "max", 256, "maximum number of revision to include in history")
+	f.BoolVar(&showRollback, "show-rollback-revision", false, "show the rollback revision column in table output")
 	kf = newKubeFlags(g, f)
 	return cmd
 }

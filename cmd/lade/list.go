@@ -5,11 +5,11 @@ import (
 	"regexp"
 	"sort"
 	"sync"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/lade-dev/lade/internal/table"
 	"github.com/lade-dev/lade/pkg/release"
 )
 
@@ -26,12 +26,22 @@ type listRow struct {
 func newListCmd(g *globalFlags) *cobra.Command {
 	var out outputFlag
 	var kf *kubeFlags
-	var all, allNS, short, deployed, failed, pending, superseded, uninstalled, uninstalling, reverse, byDate bool
-	var filter, selector string
+	var all, allNS, short, deployed, failed, pending, superseded, uninstalled, uninstalling, reverse, byDate, noHeaders bool
+	var filter, selector, timeFormat string
+	var max, offset int
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "list releases (from Secret metadata only: no release payload is downloaded)",
+		Long: `List the releases of a namespace (-n, or the kubeconfig context's; -A for all),
+the newest revision of each, in any status unless status flags (--deployed,
+--failed, --pending, --superseded, --uninstalled, --uninstalling) pick some.
+
+Releases are sorted by name, or with -d by date (oldest first); -r reverses
+the order. --max (default 256) and --offset page through the list.
+
+Only the records' metadata is read; records written by Helm, which carry no
+summary, have their newest revision read whole.`,
 		Args:    noArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
@@ -130,18 +140,27 @@ func newListCmd(g *globalFlags) *cobra.Command {
 					return err
 				}
 			}
+			// As Helm 4: by name, or with --date oldest first (to the
+			// second, then by name); --reverse reverses either order.
 			sort.Slice(rows, func(i, j int) bool {
-				if byDate {
-					if reverse {
-						return rows[i].Updated.Before(rows[j].Updated)
-					}
-					return rows[i].Updated.After(rows[j].Updated)
-				}
+				a, b := rows[i], rows[j]
 				if reverse {
-					return rows[i].Name > rows[j].Name
+					a, b = b, a
 				}
-				return rows[i].Name < rows[j].Name
+				if byDate && a.Updated.Unix() != b.Updated.Unix() {
+					return a.Updated.Unix() < b.Updated.Unix()
+				}
+				return a.Name < b.Name
 			})
+			if offset >= len(rows) {
+				rows = nil
+			} else {
+				last := len(rows)
+				if max > 0 && offset+max < last {
+					last = offset + max
+				}
+				rows = rows[offset:last]
+			}
 			w := cmd.OutOrStdout()
 			if short {
 				for _, r := range rows {
@@ -151,23 +170,35 @@ func newListCmd(g *globalFlags) *cobra.Command {
 			}
 			outRows := make([]listRow, 0, len(rows))
 			for _, r := range rows {
-				outRows = append(outRows, listRow{r.Name, r.Namespace, fmt.Sprint(r.Version), fmtTime(r.Updated), string(r.Status), r.Chart, r.AppVersion})
+				updated := "-"
+				if !r.Updated.IsZero() {
+					updated = r.Updated.String()
+					if timeFormat != "" {
+						updated = r.Updated.Format(timeFormat)
+					}
+				}
+				outRows = append(outRows, listRow{r.Name, r.Namespace, fmt.Sprint(r.Version), updated, string(r.Status), r.Chart, r.AppVersion})
 			}
 			if done, err := out.encode(w, outRows); done {
 				return err
 			}
-			tw := tabwriter.NewWriter(w, 0, 8, 1, '\t', 0)
-			fmt.Fprintln(tw, "NAME\tNAMESPACE\tREVISION\tUPDATED\tSTATUS\tCHART\tAPP VERSION")
-			for _, r := range outRows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Namespace, r.Revision, r.Updated, r.Status, r.Chart, r.AppVersion)
+			var cells [][]string
+			if !noHeaders {
+				cells = append(cells, []string{"NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"})
 			}
-			return tw.Flush()
+			for _, r := range outRows {
+				cells = append(cells, []string{r.Name, r.Namespace, r.Revision, r.Updated, r.Status, r.Chart, r.AppVersion})
+			}
+			return table.Write(w, cells, 0)
 		},
 	}
 	f := cmd.Flags()
 	out.add(f)
 	f.BoolVarP(&allNS, "all-namespaces", "A", false, "list releases across all namespaces")
+	// Helm 4 dropped --all (every release is listed by default); lade
+	// still accepts it from Helm 3 scripts.
 	f.BoolVarP(&all, "all", "a", false, "show all releases without any filter applied")
+	_ = f.MarkHidden("all")
 	f.BoolVarP(&short, "short", "q", false, "output short (quiet) listing format")
 	f.BoolVar(&deployed, "deployed", false, "show deployed releases")
 	f.BoolVar(&failed, "failed", false, "show failed releases")
@@ -178,6 +209,10 @@ func newListCmd(g *globalFlags) *cobra.Command {
 	f.BoolVarP(&reverse, "reverse", "r", false, "reverse the sort order")
 	f.BoolVarP(&byDate, "date", "d", false, "sort by release date")
 	f.StringVarP(&filter, "filter", "f", "", "a regular expression (Perl compatible). Any releases that match the expression will be included in the results")
+	f.BoolVar(&noHeaders, "no-headers", false, "don't print headers when using the default output format")
+	f.StringVar(&timeFormat, "time-format", "", `format time using golang time formatter. Example: --time-format "2006-01-02 15:04:05Z0700"`)
+	f.IntVarP(&max, "max", "m", 256, "maximum number of releases to fetch")
+	f.IntVar(&offset, "offset", 0, "next release index in the list, used to offset from start value")
 	f.StringVarP(&selector, "selector", "l", "", "selector (label query) to filter on, supports '=', '==', and '!=' (e.g. -l key1=value1,key2=value2)")
 	kf = newKubeFlags(g, f)
 	return cmd

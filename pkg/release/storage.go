@@ -186,7 +186,7 @@ func (s *Storage) secretFor(r *Release, payload string, created bool) *corev1.Se
 	ann := map[string]string{
 		AnnotationChart:      r.ChartRef(),
 		AnnotationAppVersion: r.AppVersion(),
-		AnnotationUpdated:    r.Info.LastDeployed.UTC().Format(time.RFC3339),
+		AnnotationUpdated:    r.Info.LastDeployed.Format(time.RFC3339Nano),
 	}
 	if r.Holder != "" {
 		ann[AnnotationHolder] = r.Holder
@@ -449,7 +449,7 @@ func (s *Storage) Summaries(ctx context.Context, name string) ([]*Summary, error
 			Chart: it.Annotations[AnnotationChart], AppVersion: it.Annotations[AnnotationAppVersion],
 			Holder: it.Annotations[AnnotationHolder], Labels: map[string]string{},
 		}
-		if t, err := time.Parse(time.RFC3339, it.Annotations[AnnotationUpdated]); err == nil {
+		if t, err := time.Parse(time.RFC3339Nano, it.Annotations[AnnotationUpdated]); err == nil {
 			sm.Updated = t
 		}
 		for k, v := range it.Labels {

@@ -1,0 +1,109 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	loader "helm.sh/helm/v4/pkg/chart/v2/loader"
+	helmcmd "helm.sh/helm/v4/pkg/cmd"
+	"helm.sh/helm/v4/pkg/kube"
+
+	"github.com/lade-dev/lade/internal/testenv"
+	"github.com/lade-dev/lade/pkg/release"
+)
+
+// ladeBinary is lade built by `make build` (../../bin/lade), else built here.
+func ladeBinary(t *testing.T) string {
+	t.Helper()
+	if p, err := filepath.Abs("../../bin/lade"); err == nil {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	p := filepath.Join(t.TempDir(), "lade")
+	if out, err := exec.Command("go", "build", "-o", p, "github.com/lade-dev/lade/cmd/lade").CombinedOutput(); err != nil {
+		t.Fatalf("build lade: %v\n%s", err, out)
+	}
+	return p
+}
+
+// helmCLI runs Helm's own command line in-process and returns its output.
+func helmCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	cmd, err := helmcmd.NewRootCmd(&out, args, func(bool) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("helm %v: %v\n%s", args, err, out.String())
+	}
+	return out.String()
+}
+
+// TestListAndHistoryMatchHelm: `lade list` and `lade history` print what
+// `helm list` and `helm history` print (tables, JSON and YAML, paging,
+// sorting, time formats, the rollback column), for releases written by
+// both tools.
+func TestListAndHistoryMatchHelm(t *testing.T) {
+	hcfg, lcfg, ns := setup(t)
+	ctx := context.Background()
+	for _, name := range []string{"beta", "alpha"} {
+		if _, err := lcfg.Install(ctx, release.InstallOptions{Name: name, Chart: ladeChart(t), Values: map[string]any{"data": name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := action.NewInstall(hcfg)
+	in.ReleaseName, in.Namespace = "gamma", ns
+	in.WaitStrategy = kube.HookOnlyStrategy
+	in.Timeout = 30 * time.Second
+	if _, err := in.Run(hch, map[string]any{"data": "g"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // --date sorts by the second
+	if _, err := lcfg.Upgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "beta", Chart: ladeChart(t), Values: map[string]any{"data": "b2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lcfg.Rollback(ctx, release.RollbackOptions{Name: "beta", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	lade := ladeBinary(t)
+	env := testenv.Shared(t)
+	common := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	cases := [][]string{
+		{"list"}, {"list", "-o", "json"}, {"list", "-o", "yaml"}, {"list", "--no-headers"},
+		{"list", "-d"}, {"list", "-d", "-r"}, {"list", "-r"}, {"list", "-m", "1", "--offset", "1"},
+		{"list", "--offset", "5"}, {"list", "-q"}, {"list", "--superseded"},
+		{"list", "--time-format", "2006-01-02T15:04:05Z07:00"},
+		{"history", "beta"}, {"history", "beta", "--show-rollback-revision"}, {"history", "beta", "-o", "json"},
+		{"history", "beta", "-o", "yaml"}, {"history", "beta", "--max", "2"}, {"history", "gamma"},
+	}
+	for _, c := range cases {
+		args := append(append([]string{}, c...), common...)
+		want := helmCLI(t, args...)
+		cmd := exec.Command(lade, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		got, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("lade %v: %v\n%s", c, err, stderr.String())
+		}
+		if string(got) != want {
+			t.Errorf("lade %v prints\n%s\nhelm prints\n%s", c, got, want)
+		}
+	}
+}
