@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
+	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render/values"
 )
@@ -19,7 +23,7 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		Short: "download extended information of a named release",
 		Args:  noArgs(),
 	}
-	sub := func(use, short string, show func(w io.Writer, r *release.Release, all bool, out *outputFlag) error, withOutput, withAll bool) *cobra.Command {
+	sub := func(use, short string, show func(w io.Writer, r *release.Release, v getView, out *outputFlag) error, withOutput, withAll bool) *cobra.Command {
 		var revision int
 		var allValues bool
 		var out outputFlag
@@ -40,7 +44,7 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return show(cmd.OutOrStdout(), r, allValues, &out)
+				return show(cmd.OutOrStdout(), r, getView{allValues: allValues, revision: revision}, &out)
 			},
 		}
 		f := c.Flags()
@@ -56,24 +60,25 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		kf = newKubeFlags(g, f)
 		return c
 	}
-	manifest := func(w io.Writer, r *release.Release, _ bool, _ *outputFlag) error {
+	manifest := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
 		_, err := fmt.Fprintln(w, r.Manifest)
 		return err
 	}
-	notes := func(w io.Writer, r *release.Release, _ bool, _ *outputFlag) error {
+	notes := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
 		if r.Info.Notes != "" {
 			_, err := fmt.Fprintf(w, "NOTES:\n%s\n", r.Info.Notes)
 			return err
 		}
 		return nil
 	}
-	hooks := func(w io.Writer, r *release.Release, _ bool, _ *outputFlag) error {
+	hooks := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
 		for _, h := range r.Hooks {
 			fmt.Fprintf(w, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
 		}
 		return nil
 	}
-	vals := func(w io.Writer, r *release.Release, all bool, out *outputFlag) error {
+	vals := func(w io.Writer, r *release.Release, view getView, out *outputFlag) error {
+		all := view.allValues
 		v := r.Config
 		if all {
 			var err error
@@ -99,36 +104,51 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		_, err = w.Write(b)
 		return err
 	}
-	metadata := func(w io.Writer, r *release.Release, _ bool, out *outputFlag) error {
-		m := map[string]any{
-			"name": r.Name, "chart": r.Chart.Name(), "version": chartVersion(r), "appVersion": r.AppVersion(),
-			"namespace": r.Namespace, "revision": r.Version, "status": r.Info.Status,
-			"deployedAt": r.Info.LastDeployed.Format("2006-01-02T15:04:05.999999999Z07:00"), "applyMethod": r.ApplyMethod,
-		}
+	metadata := func(w io.Writer, r *release.Release, view getView, out *outputFlag) error {
+		m := metadataOf(r, view.revision)
 		if done, err := out.encode(w, m); done {
 			return err
 		}
-		fmt.Fprintf(w, "NAME: %s\nCHART: %s\nVERSION: %s\nAPP_VERSION: %s\nNAMESPACE: %s\nREVISION: %d\nSTATUS: %s\nDEPLOYED_AT: %s\nAPPLY_METHOD: %s\n",
-			r.Name, r.Chart.Name(), chartVersion(r), r.AppVersion(), r.Namespace, r.Version, r.Info.Status,
-			r.Info.LastDeployed.Format("2006-01-02T15:04:05Z07:00"), r.ApplyMethod)
+		var deps []string
+		for _, d := range m.Dependencies {
+			deps = append(deps, d.Name)
+		}
+		sort.Strings(deps)
+		fmt.Fprintf(w, "NAME: %s\nCHART: %s\nVERSION: %s\nAPP_VERSION: %s\nANNOTATIONS: %s\nLABELS: %s\nDEPENDENCIES: %s\nNAMESPACE: %s\nREVISION: %d\nSTATUS: %s\nDEPLOYED_AT: %s\nAPPLY_METHOD: %s\n",
+			m.Name, m.Chart, m.Version, m.AppVersion, labels.Set(m.Annotations), labels.Set(m.Labels), strings.Join(deps, ","),
+			m.Namespace, m.Revision, m.Status, m.DeployedAt, applyMethodText(m.ApplyMethod))
 		return nil
 	}
-	all := func(w io.Writer, r *release.Release, allVals bool, out *outputFlag) error {
-		printRelease(w, r, false)
+	// all prints what `helm get all` prints: the status with the chart,
+	// the user-supplied and computed values, hooks, manifest and notes.
+	all := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
+		printReleaseHead(w, r, true)
+		fmt.Fprintln(w, "USER-SUPPLIED VALUES:")
+		if err := writeYAML(w, r.Config); err != nil {
+			return err
+		}
 		fmt.Fprintln(w)
-		if err := vals(w, r, allVals, &outputFlag{format: "table"}); err != nil {
+		computed, err := values.CoalesceValues(r.Chart, r.Config)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintln(w, "\nHOOKS:")
-		if err := hooks(w, r, false, nil); err != nil {
+		fmt.Fprintln(w, "COMPUTED VALUES:")
+		if err := writeYAML(w, computed); err != nil {
 			return err
 		}
-		fmt.Fprintln(w, "MANIFEST:")
-		fmt.Fprintln(w, strings.TrimSpace(r.Manifest))
-		return notes(w, r, false, nil)
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "HOOKS:")
+		if err := hooks(w, r, getView{}, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "MANIFEST:\n%s\n", r.Manifest)
+		if notes := strings.TrimSpace(r.Info.Notes); notes != "" {
+			fmt.Fprintf(w, "NOTES:\n%s\n", notes)
+		}
+		return nil
 	}
 	cmd.AddCommand(
-		sub("all", "download all information for a named release", all, false, true),
+		sub("all", "download all information for a named release", all, false, false),
 		sub("manifest", "download the manifest for a named release", manifest, false, false),
 		sub("values", "download the values file for a named release", vals, true, true),
 		sub("notes", "download the notes for a named release", notes, false, false),
@@ -152,4 +172,68 @@ func getRevision(ctx context.Context, cfg *release.Config, name string, rev int)
 		return cfg.Storage().Get(ctx, name, rev)
 	}
 	return cfg.Storage().Last(ctx, name)
+}
+
+// getView is what a `get` subcommand was asked for.
+type getView struct {
+	allValues bool // --all: computed values
+	revision  int  // --revision, 0 for the newest
+}
+
+// releaseMetadata is what `helm get metadata` prints, in its order.
+type releaseMetadata struct {
+	Name         string              `json:"name"`
+	Chart        string              `json:"chart"`
+	Version      string              `json:"version"`
+	AppVersion   string              `json:"appVersion"`
+	Annotations  map[string]string   `json:"annotations,omitempty"`
+	Labels       map[string]string   `json:"labels,omitempty"`
+	Dependencies []*chart.Dependency `json:"dependencies,omitempty"`
+	Namespace    string              `json:"namespace"`
+	Revision     int                 `json:"revision"`
+	Status       string              `json:"status"`
+	DeployedAt   string              `json:"deployedAt"`
+	ApplyMethod  string              `json:"applyMethod,omitempty"`
+}
+
+// metadataOf reads a revision's metadata as Helm does: the chart's
+// annotations and dependencies, and the record Secret's labels (all of
+// them for the newest revision, which Helm finds by a label query; the user
+// labels for --revision, which it reads directly).
+func metadataOf(r *release.Release, rev int) releaseMetadata {
+	m := releaseMetadata{
+		Name: r.Name, Namespace: r.Namespace, Revision: r.Version, Status: string(r.Info.Status),
+		DeployedAt: r.Info.LastDeployed.Format(time.RFC3339), ApplyMethod: r.ApplyMethod, Labels: r.Labels,
+	}
+	if rev == 0 {
+		m.Labels = r.SecretLabels
+	}
+	if r.Chart != nil && r.Chart.Metadata != nil {
+		md := r.Chart.Metadata
+		m.Chart, m.Version, m.AppVersion, m.Annotations, m.Dependencies = md.Name, md.Version, md.AppVersion, md.Annotations, md.Dependencies
+	}
+	return m
+}
+
+// applyMethodText names a record's apply method as `helm get metadata` does.
+func applyMethodText(m string) string {
+	switch m {
+	case "":
+		return "client-side apply (defaulted)"
+	case "csa":
+		return "client-side apply"
+	case "ssa":
+		return "server-side apply"
+	}
+	return fmt.Sprintf("unknown (%q)", m)
+}
+
+// writeYAML writes v as Helm's YAML output does (null for nothing).
+func writeYAML(w io.Writer, v any) error {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
 }

@@ -13,20 +13,37 @@ import (
 	"github.com/lade-dev/lade/pkg/release"
 )
 
+// fmtTime prints a record's time as Helm does (time.ANSIC, in the zone
+// it was recorded in); "" for none.
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Local().Format(time.ANSIC)
+	return t.Format(time.ANSIC)
 }
 
 // printRelease prints a release as Helm's install/upgrade/status do.
 func printRelease(w io.Writer, r *release.Release, showNotes bool) {
+	printReleaseHead(w, r, false)
+	if showNotes && strings.TrimSpace(r.Info.Notes) != "" {
+		fmt.Fprintf(w, "NOTES:\n%s\n", strings.TrimSpace(r.Info.Notes))
+	}
+}
+
+// printReleaseHead prints the lines Helm's status starts with, the chart's
+// name and versions too with showChart (as `get all` does), and the test
+// suite's last run.
+func printReleaseHead(w io.Writer, r *release.Release, showChart bool) {
 	fmt.Fprintf(w, "NAME: %s\n", r.Name)
-	fmt.Fprintf(w, "LAST DEPLOYED: %s\n", fmtTime(r.Info.LastDeployed))
+	if !r.Info.LastDeployed.IsZero() {
+		fmt.Fprintf(w, "LAST DEPLOYED: %s\n", fmtTime(r.Info.LastDeployed))
+	}
 	fmt.Fprintf(w, "NAMESPACE: %s\n", r.Namespace)
 	fmt.Fprintf(w, "STATUS: %s\n", r.Info.Status)
 	fmt.Fprintf(w, "REVISION: %d\n", r.Version)
+	if showChart && r.Chart != nil && r.Chart.Metadata != nil {
+		fmt.Fprintf(w, "CHART: %s\nVERSION: %s\nAPP_VERSION: %s\n", r.Chart.Metadata.Name, r.Chart.Metadata.Version, r.Chart.Metadata.AppVersion)
+	}
 	fmt.Fprintf(w, "DESCRIPTION: %s\n", r.Info.Description)
 	tests := false
 	for _, h := range r.Hooks {
@@ -39,9 +56,6 @@ func printRelease(w io.Writer, r *release.Release, showNotes bool) {
 	}
 	if !tests {
 		fmt.Fprintln(w, "TEST SUITE: None")
-	}
-	if showNotes && strings.TrimSpace(r.Info.Notes) != "" {
-		fmt.Fprintf(w, "NOTES:\n%s\n", strings.TrimSpace(r.Info.Notes))
 	}
 }
 

@@ -121,6 +121,9 @@ type Release struct {
 
 	// Labels are the user labels of the record (--labels), stored on the Secret only.
 	Labels map[string]string `json:"-"`
+	// SecretLabels are all the labels of the record Secret as read (Helm's
+	// name, owner, status, version, modifiedAt... and the user labels).
+	SecretLabels map[string]string `json:"-"`
 	// Holder is the lade lease holder writing the revision (an annotation of its Secret).
 	Holder string `json:"-"`
 }

@@ -345,6 +345,7 @@ func (s *Storage) fromSecret(ctx context.Context, sec *corev1.Secret) (*Release,
 		return nil, fmt.Errorf("decode release Secret %s/%s: %w", sec.Namespace, sec.Name, err)
 	}
 	r.Labels = map[string]string{}
+	r.SecretLabels = maps.Clone(sec.Labels)
 	r.Holder = sec.Annotations[AnnotationHolder]
 	for k, v := range sec.Labels {
 		if !isSystemLabel(k) {
@@ -359,7 +360,7 @@ func (s *Storage) fromSecret(ctx context.Context, sec *corev1.Secret) (*Release,
 		return nil, err
 	}
 	// Info, version and labels come from the record Secret (they change; parts do not).
-	full.Info, full.Labels, full.Holder = r.Info, r.Labels, r.Holder
+	full.Info, full.Labels, full.SecretLabels, full.Holder = r.Info, r.Labels, r.SecretLabels, r.Holder
 	return full, nil
 }
 

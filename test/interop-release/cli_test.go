@@ -50,11 +50,11 @@ func helmCLI(t *testing.T, args ...string) string {
 	return out.String()
 }
 
-// TestListAndHistoryMatchHelm: `lade list` and `lade history` print what
-// `helm list` and `helm history` print (tables, JSON and YAML, paging,
-// sorting, time formats, the rollback column), for releases written by
-// both tools.
-func TestListAndHistoryMatchHelm(t *testing.T) {
+// TestReadCommandsMatchHelm: `lade list`, `lade history` and `lade get`
+// print what Helm's commands print (tables, JSON and YAML, paging, sorting,
+// time formats, the rollback column, metadata, values), for releases
+// written by both tools.
+func TestReadCommandsMatchHelm(t *testing.T) {
 	hcfg, lcfg, ns := setup(t)
 	ctx := context.Background()
 	for _, name := range []string{"beta", "alpha"} {
@@ -91,6 +91,14 @@ func TestListAndHistoryMatchHelm(t *testing.T) {
 		{"list", "--time-format", "2006-01-02T15:04:05Z07:00"},
 		{"history", "beta"}, {"history", "beta", "--show-rollback-revision"}, {"history", "beta", "-o", "json"},
 		{"history", "beta", "-o", "yaml"}, {"history", "beta", "--max", "2"}, {"history", "gamma"},
+	}
+	for _, name := range []string{"beta", "gamma"} {
+		cases = append(cases,
+			[]string{"get", "metadata", name}, []string{"get", "metadata", name, "-o", "json"},
+			[]string{"get", "metadata", name, "-o", "yaml"}, []string{"get", "metadata", name, "--revision", "1"},
+			[]string{"get", "all", name}, []string{"get", "all", name, "--revision", "1"},
+			[]string{"get", "values", name}, []string{"get", "values", name, "--all"}, []string{"get", "values", name, "-o", "json"},
+			[]string{"get", "manifest", name}, []string{"get", "hooks", name}, []string{"get", "notes", name})
 	}
 	for _, c := range cases {
 		args := append(append([]string{}, c...), common...)
