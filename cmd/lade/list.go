@@ -42,7 +42,7 @@ the order. --max (default 256) and --offset page through the list.
 
 Only the records' metadata is read; records written by Helm, which carry no
 summary, have their newest revision read whole.`,
-		Args:    noArgs(),
+		Args: noArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
 				return err
