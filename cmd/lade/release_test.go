@@ -93,7 +93,13 @@ func TestReleaseCommands(t *testing.T) {
 	if !strings.Contains(r.stdout, "MANIFEST:") {
 		t.Fatalf("dry-run:\n%s", r.stdout)
 	}
-	run("upgrade", "--install", "up", chartDir, "--create-namespace")
+	r = run("upgrade", "--install", "up", chartDir, "--create-namespace")
+	if !strings.HasPrefix(r.stdout, "Release \"up\" does not exist. Installing it now.\nNAME: up\n") {
+		t.Fatalf("upgrade --install of a new release:\n%s", r.stdout)
+	}
+	if r = run("upgrade", "--install", "up", chartDir); strings.Contains(r.stdout, "Installing it now") {
+		t.Fatalf("upgrade --install of an existing release:\n%s", r.stdout)
+	}
 	run("uninstall", "up", "--wait")
 	run("uninstall", "nothere", "--ignore-not-found")
 }

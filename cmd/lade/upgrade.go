@@ -31,6 +31,9 @@ objects annotated helm.sh/resource-policy: keep).`,
 				InstallOptions: o, Install: install, ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
 				ResetOverlay: inf.ov.reset,
 			}
+			if inf.out.format == "table" {
+				uo.OnInstall = func() { cmd.Printf("Release %q does not exist. Installing it now.\n", o.Name) }
+			}
 			if showDiff {
 				if done, err := printUpgradeDiff(cmd, cfg, uo); done || err != nil {
 					return err

@@ -27,6 +27,9 @@ type UpgradeOptions struct {
 	ResetThenReuseValues bool
 	// ResetOverlay drops the overlay recorded in the current revision instead of reusing it.
 	ResetOverlay bool
+	// OnInstall, when set, is called when Install turns the upgrade into an
+	// install (the release does not exist, or was uninstalled), before it starts.
+	OnInstall func()
 }
 
 // Upgrade renders a chart as the next revision of a release, applies it and
@@ -66,6 +69,9 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 		}
 		// As Helm: upgrade --install over an uninstalled release replaces it.
 		o.Replace = o.Replace || len(sums) > 0
+		if o.OnInstall != nil {
+			o.OnInstall()
+		}
 		return c.install(ctx, &o.InstallOptions)
 	}
 	last := sums[len(sums)-1]
