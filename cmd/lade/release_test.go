@@ -85,6 +85,8 @@ func TestReleaseCommands(t *testing.T) {
 	}
 
 	failLade(t, "cannot re-use a name that is still in use", append([]string{"install", "web", chartDir}, kc...)...)
+	failLade(t, `namespace "`+ns+`-missing" not found (create it, or install with --create-namespace)`,
+		"install", "web", chartDir, "--kubeconfig", env.KubeconfigPath, "-n", ns+"-missing")
 	run("uninstall", "web")
 	if r = run("list", "-q", "-a"); strings.TrimSpace(r.stdout) != "" {
 		t.Fatalf("after uninstall:\n%s", r.stdout)

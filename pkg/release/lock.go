@@ -301,6 +301,9 @@ func Acquire(ctx context.Context, cs kubernetes.Interface, ns, release, holder s
 			if apierrors.IsAlreadyExists(err) {
 				continue
 			}
+			if apierrors.IsNotFound(err) {
+				return nil, fmt.Errorf("namespace %q not found (create it, or install with --create-namespace): %w", ns, err)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("lock release %q: create Lease %s/%s: %w", release, ns, l.name, err)
 			}
