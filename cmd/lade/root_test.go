@@ -123,3 +123,23 @@ func TestDependencyList(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout:\n%q\nwant:\n%q", code, stderr, stdout, want)
 	}
 }
+
+// TestShowValuesJSONPath: --jsonpath selects from the chart's values as
+// with Helm (kubectl's JSONPath syntax; nothing printed for no match).
+func TestShowValuesJSONPath(t *testing.T) {
+	demo := "../../testdata/charts/demo"
+	for _, c := range []struct{ path, want string }{
+		{"{.image.repository}", "ghcr.io/lade-dev/demo-web"},
+		{"{.service.port}", "8080"},
+		{"{.nothing.here}", ""},
+	} {
+		stdout, stderr, code := runLade(t, []string{"show", "values", demo, "--jsonpath", c.path})
+		if code != 0 || stdout != c.want || stderr != "" {
+			t.Errorf("--jsonpath %s: exit %d, stdout %q, stderr %q; want %q", c.path, code, stdout, stderr, c.want)
+		}
+	}
+	_, stderr, code := runLade(t, []string{"show", "values", demo, "--jsonpath", "{.image"})
+	if code != 1 || !strings.HasPrefix(stderr, "Error: error parsing jsonpath {.image: ") {
+		t.Errorf("bad --jsonpath: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/util/jsonpath"
 
 	"github.com/lade-dev/lade/pkg/chart"
 )
@@ -26,7 +29,7 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 	} {
 		part := part
 		var reg registryFlags
-		var version string
+		var version, jsonPath string
 		sub := &cobra.Command{
 			Use:   part.name + " CHART",
 			Short: part.short,
@@ -35,6 +38,9 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 				ch, err := reg.load(c, args[0], version)
 				if err != nil {
 					return err
+				}
+				if jsonPath != "" {
+					return showValuesPath(c.OutOrStdout(), ch, jsonPath)
 				}
 				text, err := chart.Show(ch, chart.ShowPart(part.name))
 				if err != nil {
@@ -46,7 +52,24 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		}
 		reg.add(sub.Flags())
 		sub.Flags().StringVar(&version, "version", "", "a version or SemVer constraint for an oci:// chart (default: the highest release)")
+		if part.name == "values" {
+			sub.Flags().StringVar(&jsonPath, "jsonpath", "", "supply a JSONPath expression to filter the output")
+		}
 		cmd.AddCommand(sub)
 	}
 	return cmd
+}
+
+// showValuesPath prints what a JSONPath template (kubectl's syntax) selects
+// from the chart's values. As with Helm, a path that selects nothing
+// prints nothing.
+func showValuesPath(w io.Writer, ch *chart.Chart, tmpl string) error {
+	jp := jsonpath.New("out")
+	if err := jp.Parse(tmpl); err != nil {
+		return fmt.Errorf("error parsing jsonpath %s: %w", tmpl, err)
+	}
+	var out bytes.Buffer
+	_ = jp.Execute(&out, ch.Values)
+	_, err := w.Write(out.Bytes())
+	return err
 }
