@@ -492,9 +492,14 @@ func sortUninstall(rs []*kube.Resource) []*kube.Resource {
 // runHooks runs the hooks of one event by weight, then name, applying Helm's
 // delete policies; a failing hook fails the operation with its name and reason.
 func (c *Config) runHooks(ctx context.Context, rel *Release, event render.HookEvent, timeout time.Duration) error {
+	return c.runSelectedHooks(ctx, rel, event, timeout, nil)
+}
+
+// runSelectedHooks is runHooks for the hooks selected accepts (all when nil).
+func (c *Config) runSelectedHooks(ctx context.Context, rel *Release, event render.HookEvent, timeout time.Duration, selected func(*Hook) bool) error {
 	var hooks []*Hook
 	for _, h := range rel.Hooks {
-		if h.HasEvent(event) {
+		if h.HasEvent(event) && (selected == nil || selected(h)) {
 			hooks = append(hooks, h)
 		}
 	}
@@ -510,7 +515,7 @@ func (c *Config) runHooks(ctx context.Context, rel *Release, event render.HookEv
 			return fmt.Errorf("hook %s (%s): %w", h.Name, h.Path, err)
 		}
 		if len(h.DeletePolicies) == 0 || h.HasDeletePolicy("before-hook-creation") {
-			if err := c.Kube.Delete(ctx, objs, kube.DeleteOptions{Wait: true, Timeout: timeout, Propagation: metav1.DeletePropagationForeground}); err != nil {
+			if err := c.deleteHook(ctx, h, objs, true, timeout); err != nil {
 				return fmt.Errorf("%s hook %s: %w", event, h.Name, err)
 			}
 		}
@@ -524,18 +529,29 @@ func (c *Config) runHooks(ctx context.Context, rel *Release, event render.HookEv
 		if err != nil {
 			h.LastRun.Phase = HookPhaseFailed
 			if h.HasDeletePolicy("hook-failed") {
-				_ = c.Kube.Delete(ctx, objs, kube.DeleteOptions{Propagation: metav1.DeletePropagationForeground})
+				_ = c.deleteHook(ctx, h, objs, false, 0)
 			}
 			return fmt.Errorf("%s hook %s failed: %w", event, h.Name, err)
 		}
 		h.LastRun.Phase = HookPhaseSucceeded
 		if h.HasDeletePolicy("hook-succeeded") {
-			if err := c.Kube.Delete(ctx, objs, kube.DeleteOptions{Propagation: metav1.DeletePropagationForeground}); err != nil {
+			if err := c.deleteHook(ctx, h, objs, false, 0); err != nil {
 				return fmt.Errorf("%s hook %s: %w", event, h.Name, err)
 			}
 		}
 	}
 	return nil
+}
+
+// deleteHook deletes a hook's objects as Helm does: never a
+// CustomResourceDefinition (its custom resources would go with it), with
+// background propagation (the object goes at once, what it owns, such as
+// a Job's Pods, is collected after), waiting for the deletion when wait.
+func (c *Config) deleteHook(ctx context.Context, h *Hook, objs []*kube.Resource, wait bool, timeout time.Duration) error {
+	if h.Kind == "CustomResourceDefinition" {
+		return nil
+	}
+	return c.Kube.Delete(ctx, objs, kube.DeleteOptions{Wait: wait, Timeout: timeout, Propagation: metav1.DeletePropagationBackground})
 }
 
 // waitHook waits for Jobs to complete and Pods to succeed (other kinds are
