@@ -70,6 +70,11 @@ func TestReleaseCommands(t *testing.T) {
 		t.Fatalf("metadata: %s", r.stdout)
 	}
 	run("test", "web")
+	r = run("test", "web", "--filter", "!name=web-smoke")
+	if !strings.Contains(r.stdout, "TEST SUITE:     web-test") {
+		t.Fatalf("test --filter:\n%s", r.stdout)
+	}
+	failLade(t, `--filter "size=1": use name=TEST`, append([]string{"test", "web", "--filter", "size=1"}, kc...)...)
 
 	// A record rewritten by Helm loses lade's annotations: list still shows its chart.
 	sec, err := env.Clientset().CoreV1().Secrets(ns).Get(context.Background(), "sh.helm.release.v1.web.v3", metav1.GetOptions{})

@@ -58,7 +58,7 @@ func TestLeaseDeletedAfterOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.noLease("d", "rollback")
-	if _, err := f.cfg.Test(ctx, "d", 20*time.Second); err != nil {
+	if _, err := f.cfg.Test(ctx, "d", release.TestOptions{Timeout: 20 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	f.noLease("d", "test")
@@ -103,7 +103,7 @@ func TestTestTakesLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.cfg.Test(ctx, "t", 10*time.Second)
+	_, err = f.cfg.Test(ctx, "t", release.TestOptions{Timeout: 10 * time.Second})
 	if !errors.Is(err, release.ErrLocked) || !strings.Contains(err.Error(), busy) {
 		t.Fatalf("want ErrLocked naming %s, got %v", busy, err)
 	}
@@ -111,7 +111,7 @@ func TestTestTakesLock(t *testing.T) {
 		t.Fatal("the test hook ran without the lease")
 	}
 	l.Release()
-	if _, err := f.cfg.Test(ctx, "t", 10*time.Second); err != nil {
+	if _, err := f.cfg.Test(ctx, "t", release.TestOptions{Timeout: 10 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	if f.cm("t-test")["tested"] != "yes" {

@@ -153,12 +153,24 @@ func TestInstallUpgradeRollbackUninstall(t *testing.T) {
 	if got := f.statuses("rt"); got != "superseded,superseded,deployed" {
 		t.Fatalf("statuses %s", got)
 	}
-	// Test hooks.
-	if _, err := f.cfg.Test(ctx, "rt", 20*time.Second); err != nil {
+	// Test hooks: --filter !name=rt-smoke skips one, name=rt-smoke runs only it.
+	r, err = f.cfg.Test(ctx, "rt", release.TestOptions{Timeout: 20 * time.Second, Exclude: []string{"rt-smoke"}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if f.cm("rt-test")["tested"] != "yes" {
-		t.Fatal("test hook did not run")
+	if f.cm("rt-test")["tested"] != "yes" || f.cm("rt-smoke") != nil {
+		t.Fatalf("excluding rt-smoke: rt-test %v, rt-smoke %v", f.cm("rt-test"), f.cm("rt-smoke"))
+	}
+	for _, h := range r.Hooks {
+		if ran := !h.LastRun.StartedAt.IsZero(); ran != (h.Name == "rt-test") {
+			t.Errorf("hook %s: ran %v after excluding rt-smoke", h.Name, ran)
+		}
+	}
+	if _, err := f.cfg.Test(ctx, "rt", release.TestOptions{Timeout: 20 * time.Second, Include: []string{"rt-smoke"}}); err != nil {
+		t.Fatal(err)
+	}
+	if f.cm("rt-smoke")["smoked"] != "yes" {
+		t.Fatal("the included test did not run")
 	}
 	// Uninstall with history.
 	if _, err := f.cfg.Uninstall(ctx, release.UninstallOptions{Name: "rt", KeepHistory: true}); err != nil {
