@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/lade-dev/lade/pkg/kube"
+
 	// Collect garbage as a short-lived command should (see the package).
 	_ "github.com/lade-dev/lade/internal/gcstart"
 	// Load the chart on the command line, and compile its schema, while
@@ -33,6 +35,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		var ec exitCode
 		if errors.As(err, &ec) {
 			return int(ec)
+		}
+		// A cluster that is not there is reported as such, not as the
+		// first request that found out.
+		var unreachable *kube.UnreachableError
+		if errors.As(err, &unreachable) {
+			err = unreachable
 		}
 		fmt.Fprintf(stderr, "Error: %s\n", err)
 		if strings.HasPrefix(err.Error(), "unknown command ") {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,5 +142,27 @@ func TestShowValuesJSONPath(t *testing.T) {
 	_, stderr, code := runLade(t, []string{"show", "values", demo, "--jsonpath", "{.image"})
 	if code != 1 || !strings.HasPrefix(stderr, "Error: error parsing jsonpath {.image: ") {
 		t.Errorf("bad --jsonpath: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestClusterUnreachable: commands that need the cluster say it is not
+// there, naming the server, instead of the first request that failed.
+func TestClusterUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	empty := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"list"}, {"status", "web"}, {"uninstall", "web"}} {
+		_, stderr, code := runLade(t, append(args, "--kubeconfig", empty, "--kube-apiserver", "http://"+addr))
+		want := "Error: kubernetes cluster unreachable at http://" + addr + ": dial tcp " + addr + ": connect: connection refused\n"
+		if code != 1 || stderr != want {
+			t.Errorf("lade %s: exit %d, stderr %q, want %q", strings.Join(args, " "), code, stderr, want)
+		}
 	}
 }

@@ -51,6 +51,7 @@ type Client struct {
 // New builds a client from a REST config.
 func New(cfg *rest.Config) (*Client, error) {
 	cfg = rest.CopyConfig(cfg)
+	markUnreachable(cfg)
 	if cfg.QPS == 0 {
 		// One install of a 200-object chart makes over 400 requests: at
 		// 100/s after a burst of 200, client-side throttling alone cost
