@@ -23,6 +23,7 @@ type installFlags struct {
 	subNotes             bool
 	enableDNS            bool
 	chartVersion         string
+	devel                bool
 	labels               []string
 	ov                   overlayFlags
 	compat               compatFlags
@@ -45,6 +46,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&i.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
 	f.BoolVar(&i.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
 	f.StringVar(&i.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
+	f.BoolVar(&i.devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
 	f.StringSliceVarP(&i.labels, "labels", "l", nil, "labels added to the release record (key=value, comma-separated)")
 }
 
@@ -75,7 +77,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 	if err != nil {
 		return release.InstallOptions{}, err
 	}
-	ch, err := i.ov.loadChart(cmd, ref, i.chartVersion, &i.reg)
+	ch, err := i.ov.loadChart(cmd, ref, develVersion(i.chartVersion, i.devel), &i.reg)
 	if err != nil {
 		return release.InstallOptions{}, err
 	}

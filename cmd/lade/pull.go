@@ -11,6 +11,7 @@ import (
 func newPullCmd() *cobra.Command {
 	var rf registryFlags
 	var version, dest, untarDir string
+	var devel bool
 	var untar bool
 	cmd := &cobra.Command{
 		Use:   "pull oci://HOST/PATH/NAME[:TAG][@DIGEST]",
@@ -32,7 +33,7 @@ manifest; digests are verified, and charts already in the cache
 				return err
 			}
 			defer c.Close()
-			res, err := c.Pull(cmd.Context(), args[0], version)
+			res, err := c.Pull(cmd.Context(), args[0], develVersion(version, devel))
 			if err != nil {
 				return err
 			}
@@ -51,6 +52,7 @@ manifest; digests are verified, and charts already in the cache
 	f := cmd.Flags()
 	rf.add(f)
 	f.StringVar(&version, "version", "", "a version or SemVer constraint for the chart (default: the highest release)")
+	f.BoolVar(&devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
 	f.StringVarP(&dest, "destination", "d", ".", "location to write the chart")
 	f.BoolVar(&untar, "untar", false, "unpack the chart after downloading it")
 	f.StringVar(&untarDir, "untardir", ".", "with --untar, the directory (relative to --destination) to unpack the chart into")

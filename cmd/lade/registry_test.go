@@ -191,6 +191,31 @@ func TestPackagePushPullTemplate(t *testing.T) {
 	failLade(t, "./x is not an OCI reference: lade pulls from oci://HOST/PATH/NAME", "pull", "./x")
 	failLade(t, "need at least one argument, the path to the chart", "package")
 	failLade(t, "registry "+reg.Host+" speaks plain HTTP, not HTTPS: use --plain-http", "pull", "oci://"+reg.Host+"/charts/webapp")
+
+	// --devel takes prereleases too, unless --version is given.
+	mustLade(t, "package", registryFixture, "-d", work, "--version", "1.3.0-rc.1")
+	mustLade(t, append([]string{"push", filepath.Join(work, "webapp-1.3.0-rc.1.tgz"), "oci://" + reg.Host + "/charts"}, conn...)...)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "1.2.3"},
+		{[]string{"--devel"}, "1.3.0-rc.1"},
+		{[]string{"--devel", "--version", "1.2.3"}, "1.2.3"},
+	} {
+		r := mustLade(t, append(append([]string{"pull", "oci://" + reg.Host + "/charts/webapp", "-d", t.TempDir()}, c.args...), conn...)...)
+		if !strings.HasPrefix(r.stdout, "Pulled: "+reg.Host+"/charts/webapp:"+c.want+"\n") {
+			t.Errorf("pull %v: %q, want version %s", c.args, r.stdout, c.want)
+		}
+		r = mustLade(t, append(append([]string{"show", "chart", "oci://" + reg.Host + "/charts/webapp"}, c.args...), conn...)...)
+		if !strings.Contains(r.stdout, "\nversion: "+c.want+"\n") {
+			t.Errorf("show chart %v:\n%s\nwant version %s", c.args, r.stdout, c.want)
+		}
+		r = mustLade(t, append(append([]string{"template", "web", "oci://" + reg.Host + "/charts/webapp"}, c.args...), conn...)...)
+		if !strings.Contains(r.stderr, "/charts/webapp:"+c.want+"\n") {
+			t.Errorf("template %v pulled:\n%s\nwant version %s", c.args, r.stderr, c.want)
+		}
+	}
 }
 
 // packagedFiles are the fixture's files a package holds (.helmignore applied).

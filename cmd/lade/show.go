@@ -30,12 +30,13 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		part := part
 		var reg registryFlags
 		var version, jsonPath string
+		var devel bool
 		sub := &cobra.Command{
 			Use:   part.name + " CHART",
 			Short: part.short,
 			Args:  exactArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
-				ch, err := reg.load(c, args[0], version)
+				ch, err := reg.load(c, args[0], develVersion(version, devel))
 				if err != nil {
 					return err
 				}
@@ -52,6 +53,7 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		}
 		reg.add(sub.Flags())
 		sub.Flags().StringVar(&version, "version", "", "a version or SemVer constraint for an oci:// chart (default: the highest release)")
+		sub.Flags().BoolVar(&devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
 		if part.name == "values" {
 			sub.Flags().StringVar(&jsonPath, "jsonpath", "", "supply a JSONPath expression to filter the output")
 		}

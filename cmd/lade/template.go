@@ -78,6 +78,7 @@ type renderFlags struct {
 	enableDNS            bool
 	subNotes             bool
 	chartVersion         string
+	devel                bool
 }
 
 func (r *renderFlags) add(f *pflag.FlagSet) {
@@ -90,6 +91,7 @@ func (r *renderFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&r.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
 	f.BoolVar(&r.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
 	f.StringVar(&r.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
+	f.BoolVar(&r.devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
 }
 
 // load reads the chart (a directory, an archive, or an oci:// reference
@@ -151,7 +153,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ch, err := of.loadChart(cmd, ref, rf.chartVersion, &reg)
+			ch, err := of.loadChart(cmd, ref, develVersion(rf.chartVersion, rf.devel), &reg)
 			if err != nil {
 				return err
 			}
