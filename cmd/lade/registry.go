@@ -125,6 +125,8 @@ func newRegistryLoginCmd() *cobra.Command {
 	f.StringVarP(&username, "username", "u", "", "registry username")
 	f.StringVarP(&password, "password", "p", "", "registry password or identity token")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password or identity token from stdin")
+	// Helm's registry login calls --insecure-skip-tls-verify --insecure.
+	f.BoolVar(&rf.insecure, "insecure", false, "allow connections to TLS registry without certs (same as --insecure-skip-tls-verify)")
 	return cmd
 }
 

@@ -286,6 +286,11 @@ func TestRegistryLoginLogoutCmd(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.") {
 		t.Errorf("login -p: %+v", r)
 	}
+	// Helm's --insecure (login without the CA) works as --insecure-skip-tls-verify.
+	failLade(t, "cannot verify the TLS certificate of "+reg.Host, "registry", "login", reg.Host, "-u", reg.Username, "-p", reg.Password)
+	if r = lade(t, "", "registry", "login", reg.Host, "-u", reg.Username, "-p", reg.Password, "--insecure"); r.code != 0 {
+		t.Errorf("login --insecure: %+v", r)
+	}
 
 	r = mustLade(t, "registry", "logout", reg.Host)
 	if r.stdout != "Removing login credentials for "+reg.Host+"\n" {
