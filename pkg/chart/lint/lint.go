@@ -175,7 +175,20 @@ func lintInput(ctx context.Context, in *rules.Input, o Options) []Message {
 // readInput reads what the rules need from a chart directory or archive.
 func readInput(p string, pc *chart.ParseCache) (*rules.Input, error) {
 	fi, err := os.Stat(p)
-	if err != nil {
+	switch {
+	case err == nil:
+	case os.IsNotExist(err) && strings.HasSuffix(p, ".tgz"):
+		// As Helm: a missing archive cannot be opened; a missing directory
+		// has no Chart.yaml.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("unable to open tarball: open %s: %w", p, err)
+	case os.IsNotExist(err):
+		_, err = os.Stat(filepath.Join(p, "Chart.yaml"))
+		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
+	default:
 		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
 	}
 	if !fi.IsDir() {
