@@ -126,12 +126,20 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	var outputDir string
 	var useReleaseName bool
 	var of overlayFlags
+	var dryRun string
 	cmd := &cobra.Command{
 		Use:   "template [NAME] CHART",
 		Short: "render chart templates locally",
 		Long:  templateLong,
 		Args:  minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch dryRun {
+			case "client", "none", "true", "false", "unset":
+			case "server":
+				return errors.New("lade template renders without a cluster; to validate the manifests against the cluster, use `lade install --dry-run=server` or `lade diff upgrade`")
+			default:
+				return fmt.Errorf("invalid dry-run value (%q). Must be \"none\", \"server\", or \"client\"", dryRun)
+			}
 			var kube *render.KubeVersion
 			if rf.kubeVersion != "" {
 				kv, err := render.ParseKubeVersion(rf.kubeVersion)
@@ -223,5 +231,8 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	f.StringVar(&outputDir, "output-dir", "", "writes the executed templates to files in output-dir instead of stdout")
 	f.BoolVar(&useReleaseName, "release-name", false, "use release name in the output-dir path")
 	of.add(f)
+	// Helm's template takes --dry-run (client, the default, renders locally).
+	f.StringVar(&dryRun, "dry-run", "client", `as Helm's: "client" (the default) renders locally; "server" is refused (lade template never contacts a cluster)`)
+	f.Lookup("dry-run").NoOptDefVal = "unset"
 	return cmd
 }
