@@ -159,13 +159,6 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-func chartVersion(r *release.Release) string {
-	if r.Chart == nil || r.Chart.Metadata == nil {
-		return ""
-	}
-	return r.Chart.Metadata.Version
-}
-
 // getRevision reads revision rev of a release, or its newest when rev is 0.
 func getRevision(ctx context.Context, cfg *release.Config, name string, rev int) (*release.Release, error) {
 	if rev > 0 {
