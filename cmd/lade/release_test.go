@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lade-dev/lade/internal/testenv"
@@ -109,4 +112,68 @@ func TestReleaseCommands(t *testing.T) {
 	}
 	run("uninstall", "up", "--wait")
 	run("uninstall", "nothere", "--ignore-not-found")
+}
+
+// TestTemplateDryRunServer: template --dry-run=server renders for the
+// cluster (its Kubernetes version, live lookups) and validates the objects
+// there: an unowned object in the way and an invalid field are errors, and
+// nothing is created.
+func TestTemplateDryRunServer(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	dir := t.TempDir()
+	files := map[string]string{
+		"Chart.yaml": "apiVersion: v2\nname: probe\nversion: 0.1.0\n",
+		"templates/cm.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-probe
+data:
+  kube: {{ .Capabilities.KubeVersion.Version | quote }}
+  seen: {{ dig "metadata" "name" "none" (lookup "v1" "Namespace" "" .Release.Namespace) | quote }}
+{{- if .Values.bad }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-bad
+spec:
+  replicas: "three"
+  selector: {matchLabels: {app: bad}}
+  template:
+    metadata: {labels: {app: bad}}
+    spec: {containers: [{name: app, image: busybox}]}
+{{- end }}
+`,
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	local := mustLade(t, "template", "web", dir, "-n", ns)
+	if !strings.Contains(local.stdout, `seen: "none"`) {
+		t.Fatalf("client render:\n%s", local.stdout)
+	}
+	r := mustLade(t, append([]string{"template", "web", dir, "--dry-run=server"}, kc...)...)
+	sv, err := env.Clientset().Discovery().ServerVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.stdout, "kube: \""+sv.GitVersion+"\"") || !strings.Contains(r.stdout, "seen: \""+ns+"\"") {
+		t.Fatalf("server render (cluster %s):\n%s", sv.GitVersion, r.stdout)
+	}
+	if _, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(context.Background(), "web-probe", metav1.GetOptions{}); err == nil {
+		t.Fatal("template --dry-run=server created web-probe")
+	}
+	failLade(t, `.spec.replicas: expected numeric`, append([]string{"template", "web", dir, "--dry-run=server", "--set", "bad=true"}, kc...)...)
+	if _, err := env.Clientset().CoreV1().ConfigMaps(ns).Create(context.Background(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "web-probe"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	failLade(t, "exists and cannot be imported into the current release", append([]string{"template", "web", dir, "--dry-run=server"}, kc...)...)
 }

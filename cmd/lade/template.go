@@ -20,8 +20,14 @@ const templateLong = `Render chart templates locally and print the manifests, ex
 'helm template' would.
 
 Values a template would look up in a cluster are empty ('lookup' returns an
-empty map) and no server-side validation is done. CHART is a chart directory
-or a packaged .tgz.
+empty map) and no server-side validation is done. CHART is a chart directory,
+a packaged .tgz or an oci:// reference.
+
+With --dry-run=server the chart is rendered for the cluster of the kubeconfig
+(its Kubernetes and API versions, live 'lookup' calls) and the objects are
+checked there without changing anything: an object that exists outside the
+release is a conflict (as for install; not with --is-upgrade), and the API
+server validates every object by a server-side dry-run apply.
 
 Use --api-versions (repeatable or comma-separated) to set the API versions
 .Capabilities.APIVersions reports, and --kube-version for .Capabilities.KubeVersion:
@@ -127,6 +133,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	var useReleaseName bool
 	var of overlayFlags
 	var dryRun string
+	var kf *kubeFlags
 	cmd := &cobra.Command{
 		Use:   "template [NAME] CHART",
 		Short: "render chart templates locally",
@@ -134,9 +141,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 		Args:  minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch dryRun {
-			case "client", "none", "true", "false", "unset":
-			case "server":
-				return errors.New("lade template renders without a cluster; to validate the manifests against the cluster, use `lade install --dry-run=server` or `lade diff upgrade`")
+			case "client", "none", "true", "false", "unset", "server":
 			default:
 				return fmt.Errorf("invalid dry-run value (%q). Must be \"none\", \"server\", or \"client\"", dryRun)
 			}
@@ -165,6 +170,23 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var res *render.Result
+			if dryRun == "server" {
+				// Rendered for, and checked against, the cluster.
+				ns := kf.namespace()
+				cfg, err := kf.config(ns, nil)
+				if err != nil {
+					return err
+				}
+				res, err = cfg.Validate(cmd.Context(), release.InstallOptions{
+					Name: name, Chart: ch, Values: userVals, SkipSchemaValidation: rf.skipSchemaValidation,
+					SubNotes: rf.subNotes, EnableDNS: rf.enableDNS, Overlay: of.record,
+				}, rf.isUpgrade)
+				if err != nil {
+					return err
+				}
+				return printTemplate(cmd, res, name, outputDir, useReleaseName, to)
+			}
 			opts := render.Options{
 				ReleaseName:          name,
 				Namespace:            g.ns(),
@@ -174,7 +196,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				SubNotes:             rf.subNotes,
 				Engine:               render.Engine{EnableDNS: rf.enableDNS},
 			}
-			res, err := render.Chart(cmd.Context(), ch, userVals, opts)
+			res, err = render.Chart(cmd.Context(), ch, userVals, opts)
 			out := cmd.OutOrStdout()
 			if err != nil {
 				var re *render.RenderError
@@ -190,33 +212,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			if res, err = of.apply(res); err != nil {
 				return err
 			}
-			if outputDir != "" {
-				dir := outputDir
-				if useReleaseName {
-					dir = filepath.Join(outputDir, name)
-				}
-				paths, err := res.WriteDir(dir, outputDir, to)
-				for _, p := range paths {
-					fmt.Fprintf(out, "wrote %s\n", p)
-				}
-				if err != nil {
-					return err
-				}
-				// Helm then filters what it kept in memory (nothing but a
-				// newline): --show-only fails, otherwise a blank line prints.
-				if len(to.ShowOnly) > 0 {
-					_, err := (&render.Result{}).TemplateText(render.TemplateOptions{ShowOnly: to.ShowOnly, NoHooks: true})
-					return err
-				}
-				fmt.Fprintln(out)
-				return nil
-			}
-			text, err := res.TemplateText(to)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprint(out, text)
-			return err
+			return printTemplate(cmd, res, name, outputDir, useReleaseName, to)
 		},
 	}
 	f := cmd.Flags()
@@ -231,8 +227,42 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	f.StringVar(&outputDir, "output-dir", "", "writes the executed templates to files in output-dir instead of stdout")
 	f.BoolVar(&useReleaseName, "release-name", false, "use release name in the output-dir path")
 	of.add(f)
-	// Helm's template takes --dry-run (client, the default, renders locally).
-	f.StringVar(&dryRun, "dry-run", "client", `as Helm's: "client" (the default) renders locally; "server" is refused (lade template never contacts a cluster)`)
+	f.StringVar(&dryRun, "dry-run", "client", `"client" (the default) renders without a cluster; "server" renders for the cluster (its versions, live lookups) and validates the objects there (conflicts, server-side dry-run apply), changing nothing`)
 	f.Lookup("dry-run").NoOptDefVal = "unset"
+	// Cluster flags, used only by --dry-run=server.
+	kf = newKubeFlags(g, f)
 	return cmd
+}
+
+// printTemplate prints a render as `helm template` does: to stdout, or
+// under --output-dir.
+func printTemplate(cmd *cobra.Command, res *render.Result, name, outputDir string, useReleaseName bool, to render.TemplateOptions) error {
+	out := cmd.OutOrStdout()
+	if outputDir != "" {
+		dir := outputDir
+		if useReleaseName {
+			dir = filepath.Join(outputDir, name)
+		}
+		paths, err := res.WriteDir(dir, outputDir, to)
+		for _, p := range paths {
+			fmt.Fprintf(out, "wrote %s\n", p)
+		}
+		if err != nil {
+			return err
+		}
+		// Helm then filters what it kept in memory (nothing but a
+		// newline): --show-only fails, otherwise a blank line prints.
+		if len(to.ShowOnly) > 0 {
+			_, err := (&render.Result{}).TemplateText(render.TemplateOptions{ShowOnly: to.ShowOnly, NoHooks: true})
+			return err
+		}
+		fmt.Fprintln(out)
+		return nil
+	}
+	text, err := res.TemplateText(to)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(out, text)
+	return err
 }
