@@ -183,3 +183,20 @@ func TestTemplateDryRun(t *testing.T) {
 		t.Errorf("--dry-run=bogus: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestTemplateTakesInstallFlags: as Helm's, template accepts the install
+// flags (they change nothing) and refuses a post-renderer.
+func TestTemplateTakesInstallFlags(t *testing.T) {
+	demo := "../../testdata/charts/demo"
+	plain, _, _ := runLade(t, []string{"template", "web", demo})
+	stdout, stderr, code := runLade(t, []string{"template", "web", demo, "--create-namespace", "--wait", "--timeout", "5m",
+		"--wait-for-jobs", "--description", "d", "-l", "team=a", "--replace", "--atomic", "--rollback-on-failure",
+		"--force-replace", "--server-side=false", "--disable-openapi-validation", "--take-ownership", "--force-conflicts"})
+	if code != 0 || stdout != plain || stderr != "" {
+		t.Errorf("install flags: exit %d, stderr %q, output differs: %v", code, stderr, stdout != plain)
+	}
+	_, stderr, code = runLade(t, []string{"template", "web", demo, "--post-renderer", "./kustomize.sh"})
+	if code != 1 || !strings.Contains(stderr, "lade does not run post-renderers") {
+		t.Errorf("--post-renderer: exit %d, stderr %q", code, stderr)
+	}
+}

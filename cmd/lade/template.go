@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -134,12 +135,21 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	var of overlayFlags
 	var dryRun string
 	var kf *kubeFlags
+	var compat compatFlags
+	var takeOwnership, forceConflicts bool
 	cmd := &cobra.Command{
 		Use:   "template [NAME] CHART",
 		Short: "render chart templates locally",
 		Long:  templateLong,
 		Args:  minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// --server-side only matters to the dry-run apply of
+			// --dry-run=server; a post-renderer is refused either way.
+			if dryRun == "server" || compat.postRenderer != "" || len(compat.postRendererArgs) > 0 {
+				if err := compat.check(); err != nil {
+					return err
+				}
+			}
 			switch dryRun {
 			case "client", "none", "true", "false", "unset", "server":
 			default:
@@ -181,6 +191,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				res, err = cfg.Validate(cmd.Context(), release.InstallOptions{
 					Name: name, Chart: ch, Values: userVals, SkipSchemaValidation: rf.skipSchemaValidation,
 					SubNotes: rf.subNotes, EnableDNS: rf.enableDNS, Overlay: of.record,
+					CommonOptions: release.CommonOptions{TakeOwnership: takeOwnership, ForceConflicts: forceConflicts},
 				}, rf.isUpgrade)
 				if err != nil {
 					return err
@@ -231,6 +242,23 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	f.Lookup("dry-run").NoOptDefVal = "unset"
 	// Cluster flags, used only by --dry-run=server.
 	kf = newKubeFlags(g, f)
+	f.BoolVar(&takeOwnership, "take-ownership", false, "with --dry-run=server: objects that exist outside the release are not conflicts")
+	f.BoolVar(&forceConflicts, "force-conflicts", false, "with --dry-run=server: the dry-run apply takes over fields other managers own")
+	compat.add(f, true)
+	// Helm's template takes every install flag; those that only matter to
+	// an install are accepted and do nothing here (hidden from --help).
+	for _, name := range []string{"create-namespace", "replace", "rollback-on-failure", "atomic", "wait-for-jobs", "force-replace"} {
+		f.Bool(name, false, "accepted for Helm compatibility; no effect on template")
+		_ = f.MarkHidden(name)
+	}
+	f.String("wait", "hookOnly", "accepted for Helm compatibility; no effect on template")
+	f.Lookup("wait").NoOptDefVal = "watcher"
+	f.Duration("timeout", 5*time.Minute, "accepted for Helm compatibility; no effect on template")
+	f.String("description", "", "accepted for Helm compatibility; no effect on template")
+	f.StringToStringP("labels", "l", nil, "accepted for Helm compatibility; no effect on template")
+	for _, name := range []string{"wait", "timeout", "description", "labels"} {
+		_ = f.MarkHidden(name)
+	}
 	return cmd
 }
 
