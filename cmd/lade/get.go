@@ -120,32 +120,9 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		return nil
 	}
 	// all prints what `helm get all` prints: the status with the chart,
-	// the user-supplied and computed values, hooks, manifest and notes.
+	// the values, hooks, manifest and notes.
 	all := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
-		printReleaseHead(w, r, true)
-		fmt.Fprintln(w, "USER-SUPPLIED VALUES:")
-		if err := writeYAML(w, r.Config); err != nil {
-			return err
-		}
-		fmt.Fprintln(w)
-		computed, err := values.CoalesceValues(r.Chart, r.Config)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w, "COMPUTED VALUES:")
-		if err := writeYAML(w, computed); err != nil {
-			return err
-		}
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "HOOKS:")
-		if err := hooks(w, r, getView{}, nil); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "MANIFEST:\n%s\n", r.Manifest)
-		if notes := strings.TrimSpace(r.Info.Notes); notes != "" {
-			fmt.Fprintf(w, "NOTES:\n%s\n", notes)
-		}
-		return nil
+		return printStatus(w, r, true, true, true)
 	}
 	cmd.AddCommand(
 		sub("all", "download all information for a named release", all, false, false),

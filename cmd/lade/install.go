@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -97,11 +95,8 @@ func (i *installFlags) print(cmd *cobra.Command, r *release.Release) error {
 	if done, err := i.out.encode(w, r); done {
 		return err
 	}
-	printRelease(w, r, !i.hideNotes)
-	if i.common.dryRun != "" {
-		fmt.Fprintf(w, "MANIFEST:\n%s", r.Manifest)
-	}
-	return nil
+	debug := cmd.Flag("debug") != nil && cmd.Flag("debug").Value.String() == "true"
+	return printStatus(w, r, debug, false, !i.hideNotes)
 }
 
 func newInstallCmd(g *globalFlags) *cobra.Command {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lade-dev/lade/pkg/release"
+	"github.com/lade-dev/lade/pkg/render/values"
 )
 
 // fmtTime prints a record's time as Helm does (time.ANSIC, in the zone
@@ -28,6 +29,41 @@ func printRelease(w io.Writer, r *release.Release, showNotes bool) {
 	if showNotes && strings.TrimSpace(r.Info.Notes) != "" {
 		fmt.Fprintf(w, "NOTES:\n%s\n", strings.TrimSpace(r.Info.Notes))
 	}
+}
+
+// printStatus prints a release as Helm's status printer does (install,
+// upgrade, get all): the head; with debug, the user-supplied and computed
+// values; with debug or after a dry run, the hooks and the manifest; then
+// the notes, when shown.
+func printStatus(w io.Writer, r *release.Release, debug, showChart, showNotes bool) error {
+	printReleaseHead(w, r, showChart)
+	if debug {
+		fmt.Fprintln(w, "USER-SUPPLIED VALUES:")
+		if err := writeYAML(w, r.Config); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		computed, err := values.CoalesceValues(r.Chart, r.Config)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "COMPUTED VALUES:")
+		if err := writeYAML(w, computed); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	if debug || strings.EqualFold(r.Info.Description, "Dry run complete") {
+		fmt.Fprintln(w, "HOOKS:")
+		for _, h := range r.Hooks {
+			fmt.Fprintf(w, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
+		}
+		fmt.Fprintf(w, "MANIFEST:\n%s\n", r.Manifest)
+	}
+	if notes := strings.TrimSpace(r.Info.Notes); showNotes && notes != "" {
+		fmt.Fprintf(w, "NOTES:\n%s\n", notes)
+	}
+	return nil
 }
 
 // printReleaseHead prints the lines Helm's status starts with, the chart's

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -17,6 +18,9 @@ import (
 	"github.com/lade-dev/lade/internal/testenv"
 	"github.com/lade-dev/lade/pkg/release"
 )
+
+// deployedLine is the deploy time a dry run prints.
+var deployedLine = regexp.MustCompile(`(?m)^LAST DEPLOYED: .*\n`)
 
 // ladeBinary is lade built by `make build` (../../bin/lade), else built here.
 func ladeBinary(t *testing.T) string {
@@ -100,6 +104,14 @@ func TestReadCommandsMatchHelm(t *testing.T) {
 			[]string{"get", "values", name}, []string{"get", "values", name, "--all"}, []string{"get", "values", name, "-o", "json"},
 			[]string{"get", "manifest", name}, []string{"get", "hooks", name}, []string{"get", "notes", name})
 	}
+	// Dry runs print the release with its hooks, manifest and notes
+	// (deploy times differ: they are left out of the comparison).
+	for _, c := range [][]string{
+		{"install", "delta", chartDir, "--dry-run=server"}, {"install", "delta", chartDir, "--dry-run"},
+		{"install", "delta", chartDir, "--dry-run=server", "--hide-notes"}, {"upgrade", "beta", chartDir, "--dry-run=server"},
+	} {
+		cases = append(cases, c)
+	}
 	for _, c := range cases {
 		args := append(append([]string{}, c...), common...)
 		want := helmCLI(t, args...)
@@ -109,6 +121,9 @@ func TestReadCommandsMatchHelm(t *testing.T) {
 		got, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("lade %v: %v\n%s", c, err, stderr.String())
+		}
+		if c[0] == "install" || c[0] == "upgrade" {
+			got, want = deployedLine.ReplaceAll(got, nil), deployedLine.ReplaceAllString(want, "")
 		}
 		if string(got) != want {
 			t.Errorf("lade %v prints\n%s\nhelm prints\n%s", c, got, want)
