@@ -55,6 +55,12 @@ func TestReleaseCommands(t *testing.T) {
 	if r = run("list", "--superseded", "-q"); strings.TrimSpace(r.stdout) != "web" {
 		t.Fatalf("list --superseded:\n%s", r.stdout)
 	}
+	for _, dry := range []string{"--dry-run", "--dry-run=server"} {
+		if r = run("rollback", "web", "1", dry); !strings.Contains(r.stdout, "Rollback was a success") {
+			t.Fatalf("rollback %s:\n%s", dry, r.stdout)
+		}
+	}
+	failLade(t, `invalid dry-run value "maybe"`, append([]string{"rollback", "web", "1", "--dry-run=maybe"}, kc...)...)
 	r = run("rollback", "web", "1")
 	if !strings.Contains(r.stdout, "Rollback was a success") {
 		t.Fatalf("rollback:\n%s", r.stdout)

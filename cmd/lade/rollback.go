@@ -13,7 +13,6 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 	var cf commonFlags
 	var compat compatFlags
 	var kf *kubeFlags
-	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "rollback RELEASE [REVISION]",
 		Short: "roll back a release to a previous revision",
@@ -33,9 +32,6 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 					return fmt.Errorf("could not convert revision to a number: %w", err)
 				}
 			}
-			if dryRun {
-				ro.DryRun = "client"
-			}
 			cfg, err := kf.config(kf.namespace(), progress())
 			if err != nil {
 				return err
@@ -49,7 +45,8 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 	}
 	f := cmd.Flags()
 	cf.add(f, false)
-	f.BoolVar(&dryRun, "dry-run", false, "simulate a rollback")
+	f.StringVar(&cf.dryRun, "dry-run", "", `simulate the rollback without changing anything: "client" (the default with --dry-run alone) or "server" (the API server also validates it by a server-side dry-run apply)`)
+	f.Lookup("dry-run").NoOptDefVal = "client"
 	compat.add(f, false)
 	f.BoolVar(&cf.o.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this rollback when rollback fails")
 	kf = newKubeFlags(g, f)

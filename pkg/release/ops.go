@@ -347,6 +347,11 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 	if err != nil {
 		return nil, err
 	}
+	if o.DryRun == "server" {
+		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
+			return nil, err
+		}
+	}
 	if o.DryRun != "" {
 		return rel, nil
 	}
