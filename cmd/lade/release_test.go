@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -153,15 +151,7 @@ spec:
 {{- end }}
 `,
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	local := mustLade(t, "template", "web", dir, "-n", ns)
 	if !strings.Contains(local.stdout, `seen: "none"`) {
 		t.Fatalf("client render:\n%s", local.stdout)
