@@ -10,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"helm.sh/helm/v4/pkg/action"
-	loader "helm.sh/helm/v4/pkg/chart/v2/loader"
 	helmcmd "helm.sh/helm/v4/pkg/cmd"
-	"helm.sh/helm/v4/pkg/kube"
 
 	"github.com/lade-dev/lade/internal/testenv"
 	"github.com/lade-dev/lade/pkg/release"
@@ -66,17 +63,7 @@ func TestReadCommandsMatchHelm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hch, err := loader.Load(chartDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := action.NewInstall(hcfg)
-	in.ReleaseName, in.Namespace = "gamma", ns
-	in.WaitStrategy = kube.HookOnlyStrategy
-	in.Timeout = 30 * time.Second
-	if _, err := in.Run(hch, map[string]any{"data": "g"}); err != nil {
-		t.Fatal(err)
-	}
+	helmInstall(t, hcfg, ns, "gamma", map[string]any{"data": "g"})
 	time.Sleep(1100 * time.Millisecond) // --date sorts by the second
 	if _, err := lcfg.Upgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "beta", Chart: ladeChart(t), Values: map[string]any{"data": "b2"}}}); err != nil {
 		t.Fatal(err)

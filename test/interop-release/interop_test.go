@@ -49,6 +49,22 @@ func ladeChart(t *testing.T) *chart.Chart {
 	return ch
 }
 
+// helmInstall installs the test chart as release name with Helm's own code.
+func helmInstall(t *testing.T, hcfg *action.Configuration, ns, name string, vals map[string]any) {
+	t.Helper()
+	hch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := action.NewInstall(hcfg)
+	in.ReleaseName, in.Namespace = name, ns
+	in.WaitStrategy = kube.HookOnlyStrategy
+	in.Timeout = 30 * time.Second
+	if _, err := in.Run(hch, vals); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestHelmReadsLadeRelease(t *testing.T) {
 	hcfg, lcfg, _ := setup(t)
 	ctx := context.Background()
@@ -93,17 +109,7 @@ func TestHelmReadsLadeRelease(t *testing.T) {
 func TestLadeUpgradesHelmRelease(t *testing.T) {
 	hcfg, lcfg, ns := setup(t)
 	ctx := context.Background()
-	hch, err := loader.Load(chartDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := action.NewInstall(hcfg)
-	in.ReleaseName, in.Namespace = "fromhelm", ns
-	in.WaitStrategy = kube.HookOnlyStrategy
-	in.Timeout = 30 * time.Second
-	if _, err := in.Run(hch, map[string]any{"data": "h1", "extra": true}); err != nil {
-		t.Fatal(err)
-	}
+	helmInstall(t, hcfg, ns, "fromhelm", map[string]any{"data": "h1", "extra": true})
 	r, err := lcfg.Upgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "fromhelm", Chart: ladeChart(t), Values: map[string]any{"data": "l2"}}})
 	if err != nil {
 		t.Fatalf("lade upgrade of a helm release: %v", err)
