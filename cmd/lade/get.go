@@ -72,9 +72,7 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		return nil
 	}
 	hooks := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
-		for _, h := range r.Hooks {
-			fmt.Fprintf(w, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
-		}
+		writeHooks(w, r.Hooks)
 		return nil
 	}
 	vals := func(w io.Writer, r *release.Release, view getView, out *outputFlag) error {

@@ -23,16 +23,8 @@ func fmtTime(t time.Time) string {
 	return t.Format(time.ANSIC)
 }
 
-// printRelease prints a release as Helm's install/upgrade/status do.
-func printRelease(w io.Writer, r *release.Release, showNotes bool) {
-	printReleaseHead(w, r, false)
-	if showNotes && strings.TrimSpace(r.Info.Notes) != "" {
-		fmt.Fprintf(w, "NOTES:\n%s\n", strings.TrimSpace(r.Info.Notes))
-	}
-}
-
 // printStatus prints a release as Helm's status printer does (install,
-// upgrade, get all): the head; with debug, the user-supplied and computed
+// upgrade, status, test, get all): the head; with debug, the user-supplied and computed
 // values; with debug or after a dry run, the hooks and the manifest; then
 // the notes, when shown.
 func printStatus(w io.Writer, r *release.Release, debug, showChart, showNotes bool) error {
@@ -55,15 +47,20 @@ func printStatus(w io.Writer, r *release.Release, debug, showChart, showNotes bo
 	}
 	if debug || strings.EqualFold(r.Info.Description, "Dry run complete") {
 		fmt.Fprintln(w, "HOOKS:")
-		for _, h := range r.Hooks {
-			fmt.Fprintf(w, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
-		}
+		writeHooks(w, r.Hooks)
 		fmt.Fprintf(w, "MANIFEST:\n%s\n", r.Manifest)
 	}
 	if notes := strings.TrimSpace(r.Info.Notes); showNotes && notes != "" {
 		fmt.Fprintf(w, "NOTES:\n%s\n", notes)
 	}
 	return nil
+}
+
+// writeHooks prints hooks as Helm does, each under its "# Source:" line.
+func writeHooks(w io.Writer, hooks []*release.Hook) {
+	for _, h := range hooks {
+		fmt.Fprintf(w, "---\n# Source: %s\n%s\n", h.Path, h.Manifest)
+	}
 }
 
 // printReleaseHead prints the lines Helm's status starts with, the chart's
@@ -120,7 +117,9 @@ func newStatusCmd(g *globalFlags) *cobra.Command {
 			if done, err := out.encode(w, r); done {
 				return err
 			}
-			printRelease(w, r, true)
+			if err := printStatus(w, r, false, false, true); err != nil {
+				return err
+			}
 			return printResources(ctx, w, cfg, r)
 		},
 	}

@@ -44,7 +44,9 @@ them (repeat the flag, or separate filters with commas).`,
 			}
 			r, terr := cfg.Test(cmd.Context(), args[0], o)
 			if r != nil {
-				printRelease(cmd.OutOrStdout(), r, false)
+				if err := printStatus(cmd.OutOrStdout(), r, false, false, false); err != nil && terr == nil {
+					terr = err
+				}
 			}
 			return terr
 		},
