@@ -94,15 +94,6 @@ func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Com
 	return cmd
 }
 
-// develVersion is the version constraint --devel asks for: the highest
-// version, prereleases included, unless --version is given (as Helm).
-func develVersion(version string, devel bool) string {
-	if devel && version == "" {
-		return ">0.0.0-0"
-	}
-	return version
-}
-
 func errNotOCI(ref string) error {
 	return fmt.Errorf("%s is not an OCI reference: lade pulls from oci://HOST/PATH/NAME (chart repositories with an index.yaml are not supported)", ref)
 }

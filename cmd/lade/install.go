@@ -44,7 +44,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&i.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
 	f.BoolVar(&i.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
 	f.StringVar(&i.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
-	f.BoolVar(&i.devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+	addDevelFlag(f, &i.devel)
 	f.StringSliceVarP(&i.labels, "labels", "l", nil, "labels added to the release record (key=value, comma-separated)")
 }
 

@@ -52,7 +52,7 @@ manifest; digests are verified, and charts already in the cache
 	f := cmd.Flags()
 	rf.add(f)
 	f.StringVar(&version, "version", "", "a version or SemVer constraint for the chart (default: the highest release)")
-	f.BoolVar(&devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+	addDevelFlag(f, &devel)
 	f.StringVarP(&dest, "destination", "d", ".", "location to write the chart")
 	f.BoolVar(&untar, "untar", false, "unpack the chart after downloading it")
 	f.StringVar(&untarDir, "untardir", ".", "with --untar, the directory (relative to --destination) to unpack the chart into")

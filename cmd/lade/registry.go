@@ -228,3 +228,17 @@ func (r *registryFlags) updateDependencies(cmd *cobra.Command, dir string) error
 	defer c.Close()
 	return c.UpdateDependencies(cmd.Context(), dir, registry.DependencyOptions{Out: cmd.ErrOrStderr()})
 }
+
+// addDevelFlag adds --devel, which develVersion reads.
+func addDevelFlag(f *pflag.FlagSet, devel *bool) {
+	f.BoolVar(devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+}
+
+// develVersion is the version constraint --devel asks for: the highest
+// version, prereleases included, unless --version is given (as Helm).
+func develVersion(version string, devel bool) string {
+	if devel && version == "" {
+		return ">0.0.0-0"
+	}
+	return version
+}

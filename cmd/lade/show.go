@@ -53,7 +53,7 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		}
 		reg.add(sub.Flags())
 		sub.Flags().StringVar(&version, "version", "", "a version or SemVer constraint for an oci:// chart (default: the highest release)")
-		sub.Flags().BoolVar(&devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+		addDevelFlag(sub.Flags(), &devel)
 		if part.name == "values" {
 			sub.Flags().StringVar(&jsonPath, "jsonpath", "", "supply a JSONPath expression to filter the output")
 		}

@@ -98,7 +98,7 @@ func (r *renderFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&r.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
 	f.BoolVar(&r.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
 	f.StringVar(&r.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
-	f.BoolVar(&r.devel, "devel", false, "use development versions, too. Equivalent to version '>0.0.0-0'. If --version is set, this is ignored")
+	addDevelFlag(f, &r.devel)
 }
 
 // load reads the chart (a directory, an archive, or an oci:// reference
