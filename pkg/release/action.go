@@ -266,6 +266,23 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 	return c.install(ctx, &o)
 }
 
+// installObjects builds the objects of a new release's manifest, marked
+// as the release's, and unless adopt checks that none of them exists
+// outside it.
+func (c *Config) installObjects(ctx context.Context, manifest, name string, adopt bool) ([]*kube.Resource, error) {
+	objs, err := c.Kube.Build(manifest, c.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
+	}
+	kube.SetOwnership(objs, name, c.Namespace)
+	if !adopt {
+		if err := c.Kube.CheckOwnership(ctx, objs, name, c.Namespace); err != nil {
+			return nil, fmt.Errorf("unable to continue with install: %w", err)
+		}
+	}
+	return objs, nil
+}
+
 func (c *Config) createNamespace(ctx context.Context) error {
 	_, err := c.Kube.Clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
 		ObjectMeta: metav1.ObjectMeta{Name: c.Namespace, Labels: map[string]string{"name": c.Namespace}},
@@ -317,15 +334,9 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		return nil, err
 	}
 	rel := c.newRelease(o, res, rev, StatusPendingInstall, "Initial install underway")
-	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
+	objs, err := c.installObjects(ctx, rel.Manifest, rel.Name, o.TakeOwnership)
 	if err != nil {
-		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
-	}
-	kube.SetOwnership(objs, rel.Name, rel.Namespace)
-	if !o.TakeOwnership {
-		if err := c.Kube.CheckOwnership(ctx, objs, rel.Name, rel.Namespace); err != nil {
-			return nil, fmt.Errorf("unable to continue with install: %w", err)
-		}
+		return nil, err
 	}
 	if o.DryRun == "server" {
 		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {

@@ -31,15 +31,9 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	if err != nil {
 		return res, err
 	}
-	objs, err := c.Kube.Build(res.ManifestText(false), c.Namespace)
+	objs, err := c.installObjects(ctx, res.ManifestText(false), o.Name, upgrade || o.TakeOwnership)
 	if err != nil {
-		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
-	}
-	kube.SetOwnership(objs, o.Name, c.Namespace)
-	if !upgrade && !o.TakeOwnership {
-		if err := c.Kube.CheckOwnership(ctx, objs, o.Name, c.Namespace); err != nil {
-			return nil, fmt.Errorf("unable to continue with install: %w", err)
-		}
+		return nil, err
 	}
 	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
 		return nil, err
