@@ -26,8 +26,9 @@ type DependencyState struct {
 // Warnings name entries of charts/ that are not charts or not in
 // Chart.yaml.
 func DependencyStates(dir string, c *Chart) (states []DependencyState, warnings []string) {
+	l := loads{}
 	for _, d := range c.Metadata.Dependencies {
-		states = append(states, DependencyState{Dependency: d, Status: dependencyStatus(dir, d, c)})
+		states = append(states, DependencyState{Dependency: d, Status: dependencyStatus(dir, d, c, l)})
 	}
 	entries, err := filepath.Glob(filepath.Join(dir, "charts", "*"))
 	if err != nil {
@@ -42,7 +43,7 @@ func DependencyStates(dir string, c *Chart) (states []DependencyState, warnings 
 		if !fi.IsDir() && filepath.Ext(e) != ".tgz" {
 			continue
 		}
-		sub, err := Load(e)
+		sub, err := l.load(e)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("WARNING: %q is not a chart.", e))
 			continue
@@ -58,9 +59,27 @@ func DependencyStates(dir string, c *Chart) (states []DependencyState, warnings 
 	return states, warnings
 }
 
+// loads loads each entry of charts/ once for DependencyStates (an archive
+// is read for its dependency's status and again for the warnings).
+type loads map[string]loaded
+
+type loaded struct {
+	c   *Chart
+	err error
+}
+
+func (l loads) load(p string) (*Chart, error) {
+	r, ok := l[p]
+	if !ok {
+		r.c, r.err = Load(p)
+		l[p] = r
+	}
+	return r.c, r.err
+}
+
 // dependencyStatus looks for d first as an archive charts/NAME-VERSION.tgz,
 // then among the charts loaded from charts/.
-func dependencyStatus(dir string, d *Dependency, parent *Chart) string {
+func dependencyStatus(dir string, d *Dependency, parent *Chart, l loads) string {
 	archives, err := filepath.Glob(filepath.Join(dir, "charts", d.Name+"-*.tgz"))
 	if err != nil {
 		return "bad pattern"
@@ -80,7 +99,7 @@ func dependencyStatus(dir string, d *Dependency, parent *Chart) string {
 		archives = versioned
 	}
 	if len(archives) == 1 {
-		if s := archiveStatus(archives[0], d); s != "" {
+		if s := archiveStatus(archives[0], d, l); s != "" {
 			return s
 		}
 	}
@@ -100,11 +119,11 @@ func dependencyStatus(dir string, d *Dependency, parent *Chart) string {
 }
 
 // archiveStatus is the status of d from the archive at p; "" when p cannot be read.
-func archiveStatus(p string, d *Dependency) string {
+func archiveStatus(p string, d *Dependency, l loads) string {
 	if _, err := os.Stat(p); err != nil {
 		return ""
 	}
-	c, err := Load(p)
+	c, err := l.load(p)
 	if err != nil {
 		return "corrupt"
 	}
