@@ -39,7 +39,7 @@ func newRollbackCmd(g *globalFlags) *cobra.Command {
 			if _, err := cfg.Rollback(cmd.Context(), ro); err != nil {
 				return err
 			}
-			cmd.Println("Rollback was a success! Happy Helming!")
+			cmd.Println("Rollback was a success!")
 			return nil
 		},
 	}

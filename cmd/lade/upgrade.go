@@ -45,7 +45,7 @@ objects annotated helm.sh/resource-policy: keep).`,
 			}
 			reusedNotice(cmd.ErrOrStderr(), r)
 			if inf.out.format == "table" && r.Version > 1 {
-				cmd.Printf("Release %q has been upgraded. Happy Helming!\n", r.Name)
+				cmd.Printf("Release %q has been upgraded.\n", r.Name)
 			}
 			return inf.print(cmd, r)
 		},
