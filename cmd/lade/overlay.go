@@ -22,6 +22,7 @@ import (
 // kustomization-only CHART directory into a package.
 type overlayFlags struct {
 	dir   string
+	root  string
 	hooks bool
 	reset bool
 	// record is what loadChart found: the overlay, or the package.
@@ -30,6 +31,7 @@ type overlayFlags struct {
 
 func (o *overlayFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&o.dir, "overlay", "", "apply the kustomization in this directory to the rendered manifests (recorded in the release)")
+	f.StringVar(&o.root, "overlay-root", "", "directory the kustomization's bases (resources: [../base]) may come from (default: the git repository holding it, else the working directory)")
 	f.BoolVar(&o.hooks, "overlay-hooks", true, "pass hooks through the overlay too (false keeps them as rendered)")
 }
 
@@ -71,7 +73,7 @@ func (o *overlayFlags) loadChart(cmd *cobra.Command, ref, version string, reg *r
 		if o.dir != "" {
 			return nil, fmt.Errorf("%s is a kustomization: --overlay cannot be added to it; make the overlay's kustomization use it as a resource, or add the changes to it", ref)
 		}
-		ov, err := overlay.Load(ref)
+		ov, err := overlay.LoadWithin(ref, o.root)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +91,7 @@ func (o *overlayFlags) loadChart(cmd *cobra.Command, ref, version string, reg *r
 		return nil, err
 	}
 	if o.dir != "" {
-		ov, err := overlay.Load(o.dir)
+		ov, err := overlay.LoadWithin(o.dir, o.root)
 		if err != nil {
 			return nil, err
 		}

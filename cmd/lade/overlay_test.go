@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/lade-dev/lade/internal/testenv"
 )
 
@@ -95,5 +97,125 @@ func TestOverlayReleaseCommands(t *testing.T) {
 	run("install", "kp", overlayData+"package")
 	if !strings.Contains(get("get", "manifest", "kp").stdout, "# Source: package/deployment.yaml") {
 		t.Fatal("kustomization-only release manifest")
+	}
+}
+
+// copyTree copies the directory src to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOverlayBaseLayout: kustomize's standard layout (overlays/prod using
+// ../../base) is installed, upgraded from a changed copy (--overlay-root),
+// reused by a plain upgrade and restored by rollback, every file of it
+// recorded in the release.
+func TestOverlayBaseLayout(t *testing.T) {
+	layout := overlayData + "layout"
+	chartDir := overlayData + "chart/shop"
+	// The default root is the repository holding the overlay.
+	r := mustLade(t, "template", "shop", chartDir, "--overlay", layout+"/overlays/prod")
+	for _, want := range []string{"# Source: overlay/base/settings.yaml\n", "region: eu-west-1", "replicas: 3", "env: prod", "team: shop", "monitoring.example.com/scrape: \"true\""} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("template --overlay overlays/prod lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	failLade(t, `prod/kustomization.yaml: resources "../../base": path leaves the overlay root`, "template", "shop", chartDir,
+		"--overlay", layout+"/overlays/prod", "--overlay-root", layout+"/overlays")
+
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns, "--no-hooks"}
+	run := func(args ...string) result { return mustLade(t, append(args, kc...)...) }
+	cm := func() map[string]string {
+		t.Helper()
+		obj, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(t.Context(), "shop-settings", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if obj.Labels["team"] != "shop" || obj.Labels["env"] != "prod" {
+			t.Errorf("ConfigMap labels %v, want the base's team=shop and the overlay's env=prod", obj.Labels)
+		}
+		return obj.Data
+	}
+	replicas := func() int32 {
+		t.Helper()
+		d, err := env.Clientset().AppsV1().Deployments(ns).Get(t.Context(), "shop-web", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *d.Spec.Replicas
+	}
+
+	run("install", "shop", chartDir, "--overlay", layout+"/overlays/prod")
+	if got := cm()["region"]; got != "eu-west-1" || replicas() != 3 {
+		t.Fatalf("install: region %q replicas %d", got, replicas())
+	}
+
+	// A copy outside the repository, changed in the base: --overlay-root
+	// lets the overlay reach its base there.
+	tmp := t.TempDir()
+	copyTree(t, layout, tmp)
+	settings := filepath.Join(tmp, "base", "settings.yaml")
+	data, err := os.ReadFile(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(settings, []byte(strings.Replace(string(data), "eu-west-1", "us-east-2", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("upgrade", "shop", chartDir, "--overlay", filepath.Join(tmp, "overlays", "prod"), "--overlay-root", tmp)
+	if got := cm()["region"]; got != "us-east-2" {
+		t.Fatalf("upgrade from the changed base: region %q", got)
+	}
+	// The copy is gone: a plain upgrade rebuilds from the recorded files.
+	if err := os.RemoveAll(tmp); err != nil {
+		t.Fatal(err)
+	}
+	r = run("upgrade", "shop", chartDir)
+	if !strings.Contains(r.stderr, "Reused the overlay recorded in revision 2 (5 files") {
+		t.Errorf("upgrade did not reuse the recorded layout:\n%s", r.stderr)
+	}
+	if got := cm()["region"]; got != "us-east-2" || replicas() != 3 {
+		t.Fatalf("reused overlay: region %q replicas %d", got, replicas())
+	}
+
+	run("rollback", "shop", "1")
+	if got := cm()["region"]; got != "eu-west-1" || replicas() != 3 {
+		t.Fatalf("rollback to 1: region %q replicas %d", got, replicas())
+	}
+	out := t.TempDir()
+	mustLade(t, "get", "overlay", "shop", "--revision", "1", "--output-dir", out, "--kubeconfig", env.KubeconfigPath, "-n", ns)
+	for _, f := range []string{"base/kustomization.yaml", "base/settings.yaml", "components/monitoring/kustomization.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/replicas.yaml"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("get overlay --output-dir: %v", err)
+		}
+	}
+}
+
+// TestKustomizationPackageName: a kustomization-only package is released
+// as a chart named after its directory, made a valid chart name.
+func TestKustomizationPackageName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "My_Shop.Pkg")
+	copyTree(t, overlayData+"package", dir)
+	r := mustLade(t, "template", "kp", dir)
+	if !strings.Contains(r.stdout, "# Source: my-shop-pkg/deployment.yaml\n") {
+		t.Errorf("package chart name:\n%s", r.stdout)
 	}
 }

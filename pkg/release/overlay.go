@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/render"
@@ -12,8 +13,11 @@ import (
 // the release JSON as the lade field "lade_overlay" (Helm's reader ignores
 // it; a record Helm rewrites loses it, its manifest stays as applied).
 type Overlay struct {
-	// Files are the overlay directory's files by slash path (base64 in JSON).
+	// Files are the overlay's files by slash path (base64 in JSON).
 	Files map[string][]byte `json:"files"`
+	// Entry is the directory of the kustomization built, within Files,
+	// when its bases lie above it ("" for the top of Files).
+	Entry string `json:"entry,omitempty"`
 	// SkipHooks is true when hooks bypassed the overlay (--overlay-hooks=false).
 	SkipHooks bool `json:"skip_hooks,omitempty"`
 	// Package is true for a kustomization-only package: Files are the
@@ -28,26 +32,56 @@ type Overlay struct {
 
 // NewOverlay records ov; skipHooks keeps hooks out of it.
 func NewOverlay(ov *overlay.Overlay, skipHooks bool) *Overlay {
-	return &Overlay{Files: ov.Files, SkipHooks: skipHooks}
+	return &Overlay{Files: ov.Files, Entry: ov.Entry, SkipHooks: skipHooks}
 }
 
 // NewPackage records a kustomization-only package and returns the
-// placeholder chart it is released as (no templates, no values).
+// placeholder chart it is released as (no templates, no values), named
+// after name (usually the directory) made a valid chart name (PackageName).
 func NewPackage(ov *overlay.Overlay, name, version string) (*Overlay, *chart.Chart) {
 	if version == "" {
 		version = "0.0.0"
 	}
 	ch := &chart.Chart{Metadata: &chart.Metadata{
-		APIVersion: "v2", Name: name, Version: version, Type: "application",
+		APIVersion: "v2", Name: PackageName(name), Version: version, Type: "application",
 		Description: "kustomization-only package built by lade (its files are in the release's lade_overlay)",
 		Annotations: map[string]string{"lade.dev/package": "kustomize"},
 	}}
-	return &Overlay{Files: ov.Files, Package: true}, ch
+	return &Overlay{Files: ov.Files, Entry: ov.Entry, Package: true}, ch
+}
+
+// PackageName makes a directory name a chart name that Helm and lade accept
+// everywhere (as `helm create` requires: lower-case letters, digits and
+// dashes, starting and ending with a letter or digit, at most 63
+// characters): "My_App.v2" becomes "my-app-v2"; a name with nothing left
+// becomes "kustomization".
+func PackageName(dir string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(dir) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	name := b.String()
+	if len(name) > 63 {
+		name = strings.TrimRight(name[:63], "-")
+	}
+	if name == "" {
+		return "kustomization"
+	}
+	return name
 }
 
 // Overlay returns the recorded files as an overlay.
 func (o *Overlay) Overlay() *overlay.Overlay {
-	return &overlay.Overlay{Files: o.Files}
+	return &overlay.Overlay{Files: o.Files, Entry: o.Entry}
 }
 
 // Apply runs the overlay on a render (or builds the package); res is not modified.

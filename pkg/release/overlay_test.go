@@ -215,3 +215,18 @@ func TestKustomizationPackage(t *testing.T) {
 		t.Fatalf("revision 1 package record %+v", back.Overlay)
 	}
 }
+
+func TestPackageName(t *testing.T) {
+	for dir, want := range map[string]string{
+		"package":               "package",
+		"My_Shop.Pkg":           "my-shop-pkg",
+		"--prod--":              "prod",
+		"überapp":               "berapp",
+		".":                     "kustomization",
+		strings.Repeat("a", 70): strings.Repeat("a", 63),
+	} {
+		if got := release.PackageName(dir); got != want {
+			t.Errorf("PackageName(%q) = %q, want %q", dir, got, want)
+		}
+	}
+}

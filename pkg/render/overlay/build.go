@@ -97,7 +97,7 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 	// Origin annotations tell which overlay file an added object came from;
 	// kustomize's origin tracking is costly (every transformer annotates
 	// every object), so it is only on when the overlay can add objects.
-	root, userOrigin, err := rewriteRoot(rootFile, o.Files[rootFile], len(base) > 0, o.mayAdd())
+	root, userOrigin, err := rewriteRoot(rootFile, o.Files[rootFile], len(base) > 0, o.mayAdd(), o.baseRef())
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 
 	kz := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	buildMu.Lock()
-	m, err := kz.Run(fsys, overlayDir)
+	m, err := kz.Run(fsys, o.buildDir())
 	if err != nil && appended && mentionsBase(err.Error()) {
 		// A document appendTag took as a plain block mapping may not be
 		// valid YAML: kustomize reports the error on the document as kyaml
@@ -142,7 +142,7 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 				return nil, err
 			}
 		}
-		m, err = kz.Run(fsys, overlayDir)
+		m, err = kz.Run(fsys, o.buildDir())
 	}
 	buildMu.Unlock()
 	if err != nil {
@@ -163,7 +163,7 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 			d.Index, d.Source = i, base[i].Source
 		} else {
 			d.Added = true
-			d.Source = addedSource(addedPrefix, origin, rootFile)
+			d.Source = addedSource(addedPrefix, origin, rootFile, o.entry())
 		}
 		if d.Content, err = finish(r, userOrigin); err != nil {
 			return nil, err
@@ -176,7 +176,7 @@ func (o *Overlay) build(base []Doc, addedPrefix string, size int) ([]Doc, error)
 // rewriteRoot adds the base (when there is one) as the first resource of
 // the root kustomization and turns on origin annotations, which tell each
 // object's source; it reports whether the user had asked for them.
-func rewriteRoot(file string, data []byte, withBase, origins bool) ([]byte, bool, error) {
+func rewriteRoot(file string, data []byte, withBase, origins bool, baseRef string) ([]byte, bool, error) {
 	rn, err := kyaml.Parse(string(data))
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: invalid YAML: %w", file, err)
@@ -192,7 +192,7 @@ func rewriteRoot(file string, data []byte, withBase, origins bool) ([]byte, bool
 		if res.YNode().Kind != kyaml.SequenceNode {
 			return nil, false, fmt.Errorf("%s: resources must be a list", file)
 		}
-		res.YNode().Content = append([]*kyaml.Node{kyaml.NewStringRNode("../" + baseName).YNode()}, res.YNode().Content...)
+		res.YNode().Content = append([]*kyaml.Node{kyaml.NewStringRNode(baseRef).YNode()}, res.YNode().Content...)
 	}
 	bm, err := rn.Pipe(kyaml.LookupCreate(kyaml.SequenceNode, "buildMetadata"))
 	if err != nil {
@@ -395,14 +395,17 @@ func baseIndex(o *resource.Origin, n int) (int, bool) {
 	return i, true
 }
 
-func addedSource(prefix string, o *resource.Origin, rootFile string) string {
+// addedSource names the overlay file an added object came from, relative to
+// the overlay's recorded files: kustomize's origin paths are relative to the
+// kustomization built (entry), the fallback rootFile to the files already.
+func addedSource(prefix string, o *resource.Origin, rootFile, entry string) string {
 	file := rootFile
 	if o != nil {
 		switch {
 		case o.Path != "":
-			file = o.Path
+			file = path.Join(entry, o.Path)
 		case o.ConfiguredIn != "":
-			file = o.ConfiguredIn
+			file = path.Join(entry, o.ConfiguredIn)
 		}
 	}
 	file = path.Clean(strings.TrimPrefix(file, overlayDir+"/"))
@@ -463,6 +466,22 @@ func raiseGC() func() {
 			debug.SetGCPercent(gcSaved)
 		}
 	}
+}
+
+// buildDir is where kustomize builds: the entry kustomization's directory
+// in the in-memory file system.
+func (o *Overlay) buildDir() string {
+	return path.Join(overlayDir, o.entry())
+}
+
+// baseRef is the path of the rendered chart's base as the entry
+// kustomization names it.
+func (o *Overlay) baseRef() string {
+	up := "../"
+	if e := o.entry(); e != "." {
+		up += strings.Repeat("../", strings.Count(e, "/")+1)
+	}
+	return up + baseName
 }
 
 // memFS is an in-memory file system holding the overlay's files under

@@ -29,8 +29,8 @@ func (e *BuildError) Error() string {
 }
 
 var (
-	baseDocRe     = regexp.MustCompile(`(?:` + regexp.QuoteMeta(memRoot) + `/|\.\./)?` + baseName + `/` + docPrefix + `(\d+)\.yaml`)
-	baseDirRe     = regexp.MustCompile(`(?:` + regexp.QuoteMeta(memRoot) + `/|\.\./)?` + baseName + `\b`)
+	baseDocRe     = regexp.MustCompile(`(?:` + regexp.QuoteMeta(memRoot) + `/|(?:\.\./)+)?` + baseName + `/` + docPrefix + `(\d+)\.yaml`)
+	baseDirRe     = regexp.MustCompile(`(?:` + regexp.QuoteMeta(memRoot) + `/|(?:\.\./)+)?` + baseName + `\b`)
 	overlayFileRe = regexp.MustCompile(regexp.QuoteMeta(overlayDir) + `/([^\s'":]+)`)
 	// kustomize names the base's files without their directory once it
 	// is inside the base ("accumulating resources from 'doc-3.yaml':

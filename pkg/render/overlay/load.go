@@ -7,8 +7,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 )
 
 // Limits on what Load reads: an overlay is small text, and it is stored in
@@ -22,10 +25,24 @@ const (
 // kustomizationNames are the file names kustomize recognises, in its order.
 var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
-// Overlay is a kustomization directory held in memory: every regular file
-// under the directory, by slash-separated path relative to it.
+// Overlay is a kustomization held in memory: the files it is built from, by
+// slash-separated path relative to the directory they were recorded from,
+// and Entry, the directory of the kustomization that is built ("" or "."
+// for that directory itself). Entry is below the recording directory when
+// the kustomization uses bases above its own directory (resources:
+// [../../base]): the recording directory is then the nearest one that holds
+// them all.
 type Overlay struct {
 	Files map[string][]byte
+	Entry string
+}
+
+// entry is Entry, "." when empty.
+func (o *Overlay) entry() string {
+	if o.Entry == "" {
+		return "."
+	}
+	return o.Entry
 }
 
 // IsKustomization reports whether dir holds a kustomization file.
@@ -38,32 +55,146 @@ func IsKustomization(dir string) bool {
 	return false
 }
 
-// Load reads dir into memory and validates it (see Validate). Symbolic links
-// are followed only when they stay inside dir; special files are refused;
-// ".git" directories are skipped.
+// Load reads the kustomization in dir, and every base directory it uses
+// below the default root (see DefaultRoot), into memory and validates it.
 func Load(dir string) (*Overlay, error) {
-	root, err := filepath.Abs(dir)
+	return LoadWithin(dir, "")
+}
+
+// DefaultRoot is the root an overlay in dir may reach up to when none is
+// given: the git repository holding dir, else the working directory when it
+// holds dir, else dir itself.
+func DefaultRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return dir
 	}
-	if root, err = filepath.EvalSymlinks(root); err != nil {
+	for d := abs; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if wd, err := os.Getwd(); err == nil && within(wd, abs) {
+		return wd
+	}
+	return abs
+}
+
+// LoadWithin is Load with the root the overlay's bases must stay inside
+// ("" for DefaultRoot(dir)). Like kustomize, a kustomization may use base
+// directories anywhere (here: anywhere below root), while the files it names
+// itself are kustomize's to restrict to its own directory. Each directory
+// used is read whole; symbolic links are followed only when they stay
+// inside root; special files are refused; ".git" directories are skipped.
+// Remote bases are never fetched (Validate refuses them).
+func LoadWithin(dir, root string) (*Overlay, error) {
+	if root == "" {
+		root = DefaultRoot(dir)
+	}
+	absRoot, err := realDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("overlay root %s: %w", root, err)
+	}
+	absDir, err := realDir(dir)
+	if err != nil {
 		return nil, fmt.Errorf("overlay %s: %w", dir, err)
 	}
-	st, err := os.Stat(root)
-	if err != nil {
+	if !within(absRoot, absDir) {
+		return nil, fmt.Errorf("overlay %s is outside the overlay root %s (set --overlay-root to a directory that holds it)", dir, root)
+	}
+	r := &reader{root: absRoot, files: map[string][]byte{}}
+	if err := r.readTree(absDir); err != nil {
 		return nil, fmt.Errorf("overlay %s: %w", dir, err)
+	}
+	if err := r.addBases(); err != nil {
+		return nil, fmt.Errorf("overlay %s: %w", dir, err)
+	}
+	top := r.trees[0]
+	for _, t := range r.trees[1:] {
+		for !within(top, t) {
+			top = filepath.Dir(top)
+		}
+	}
+	ov := &Overlay{Files: make(map[string][]byte, len(r.files))}
+	for abs, data := range r.files {
+		rel, _ := filepath.Rel(top, abs)
+		ov.Files[filepath.ToSlash(rel)] = data
+	}
+	if rel, _ := filepath.Rel(top, absDir); rel != "." {
+		ov.Entry = filepath.ToSlash(rel)
+	}
+	if err := ov.Validate(); err != nil {
+		return nil, fmt.Errorf("overlay %s: %w", dir, err)
+	}
+	return ov, nil
+}
+
+// realDir is dir made absolute with its links resolved; it must be a directory.
+func realDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if abs, err = filepath.EvalSymlinks(abs); err != nil {
+		return "", err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", err
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("overlay %s: not a directory (an overlay is a directory holding kustomization.yaml)", dir)
+		return "", errors.New("not a directory (an overlay is a directory holding kustomization.yaml)")
 	}
-	files := map[string][]byte{}
-	total := 0
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	return abs, nil
+}
+
+// within reports whether path p is dir or below it (both clean and absolute).
+func within(dir, p string) bool {
+	r, err := filepath.Rel(dir, p)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
+}
+
+// reader collects an overlay's files by absolute path, with the limits of
+// the whole overlay.
+type reader struct {
+	root  string
+	files map[string][]byte
+	trees []string // directories read whole, in order
+	total int
+}
+
+// covered reports whether p lies in a directory already read.
+func (r *reader) covered(p string) bool {
+	for _, t := range r.trees {
+		if within(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// rel names p for errors: relative to the root.
+func (r *reader) rel(p string) string {
+	s, _ := filepath.Rel(r.root, p)
+	return filepath.ToSlash(s)
+}
+
+// readTree reads every regular file below dir.
+func (r *reader) readTree(dir string) error {
+	r.trees = append(r.trees, dir)
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
+		if _, seen := r.files[p]; seen {
+			return nil
+		}
+		rel := r.rel(p)
 		if d.IsDir() {
 			if d.Name() == ".git" {
 				return filepath.SkipDir
@@ -75,8 +206,8 @@ func Load(dir string) (*Overlay, error) {
 			if real, err = filepath.EvalSymlinks(p); err != nil {
 				return fmt.Errorf("%s: %w", rel, err)
 			}
-			if r, _ := filepath.Rel(root, real); r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				return fmt.Errorf("%s: symbolic link leaves the overlay directory (to %s)", rel, real)
+			if !within(r.root, real) {
+				return fmt.Errorf("%s: symbolic link leaves the overlay root %s (to %s)", rel, r.root, real)
 			}
 		}
 		info, err := os.Stat(real)
@@ -92,28 +223,79 @@ func Load(dir string) (*Overlay, error) {
 		if info.Size() > MaxFileSize {
 			return fmt.Errorf("%s: file is larger than %d bytes", rel, MaxFileSize)
 		}
-		if len(files) >= MaxFiles {
+		if len(r.files) >= MaxFiles {
 			return fmt.Errorf("more than %d files", MaxFiles)
 		}
 		data, err := os.ReadFile(real)
 		if err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
-		total += len(data)
-		if total > MaxTotalSize {
+		if r.total += len(data); r.total > MaxTotalSize {
 			return fmt.Errorf("files total more than %d bytes", MaxTotalSize)
 		}
-		files[rel] = data
+		r.files[p] = data
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("overlay %s: %w", dir, err)
+}
+
+// addBases reads, until none is left, each directory that a kustomization
+// read so far names in resources, bases or components and that is not read
+// yet. A directory outside the root is refused; remote references and names
+// that are no directory are left to Validate and kustomize.
+func (r *reader) addBases() error {
+	done := map[string]bool{}
+	for {
+		var next []string
+		for p := range r.files {
+			if done[p] || !slices.Contains(kustomizationNames, filepath.Base(p)) {
+				continue
+			}
+			done[p] = true
+			var k map[string]any
+			if err := yaml.Unmarshal(r.files[p], &k); err != nil {
+				return fmt.Errorf("%s: invalid YAML: %w", r.rel(p), err)
+			}
+			for _, field := range []string{"resources", "bases", "components"} {
+				for _, ref := range stringList(k[field]) {
+					if isRemote(ref) || filepath.IsAbs(ref) {
+						continue
+					}
+					target := filepath.Join(filepath.Dir(p), filepath.FromSlash(ref))
+					if r.covered(target) {
+						continue
+					}
+					if !within(r.root, target) {
+						return &RefusedError{File: r.rel(p), What: fmt.Sprintf("%s %q", field, ref),
+							Reason: fmt.Sprintf("path leaves the overlay root %s (lade reads an overlay's bases only below it: the git repository or working directory by default; set --overlay-root to widen it)", r.root)}
+					}
+					real, err := filepath.EvalSymlinks(target)
+					if err != nil {
+						continue // Validate names the missing path
+					}
+					if st, err := os.Stat(real); err != nil || !st.IsDir() {
+						continue
+					}
+					if !within(r.root, real) {
+						return &RefusedError{File: r.rel(p), What: fmt.Sprintf("%s %q", field, ref),
+							Reason: fmt.Sprintf("symbolic link leaves the overlay root %s (to %s)", r.root, real)}
+					}
+					next = append(next, target)
+				}
+			}
+		}
+		if len(next) == 0 {
+			return nil
+		}
+		sort.Strings(next)
+		for _, d := range next {
+			if r.covered(d) {
+				continue
+			}
+			if err := r.readTree(d); err != nil {
+				return err
+			}
+		}
 	}
-	ov := &Overlay{Files: files}
-	if err := ov.Validate(); err != nil {
-		return nil, fmt.Errorf("overlay %s: %w", dir, err)
-	}
-	return ov, nil
 }
 
 // Paths returns the file paths in order.
@@ -131,7 +313,7 @@ func (o *Overlay) Root() (string, error) {
 	if o == nil || len(o.Files) == 0 {
 		return "", errors.New("empty overlay")
 	}
-	return kustomizationIn(o.Files, ".")
+	return kustomizationIn(o.Files, o.entry())
 }
 
 func kustomizationIn(files map[string][]byte, dir string) (string, error) {

@@ -399,7 +399,7 @@ func TestBroken(t *testing.T) {
 		{"broken/bad-yaml", false, []string{"patch.yaml: invalid YAML: yaml: line 4: "}},
 		{"broken/bad-smp-file", false, []string{"replicas.yaml", "line 5"}},
 		{"broken/remote", true, []string{"kustomization.yaml", "remote bases are refused"}},
-		{"broken/escape", true, []string{"kustomization.yaml", "../../smp/sidecar.yaml", "leaves the overlay directory"}},
+		{"broken/escape", true, []string{"kustomization.yaml", "../../smp/sidecar.yaml", "outside the kustomization's directory"}},
 		{"broken/exec", true, []string{"run.yaml", "plugins are refused"}},
 		{"broken/json-nomatch", false, []string{"remove.yaml"}},
 	}

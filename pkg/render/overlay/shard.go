@@ -222,7 +222,7 @@ func (o *Overlay) buildSharded(base []Doc, size int) ([]Doc, bool) {
 	if err != nil {
 		return nil, false
 	}
-	root, _, err := rewriteRoot(rootFile, o.Files[rootFile], true, false)
+	root, _, err := rewriteRoot(rootFile, o.Files[rootFile], true, false, o.baseRef())
 	if err != nil {
 		return nil, false
 	}
@@ -364,7 +364,7 @@ func (o *Overlay) buildShard(idx []int, objs []baseObject, rootFile string, root
 	if err := fsys.WriteFile(path.Join(baseDir, "kustomization.yaml"), []byte(k.String())); err != nil {
 		return nil, err
 	}
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fsys, overlayDir)
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fsys, o.buildDir())
 	if err != nil {
 		return nil, err
 	}

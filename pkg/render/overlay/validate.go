@@ -25,10 +25,11 @@ func (e *RefusedError) Error() string {
 func (e *RefusedError) Unwrap() error { return ErrRefused }
 
 const (
-	reasonRemote = "remote bases are refused: lade builds an overlay only from the files in its directory, without network or git, so that the release records everything it was built from"
-	reasonExec   = "exec, container and Go plugins are refused: lade runs kustomize with plugins off, so an overlay cannot run programs"
-	reasonHelm   = "helm chart inflation is refused: it runs the helm binary; the chart is what lade renders"
-	reasonEscape = "path leaves the overlay directory (every file an overlay uses must be inside it)"
+	reasonRemote     = "remote bases are refused: lade builds an overlay only from the files in its directory, without network or git, so that the release records everything it was built from"
+	reasonExec       = "exec, container and Go plugins are refused: lade runs kustomize with plugins off, so an overlay cannot run programs"
+	reasonHelm       = "helm chart inflation is refused: it runs the helm binary; the chart is what lade renders"
+	reasonFileEscape = "file is outside the kustomization's directory: kustomize reads the files a kustomization names only in or below its own directory (a base directory with its own kustomization may be elsewhere)"
+	reasonEscape     = "path leaves the overlay's files (every file an overlay uses must be below its root: see --overlay-root)"
 )
 
 // builtinKinds are the kinds a generators/transformers/validators entry may
@@ -160,11 +161,18 @@ func (o *Overlay) checkRef(file, dir, field, ref string) error {
 	if path.IsAbs(ref) || strings.HasPrefix(ref, `\`) || (len(ref) > 1 && ref[1] == ':') {
 		return &RefusedError{File: file, What: what, Reason: "absolute paths are refused; " + reasonEscape}
 	}
+	// kustomize's load restriction: the files a kustomization names (not
+	// its base directories) must be in or below its own directory.
 	p := path.Clean(path.Join(dir, ref))
+	_, isFile := o.Files[p]
+	baseField := field == "resources" || field == "bases" || field == "components"
+	if (isFile || !baseField) && !below(dir, p) {
+		return &RefusedError{File: file, What: what, Reason: reasonFileEscape}
+	}
 	if p == ".." || strings.HasPrefix(p, "../") {
 		return &RefusedError{File: file, What: what, Reason: reasonEscape}
 	}
-	if _, ok := o.Files[p]; ok {
+	if isFile {
 		return nil
 	}
 	prefix := p + "/"
@@ -177,6 +185,14 @@ func (o *Overlay) checkRef(file, dir, field, ref string) error {
 		}
 	}
 	return fmt.Errorf("%s: %s: no such file or directory in the overlay", file, what)
+}
+
+// below reports whether slash path p is dir or below it (both clean).
+func below(dir, p string) bool {
+	if dir == "." {
+		return p != ".." && !strings.HasPrefix(p, "../")
+	}
+	return p == dir || strings.HasPrefix(p, dir+"/")
 }
 
 func isRemote(ref string) bool {
