@@ -1,4 +1,4 @@
-# lade — Makefile. `make demo` renders the bundled example chart; `make test` runs every test.
+# lade — Makefile. `make demo` shows lade's main job on a local cluster; `make test` runs every test.
 GO        ?= go
 BIN       ?= bin/lade
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo test test-interop bench lint fuzz clean pgo
+.PHONY: build demo demo-render test test-interop bench lint fuzz clean pgo
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -26,7 +26,19 @@ pgo:
 	tmp=$$(mktemp -d) && $(GO) test ./pkg/render -run '^$$' -bench 'Conformance|Umbrella100' -benchtime 5x \
 		-o $$tmp/render.test -cpuprofile $(CURDIR)/cmd/lade/default.pgo && rm -rf $$tmp
 
+# The main job on the local control plane: install with --wait, diff an
+# upgrade, upgrade, history, rollback. The cluster is built on first use
+# (15-25 min on 2 cores with a cold Go cache, about a minute when warm) and
+# left running; `make cluster-down` stops it.
 demo: build
+	@if ! ls bin/k8s/*/.stamp >/dev/null 2>&1; then \
+	  echo "make demo: first use builds the local Kubernetes control plane from the Go module proxy:"; \
+	  echo "           15-25 minutes on 2 cores with a cold Go cache (about a minute when warm)."; fi
+	@$(MAKE) --no-print-directory cluster-up
+	LADE=$(BIN) CLUSTER_DIR=$(CLUSTER_DIR) scripts/demo.sh
+
+# Render only (no cluster): what `helm template` prints, byte for byte.
+demo-render: build
 	$(BIN) template demo testdata/charts/demo
 
 # Every test: unit tests, cluster and registry tests (the control plane is built first),

@@ -43,12 +43,17 @@ func (c *Client) Build(manifest, ns string) ([]*Resource, error) {
 		return nil, err
 	}
 	out := make([]*Resource, 0, len(objs))
+	var errs []error
 	for _, obj := range objs {
 		r, err := c.resource(&unstructured.Unstructured{Object: obj}, ns)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err) // every object that cannot be mapped is named
+			continue
 		}
 		out = append(out, r)
+	}
+	if err := joinErrors(errs); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -245,21 +245,39 @@ func (c *Client) each(n int, f func(i int) error) error {
 		}()
 	}
 	wg.Wait()
-	var msgs []string
-	var first error
+	return joinErrors(errs)
+}
+
+// joinErrors is nil when every error is nil, the one error when there is
+// one, and else all of them as "N errors:" and one indented line each
+// (errors.Is and errors.As see every one).
+func joinErrors(errs []error) error {
+	var all []error
 	for _, e := range errs {
 		if e != nil {
-			if first == nil {
-				first = e
-			}
-			msgs = append(msgs, e.Error())
+			all = append(all, e)
 		}
 	}
-	if len(msgs) > 1 {
-		return fmt.Errorf("%d errors:\n  %s", len(msgs), strings.Join(msgs, "\n  "))
+	switch len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
 	}
-	return first
+	return multiError(all)
 }
+
+type multiError []error
+
+func (m multiError) Error() string {
+	msgs := make([]string, len(m))
+	for i, e := range m {
+		msgs[i] = e.Error()
+	}
+	return fmt.Sprintf("%d errors:\n  %s", len(m), strings.Join(msgs, "\n  "))
+}
+
+func (m multiError) Unwrap() []error { return m }
 
 // Missing returns the objects of rs that do not exist in the cluster: one
 // metadata-only read per resource type and namespace (see liveMetadata).
