@@ -173,3 +173,45 @@ spec:
 	}
 	failLade(t, "exists and cannot be imported into the current release", append([]string{"template", "web", dir, "--dry-run=server"}, kc...)...)
 }
+
+// TestInstallNamesEveryRejectedObject: an install of a chart with several
+// bad objects names each of them, as Helm does, and creates nothing.
+func TestInstallNamesEveryRejectedObject(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	deployment := func(name, replicas string) string {
+		return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\nspec:\n  replicas: " + replicas +
+			"\n  selector: {matchLabels: {app: " + name + "}}\n  template:\n    metadata: {labels: {app: " + name + "}}\n    spec: {containers: [{name: app, image: busybox}]}\n"
+	}
+	// Kinds the cluster does not know.
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Chart.yaml":          "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+		"templates/a.yaml":    "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: one\n",
+		"templates/b.yaml":    "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: two\n",
+		"templates/good.yaml": deployment("good", "1"),
+	})
+	r := failLade(t, "2 errors", append([]string{"install", "kinds", dir}, kc...)...)
+	for _, w := range []string{`name: "one"`, `kind "Widget"`, `name: "two"`, `kind "Gadget"`} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("install of two unknown kinds: stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	// Objects the API server rejects.
+	dir = t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"Chart.yaml":       "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+		"templates/a.yaml": deployment("first", "-1"),
+		"templates/b.yaml": deployment("second", "-2"),
+	})
+	r = failLade(t, "spec.replicas", append([]string{"install", "invalid", dir}, kc...)...)
+	for _, w := range []string{"Deployment " + ns + "/first", "Deployment " + ns + "/second"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("install of two invalid Deployments: stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	if l, err := env.Clientset().AppsV1().Deployments(ns).List(t.Context(), metav1.ListOptions{}); err != nil || len(l.Items) != 0 {
+		t.Errorf("deployments left behind: %v %v", l, err)
+	}
+}
