@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,20 +64,11 @@ func parseLintCorpus(t *testing.T, data string) []lintCase {
 	return cases
 }
 
-// helmErrorLine is the "Error: ..." line of Helm's stderr, if any.
-func helmErrorLine(stderr string) string {
-	for _, l := range strings.Split(stderr, "\n") {
-		if strings.HasPrefix(l, "Error: ") {
-			return l
-		}
-	}
-	return ""
-}
-
 // TestLintConformance runs lade lint on every chart of the conformance
-// corpus with the arguments helm lint was run with, and compares stdout, the
-// "Error:" line and the exit code. --helm-only must match byte for byte; the
-// default run must report Helm's messages too (lade's rules add their own).
+// corpus with the arguments helm lint was run with, and compares stdout,
+// stderr (warnings such as `required`'s included) and the exit code.
+// --helm-only must match byte for byte; the default run must report Helm's
+// messages too (lade's rules add their own).
 func TestLintConformance(t *testing.T) {
 	corpus, err := filepath.Abs("../../../shared/conformance")
 	if err != nil {
@@ -109,9 +101,9 @@ func TestLintConformance(t *testing.T) {
 					ok = false
 					t.Errorf("exit code %d, helm %d", code, c.exitCode)
 				}
-				if got, want := helmErrorLine(stderr.String()), helmErrorLine(c.stderr); got != want {
+				if got, want := stderr.String(), c.stderr; got != want {
 					ok = false
-					t.Errorf("stderr error line %q, helm %q", got, want)
+					t.Errorf("stderr:\n%s\nhelm:\n%s", got, want)
 				}
 				if ok {
 					exact++
@@ -135,7 +127,8 @@ func TestLintConformance(t *testing.T) {
 
 // TestLintHelmGoldens compares --helm-only output with what helm lint v4.3.1
 // printed for the team's Helm-rule charts (testdata/charts/lint/helm/*.golden:
-// stdout then "# exit_code: N").
+// stdout then "# exit_code: N") and, when the reference helm is installed,
+// with what it prints now (stderr too).
 func TestLintHelmGoldens(t *testing.T) {
 	dir, err := filepath.Abs("../../testdata/charts/lint/helm")
 	if err != nil {
@@ -158,6 +151,9 @@ func TestLintHelmGoldens(t *testing.T) {
 			got := stdout.String() + "# exit_code: " + strconv.Itoa(code) + "\n"
 			if got != string(want) {
 				t.Errorf("got:\n%s\nwant (helm):\n%s", got, want)
+			}
+			if _, err := os.Stat(name); err == nil {
+				compareWithHelm(t, dir, name, "--kube-version", "1.33")
 			}
 		})
 	}
@@ -329,4 +325,79 @@ func BenchmarkLintUmbrella(b *testing.B) {
 			b.Fatalf("exit %d: %s", code, stderr.String())
 		}
 	}
+}
+
+// compareWithHelm runs `helm lint ARGS` with the reference binary, when
+// installed, and `lade lint --helm-only ARGS`, from dir; stdout, stderr and
+// the exit code must be identical.
+func compareWithHelm(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	ref := helmRef()
+	if _, err := os.Stat(ref); err != nil {
+		t.Logf("reference helm not installed (%v): live comparison skipped", err)
+		return
+	}
+	cmd := exec.Command(ref, append([]string{"lint"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = helmEnv(t)
+	var hout, herr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &hout, &herr
+	hcode := 0
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		hcode = ee.ExitCode()
+	}
+	t.Chdir(dir)
+	out, errOut, code := lintRun(t, append([]string{"--helm-only"}, args...)...)
+	if out != hout.String() || errOut != herr.String() || code != hcode {
+		t.Errorf("lade lint --helm-only differs from helm lint:\nlade (exit %d):\n%s%s\nhelm (exit %d):\n%s%s", code, out, errOut, hcode, hout.String(), herr.String())
+	}
+}
+
+func writeLintChart(t *testing.T, values string, templates map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"c/Chart.yaml":  "apiVersion: v2\nname: c\nversion: 0.1.0\nicon: https://example.com/i.png\n",
+		"c/values.yaml": values,
+	}
+	for name, body := range templates {
+		files["c/templates/"+name] = body
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestLintRequiredWarnings: `required` on a missing value and on an empty
+// string logs Helm's two different messages, in lint mode.
+func TestLintRequiredWarnings(t *testing.T) {
+	dir := writeLintChart(t, "empty: \"\"\n", map[string]string{"cm.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: req
+data:
+  a: {{ required "need a" .Values.missing | quote }}
+  b: {{ required "need b" .Values.empty | quote }}
+`})
+	t.Chdir(dir)
+	for _, args := range [][]string{{"--helm-only", "c"}, {"c"}} {
+		_, errOut, _ := lintRun(t, args...)
+		want := "level=WARN msg=\"missing required value\" message=\"need a\"\n" +
+			"level=WARN msg=\"missing required values\" message=\"need b\"\n"
+		if errOut != want {
+			t.Errorf("lade lint %v stderr:\n%s\nwant (helm lint v4.3.1):\n%s", args, errOut, want)
+		}
+	}
+	compareWithHelm(t, dir, "c")
 }

@@ -530,7 +530,13 @@ func (r *runner) includeIn(set *template.Template) func(string, any) (string, er
 func (r *runner) required(msg string, val any) (any, error) {
 	if val == nil || val == "" {
 		if r.e.LintMode {
-			r.e.warn("missing required value: " + msg)
+			// Helm words the two cases apart: "value" for a missing value,
+			// "values" for an empty string.
+			if val == nil {
+				r.e.warn("missing required value: " + msg)
+			} else {
+				r.e.warn("missing required values: " + msg)
+			}
 			return "", nil
 		}
 		return val, errors.New(errStart + msg + errEnd)

@@ -153,9 +153,11 @@ func Templates(ctx context.Context, l *support.Linter, in *Input, o TemplateOpti
 
 // lintWarn logs what `required` and `fail` say in lint mode, as Helm logs it.
 func lintWarn(msg string) {
-	if rest, ok := strings.CutPrefix(msg, "missing required value: "); ok {
-		slog.Warn("missing required values", "message", rest)
-		return
+	for _, prefix := range []string{"missing required value", "missing required values"} {
+		if rest, ok := strings.CutPrefix(msg, prefix+": "); ok {
+			slog.Warn(prefix, "message", rest)
+			return
+		}
 	}
 	if rest, ok := strings.CutPrefix(msg, "fail: "); ok {
 		slog.Info("funcMap fail", "message", rest)
