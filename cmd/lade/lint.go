@@ -25,11 +25,20 @@ lade runs Helm's lint rules with Helm's messages and text output ([ERROR] for
 things that will break an install, [WARNING] for convention breaks), then:
 
   - decodes every rendered object of a built-in kind strictly against the
-    Kubernetes API types (unknown fields, wrong types, missing required fields);
+    Kubernetes API types, reporting every unknown field, value of the wrong
+    type (naming the YAML 1.1 trap: y/yes/on/off/n/no are booleans) and
+    missing required field of an object, not just the first;
+  - checks the values the API server rejects: replicas and other counts
+    below 0, ports outside 1-65535, invalid names, labels and quantities,
+    probes, and a workload selector that does not match its pod labels;
   - flags APIs deprecated or removed at --kube-version;
   - checks orchestration pitfalls (resources, probes, rollout settings,
     disruption budgets, selectors, references, security). Run
     'lade lint --list-rules' for their ids.
+
+Findings name the template and the line in its rendered text, which is the
+template file's line until an action above it (include, toYaml, range, a
+trimmed {{- }}) renders to more or fewer lines.
 
 Suppress a rule for one object with the annotation
 'lade.dev/lint-ignore: ID[,ID]', or for the run with --ignore ID.

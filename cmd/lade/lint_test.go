@@ -171,7 +171,7 @@ const ruleChartDir = "../../testdata/charts/lint"
 func TestLintExitCodes(t *testing.T) {
 	warnChart := ruleChartDir + "/privileged/bad"
 	out, errOut, code := lintRun(t, warnChart)
-	wantLine := `[WARNING] templates/manifests.yaml: Deployment/web: container "app" is privileged [privileged]`
+	wantLine := `[WARNING] templates/manifests.yaml:30: Deployment/web: container "app" is privileged [privileged]`
 	if code != 0 || !strings.Contains(out, wantLine) || !strings.HasSuffix(out, "1 chart(s) linted, 0 chart(s) failed\n") {
 		t.Errorf("warning chart: code %d\n%s%s", code, out, errOut)
 	}
@@ -184,7 +184,7 @@ func TestLintExitCodes(t *testing.T) {
 		t.Errorf("--strict --ignore privileged: code %d", code)
 	}
 	out, _, code = lintRun(t, ruleChartDir+"/rollout-stuck/bad", ruleChartDir+"/rollout-stuck/good")
-	if code != 1 || !strings.Contains(out, "[ERROR] templates/manifests.yaml: Deployment/web: maxSurge and maxUnavailable are both 0") {
+	if code != 1 || !strings.Contains(out, "[ERROR] templates/manifests.yaml:10: Deployment/web: maxSurge and maxUnavailable are both 0") {
 		t.Errorf("error chart: code %d\n%s", code, out)
 	}
 	out, _, code = lintRun(t, "--quiet", ruleChartDir+"/privileged/good")
@@ -400,4 +400,108 @@ data:
 		}
 	}
 	compareWithHelm(t, dir, "c")
+}
+
+// apiRulesChart renders objects the API server rejects: a Deployment with
+// replicas -1 and a selector its pod labels do not match, and a Service with
+// three errors, one of them the YAML 1.1 boolean trap.
+const apiRulesDeploy = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          resources:
+            requests: {cpu: 1x, memory: 64Mi}
+            limits: {memory: 128Mi}
+          readinessProbe:
+            tcpSocket: {port: 8080}
+      securityContext: {runAsNonRoot: true}
+`
+
+const apiRulesService = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: y
+  ports:
+    - port: 70000
+      targetPort: "8080"
+      protocl: TCP
+`
+
+func TestLintAPIRules(t *testing.T) {
+	dir := writeLintChart(t, "replicas: -1\n", map[string]string{"deployment.yaml": apiRulesDeploy, "service.yaml": apiRulesService})
+	t.Chdir(dir)
+	out, errOut, code := lintRun(t, "c")
+	want := `==> Linting c
+[ERROR] templates/deployment.yaml:6: Deployment/web: spec.replicas: must be greater than or equal to 0, got -1 [api-validation]
+[ERROR] templates/deployment.yaml:12: Deployment/web: spec.template.metadata.labels: selector app=web does not match the pod template's labels (app=api): the API server requires the template to carry every label the selector asks for [api-validation]
+[ERROR] templates/deployment.yaml:19: Deployment/web: spec.template.spec.containers[0].resources.requests.cpu: "1x" is not a quantity (write a number with an optional suffix: 100m, 0.5, 64Mi, 1G) [schema]
+[ERROR] templates/service.yaml:7: Service/web: spec.selector.app: expected a string, got a boolean (YAML 1.1 reads y/yes/on/off/n/no as booleans: quote it: "y") [schema]
+[ERROR] templates/service.yaml:9: Service/web: spec.ports[0].port: 70000 is not a valid port: must be between 1 and 65535, inclusive [api-validation]
+[ERROR] templates/service.yaml:10: Service/web: spec.ports[0].targetPort: "8080" is a string, so it must be a port name, and a port name needs a letter (remove the quotes, or drop | quote: 8080) [api-validation]
+[ERROR] templates/service.yaml:11: Service/web: spec.ports[0].protocl: unknown field (did you mean "protocol"?) [schema]
+
+`
+	if code != 1 || out != want || errOut != "Error: 1 chart(s) linted, 1 chart(s) failed\n" {
+		t.Errorf("exit %d\n%s%s\nwant\n%s", code, out, errOut, want)
+	}
+
+	// --helm-only reports none of it, as helm lint does not.
+	out, _, code = lintRun(t, "--helm-only", "c")
+	if code != 0 || out != "==> Linting c\n\n1 chart(s) linted, 0 chart(s) failed\n" {
+		t.Errorf("--helm-only: exit %d\n%s", code, out)
+	}
+	compareWithHelm(t, dir, "c")
+
+	// JSON and SARIF carry the line.
+	out, _, _ = lintRun(t, "-o", "json", "c")
+	var rep struct {
+		Charts []struct {
+			Messages []struct {
+				Path, Rule, Field string
+				Line              int
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Charts) != 1 {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if m := rep.Charts[0].Messages[0]; m.Path != "templates/deployment.yaml" || m.Line != 6 || m.Rule != "api-validation" || m.Field != "spec.replicas" {
+		t.Errorf("json message %+v", m)
+	}
+	out, _, _ = lintRun(t, "-o", "sarif", "c")
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil || len(log.Runs) != 1 || len(log.Runs[0].Results) == 0 {
+		t.Fatalf("sarif: %v\n%s", err, out)
+	}
+	if loc := log.Runs[0].Results[0].Locations[0].PhysicalLocation; loc.ArtifactLocation.URI != "c/templates/deployment.yaml" || loc.Region.StartLine != 6 {
+		t.Errorf("sarif location %+v", loc)
+	}
 }

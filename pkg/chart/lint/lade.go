@@ -3,6 +3,8 @@ package lint
 import (
 	"fmt"
 	"path"
+	"reflect"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -37,6 +39,7 @@ type RuleInfo struct {
 // Rule ids of lade's checks.
 const (
 	RuleSchema              = "schema"
+	RuleAPIValidation       = "api-validation"
 	RuleRemovedAPI          = "removed-api"
 	RuleRequests            = "resource-requests"
 	RuleMemoryLimit         = "memory-limit"
@@ -59,6 +62,7 @@ const (
 
 var ruleTable = []RuleInfo{
 	{RuleSchema, Error, "rendered objects of built-in kinds must decode strictly into the Kubernetes API types (no unknown fields, right types, required fields set)"},
+	{RuleAPIValidation, Error, "the API server rejects values out of range (replicas -1, port 70000, negative quantities), invalid names and labels, and a workload selector that does not match its pod template's labels"},
 	{RuleRemovedAPI, Error, "API versions removed from Kubernetes (not in k8s.io/api any more) cannot be installed; error when removed at --kube-version, warning when deprecated"},
 	{RuleRequests, Warning, "without CPU and memory requests the scheduler cannot place pods sensibly and they are evicted first"},
 	{RuleMemoryLimit, Warning, "without a memory limit one container can exhaust its node's memory"},
@@ -91,6 +95,25 @@ type object struct {
 	own  bool           // from the linted chart's own templates (not a subchart's)
 	meta metav1.ObjectMeta
 	pod  *podTemplate
+
+	pos     positions // field positions, built on first use
+	posDone bool
+	bad     []string // fields left out of obj for their type errors
+}
+
+// affected reports whether field is, contains or lies inside a field left
+// out for a type error: checks on it would only repeat that error.
+func (o *object) affected(field string) bool {
+	within := func(inner, outer string) bool {
+		rest, ok := strings.CutPrefix(inner, outer)
+		return ok && (outer == "" || rest == "" || rest[0] == '.' || rest[0] == '[')
+	}
+	for _, b := range o.bad {
+		if within(b, field) || within(field, b) {
+			return true
+		}
+	}
+	return false
 }
 
 func (o *object) ref() string { return o.doc.Kind + "/" + o.doc.Name }
@@ -126,10 +149,10 @@ func (c *checker) report(o *object, rule string, field string, format string, ar
 }
 
 func (c *checker) reportSev(o *object, sev Severity, rule, field, format string, args ...any) {
-	if ignored(o, rule) {
+	if ignored(o, rule) || rule != RuleSchema && field != "" && o.affected(field) {
 		return
 	}
-	c.msgs = append(c.msgs, Message{Severity: sev, Path: o.doc.Template, Text: fmt.Sprintf(format, args...), Rule: rule, Object: o.ref(), Field: field})
+	c.msgs = append(c.msgs, Message{Severity: sev, Path: o.doc.Template, Line: o.lineOf(field), Text: fmt.Sprintf(format, args...), Rule: rule, Object: o.ref(), Field: field})
 }
 
 func ignored(o *object, rule string) bool {
@@ -180,6 +203,19 @@ func ladeRules(r *rules.Rendered, o Options) []Message {
 			c.checkObject(ob)
 		}
 	}
+	// Each template's findings together, in line order.
+	order := map[string]int{}
+	for _, m := range c.msgs {
+		if _, ok := order[m.Path]; !ok {
+			order[m.Path] = len(order)
+		}
+	}
+	slices.SortStableFunc(c.msgs, func(a, b Message) int {
+		if d := order[a.Path] - order[b.Path]; d != 0 {
+			return d
+		}
+		return a.Line - b.Line
+	})
 	return c.msgs
 }
 
@@ -189,10 +225,12 @@ func isYAMLName(n string) bool {
 }
 
 // decode fills the typed object; for the chart's own objects it reports
-// unknown fields, type errors, missing required fields and removed APIs.
+// unknown fields, values of the wrong type, missing required fields and
+// removed APIs, every one of them (see typeChecker).
 func (c *checker) decode(ob *object) {
 	d := ob.doc
-	if d.Kind == "" || d.APIVersion == "" {
+	if d.Kind == "" || d.APIVersion == "" || d.Kind == "List" && d.APIVersion == "v1" {
+		// A v1 List is a client-side wrapper: Helm installs its items.
 		return
 	}
 	typed := rules.NewBuiltin(d.APIVersion, d.Kind)
@@ -202,8 +240,30 @@ func (c *checker) decode(ob *object) {
 		}
 		return
 	}
-	strictErrs, err := sigsjson.UnmarshalStrict(d.JSON, typed, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	data := d.JSON
+	strictErrs, err := sigsjson.UnmarshalStrict(data, typed, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	if len(strictErrs) > 0 || err != nil {
+		// The strict decoder stops at the first bad value: find them all,
+		// and decode what is left.
+		tc := &typeChecker{raw: func(f string) (string, bool) {
+			p := ob.positions()[f]
+			return p.raw, p.plain
+		}}
+		if clean, cerr := tc.checkDoc(d.JSON, reflect.TypeOf(typed).Elem()); cerr == nil {
+			data = clean
+		}
+		for _, p := range tc.problems {
+			ob.bad = append(ob.bad, p.field)
+			if ob.own {
+				c.report(ob, RuleSchema, p.field, "%s: %s", p.field, p.text)
+			}
+		}
+		typed = rules.NewBuiltin(d.APIVersion, d.Kind)
+		strictErrs, err = sigsjson.UnmarshalStrict(data, typed, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	}
 	if ob.own {
+		// What the type checker cannot see (duplicate keys in a JSON
+		// document) or, should it miss something, the decoder's own words.
 		for _, se := range strictErrs {
 			c.report(ob, RuleSchema, strictField(se.Error()), "%s", se.Error())
 		}
@@ -222,6 +282,26 @@ func (c *checker) decode(ob *object) {
 	if ob.own {
 		c.required(ob)
 	}
+}
+
+// positions indexes the object's rendered document on first use.
+func (o *object) positions() positions {
+	if !o.posDone {
+		o.pos, o.posDone = indexPositions(o.doc.Source), true
+	}
+	return o.pos
+}
+
+// lineOf is the line of a field (or, when the document lacks it, of its
+// nearest parent, or of the object) in the rendered template; 0 when unknown.
+func (o *object) lineOf(field string) int {
+	if o.doc.Line == 0 {
+		return 0
+	}
+	if l := o.positions().line(field); l > 0 {
+		return o.doc.Line + l - 1
+	}
+	return o.doc.Line
 }
 
 // strictField pulls the field path out of `unknown field "a.b"`.
@@ -272,7 +352,9 @@ func replicaCount(p *podTemplate) int32 {
 // required reports required fields a typed object lacks.
 func (c *checker) required(ob *object) {
 	missing := func(field string) {
-		c.report(ob, RuleSchema, field, "missing required field %q", field)
+		if !ob.affected(field) {
+			c.report(ob, RuleSchema, field, "%s: required field is missing", field)
+		}
 	}
 	if p := ob.pod; p != nil {
 		if len(p.spec.Containers) == 0 {
@@ -395,8 +477,10 @@ func kubeMajorMinor(o Options) (int, int) {
 	return major, minor
 }
 
-// checkObject runs the orchestration rules on one of the chart's objects.
+// checkObject runs the API server's value checks and the orchestration
+// rules on one of the chart's objects.
 func (c *checker) checkObject(ob *object) {
+	c.validate(ob)
 	if p := ob.pod; p != nil {
 		c.checkPod(ob, p)
 	}

@@ -80,7 +80,7 @@ func TestRuleChartsCoverEveryRule(t *testing.T) {
 
 func TestSchemaMessages(t *testing.T) {
 	r := lintOne(t, filepath.Join(ruleCharts, "schema", "bad"), Options{})
-	want := `[ERROR] templates/manifests.yaml: Deployment/web: unknown field "spec.template.spec.containers[0].contianers" [schema]`
+	want := `[ERROR] templates/manifests.yaml:29: Deployment/web: spec.template.spec.containers[0].contianers: unknown field [schema]`
 	if len(r.Messages) != 1 || r.Messages[0].String() != want {
 		t.Fatalf("got %v\nwant %s", r.Messages, want)
 	}
@@ -94,8 +94,9 @@ func TestSchemaMessages(t *testing.T) {
 	}
 	got := strings.Join(lines, "\n")
 	for _, w := range []string{
-		`[ERROR] templates/pod.yaml: Pod/one: missing required field "spec.containers[0].image" [schema]`,
-		`[ERROR] templates/svc.yaml: Service/web: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32 [schema]`,
+		`[ERROR] templates/pod.yaml:9: Pod/one: spec.containers[0].image: required field is missing [schema]`,
+		`[ERROR] templates/svc.yaml:5: Service/web: metadata.lade.dev/lint-ignore: unknown field [schema]`,
+		`[ERROR] templates/svc.yaml:8: Service/web: spec.ports[0].port: expected an integer, got a string ("eighty") [schema]`,
 	} {
 		if !strings.Contains(got, w) {
 			t.Errorf("missing %q in\n%s", w, got)

@@ -72,6 +72,11 @@ type sarifLocation struct {
 
 type sarifPhysical struct {
 	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
 }
 
 type sarifArtifact struct {
@@ -143,6 +148,9 @@ func WriteSARIF(w io.Writer, results []*Result, toolVersion string) error {
 				RuleID: m.Rule, RuleIndex: ruleIdx[m.Rule], Level: sarifLevel(m.Severity),
 				Message:   sarifText{Text: m.Text},
 				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}},
+			}
+			if m.Line > 0 {
+				res.Locations[0].PhysicalLocation.Region = &sarifRegion{StartLine: m.Line}
 			}
 			if m.Object != "" {
 				name := m.Object

@@ -142,6 +142,7 @@ SEC_NONE = lambda d: d.replace("      securityContext:\n        runAsNonRoot: tr
 SVC = SERVICE.format(sel="web")
 CASES = {
     "schema": ([deploy(container=c(**{"          readinessProbe:": "          contianers: []\n          readinessProbe:"})), SVC], [deploy(), SVC]),
+    "api-validation": ([deploy(replicas="  replicas: -1\n"), SVC], [deploy(replicas="  replicas: 0\n"), SVC]),
     "removed-api": ([deploy(replicas=""), SVC, HPA.format(api="autoscaling/v2beta2")], [deploy(replicas=""), SVC, HPA.format(api="autoscaling/v2")]),
     "resource-requests": ([deploy(container=c(**{"            requests:\n              cpu: 100m\n              memory: 64Mi\n": ""})), SVC], [deploy(), SVC]),
     "memory-limit": ([deploy(container=c(**{"            limits:\n              memory: 128Mi\n": ""})), SVC], [deploy(), SVC]),

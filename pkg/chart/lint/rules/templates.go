@@ -41,7 +41,12 @@ type Doc struct {
 	// ("templates/x.yaml", "charts/sub/templates/y.yaml").
 	Template string
 	// JSON is the document converted to JSON ("null" for empty documents).
-	JSON       []byte
+	JSON []byte
+	// Source is the document's rendered YAML (or JSON) text.
+	Source []byte
+	// Line is the line of the rendered template the document starts on
+	// (1-based).
+	Line       int
 	APIVersion string
 	Kind       string
 	Name       string
@@ -184,6 +189,7 @@ func parseDocs(template, rendered string, fn func(d *Doc, head *k8sYamlStruct, e
 		return parseJSONStream(template, rendered, fn)
 	}
 	r := yamlutil.NewYAMLReader(bufio.NewReader(strings.NewReader(rendered)))
+	var lines lineCounter
 	for {
 		doc, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -196,10 +202,43 @@ func parseDocs(template, rendered string, fn func(d *Doc, head *k8sYamlStruct, e
 			continue
 		}
 		d, head, err := decodeDoc(template, doc)
+		if d != nil {
+			d.Source, d.Line = doc, lines.find(rendered, doc)
+		}
 		if !fn(d, head, err) {
 			return false
 		}
 	}
+}
+
+// lineCounter finds where successive documents start in a rendered template.
+// The YAML reader returns each document as a run of the input's lines, in
+// order, each ending in "\n" (CRLF read as LF, a final line break added), so
+// each is found after the previous one.
+type lineCounter struct {
+	off  int // bytes of the input consumed
+	line int // line breaks before off
+}
+
+// find returns the 1-based line where doc starts in rendered (0 when it is
+// not found).
+func (c *lineCounter) find(rendered string, doc []byte) int {
+	if strings.Contains(rendered, "\r\n") {
+		rendered = strings.ReplaceAll(rendered, "\r\n", "\n")
+	}
+	d := string(doc)
+	i := strings.Index(rendered[c.off:], d)
+	if i < 0 {
+		d = strings.TrimSuffix(d, "\n") // the input's last line had no line break
+		if i = strings.Index(rendered[c.off:], d); i < 0 {
+			return 0
+		}
+	}
+	c.line += strings.Count(rendered[c.off:c.off+i], "\n")
+	start := c.line + 1
+	c.line += strings.Count(d, "\n")
+	c.off += i + len(d)
+	return start
 }
 
 func decodeDoc(template string, doc []byte) (*Doc, *k8sYamlStruct, error) {
@@ -230,6 +269,7 @@ func looksLikeJSON(s string) bool {
 
 func parseJSONStream(template, rendered string, fn func(d *Doc, head *k8sYamlStruct, err error) bool) bool {
 	dec := yamlutil.NewYAMLOrJSONDecoder(strings.NewReader(rendered), 4096)
+	var lines lineCounter
 	for {
 		var raw json.RawMessage
 		err := dec.Decode(&raw)
@@ -249,7 +289,7 @@ func parseJSONStream(template, rendered string, fn func(d *Doc, head *k8sYamlStr
 			}
 			continue
 		}
-		d := &Doc{Template: template, JSON: raw}
+		d := &Doc{Template: template, JSON: raw, Source: raw, Line: lines.find(rendered, raw)}
 		if head != nil {
 			d.APIVersion, d.Kind, d.Name, d.Namespace = head.APIVersion, head.Kind, head.Metadata.Name, head.Metadata.Namespace
 		}

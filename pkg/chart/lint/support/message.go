@@ -48,6 +48,9 @@ type Message struct {
 	// Path is what Helm prints after the severity: "Chart.yaml", "values.yaml",
 	// "templates/", a template path relative to the chart, or the chart directory.
 	Path string `json:"path"`
+	// Line is the line in the rendered template Path where the finding is
+	// (1-based; 0 when not known). Helm's messages have none.
+	Line int `json:"line,omitempty"`
 	// Text is the message itself (it may span lines, as Helm's do).
 	Text string `json:"message"`
 	// Rule is the rule id: "helm/<rule>" for Helm's rules, a bare id for lade's.
@@ -59,8 +62,9 @@ type Message struct {
 }
 
 // String is Helm's text form: "[SEVERITY] path: text". lade's own findings
-// add the object before the text and the rule id after it:
-// "[WARNING] templates/x.yaml: Deployment/web: container "app" has no memory limit [memory-limit]".
+// add the line after the path, the object before the text and the rule id
+// after it: "[WARNING] templates/x.yaml:31: Deployment/web: container "app"
+// has no memory limit [memory-limit]".
 func (m Message) String() string {
 	text := m.Text
 	if m.Object != "" {
@@ -69,7 +73,11 @@ func (m Message) String() string {
 	if m.Rule != "" && !strings.HasPrefix(m.Rule, "helm/") {
 		text += " [" + m.Rule + "]"
 	}
-	return fmt.Sprintf("[%s] %s: %s", m.Severity, m.Path, text)
+	p := m.Path
+	if m.Line > 0 {
+		p = fmt.Sprintf("%s:%d", p, m.Line)
+	}
+	return fmt.Sprintf("[%s] %s: %s", m.Severity, p, text)
 }
 
 // Linter collects the messages of one chart.
