@@ -36,9 +36,8 @@ things that will break an install, [WARNING] for convention breaks), then:
     disruption budgets, selectors, references, security). Run
     'lade lint --list-rules' for their ids.
 
-Findings name the template and the line in its rendered text, which is the
-template file's line until an action above it (include, toYaml, range, a
-trimmed {{- }}) renders to more or fewer lines.
+Findings name the template file and line. A value that an include or
+toYaml wrote is placed at the line of the field holding it.
 
 Suppress a rule for one object with the annotation
 'lade.dev/lint-ignore: ID[,ID]', or for the run with --ignore ID.

@@ -131,8 +131,11 @@ type podTemplate struct {
 
 type checker struct {
 	o    Options
+	r    *rules.Rendered
 	msgs []Message
 	all  []*object
+
+	sources map[string]*sourceMap // template -> line map, built on first use
 }
 
 func (c *checker) report(o *object, rule string, field string, format string, args ...any) {
@@ -152,7 +155,7 @@ func (c *checker) reportSev(o *object, sev Severity, rule, field, format string,
 	if ignored(o, rule) || rule != RuleSchema && field != "" && o.affected(field) {
 		return
 	}
-	c.msgs = append(c.msgs, Message{Severity: sev, Path: o.doc.Template, Line: o.lineOf(field), Text: fmt.Sprintf(format, args...), Rule: rule, Object: o.ref(), Field: field})
+	c.msgs = append(c.msgs, Message{Severity: sev, Path: o.doc.Template, Line: c.lineOf(o, field), Text: fmt.Sprintf(format, args...), Rule: rule, Object: o.ref(), Field: field})
 }
 
 func ignored(o *object, rule string) bool {
@@ -178,7 +181,7 @@ func ignored(o *object, rule string) bool {
 // rule rendered: findings for the chart's own templates, with every object of
 // the chart (subcharts included) available to cross-object rules.
 func ladeRules(r *rules.Rendered, o Options) []Message {
-	c := &checker{o: o}
+	c := &checker{o: o, r: r}
 	root := r.Chart.Name()
 	for i := range r.Docs {
 		c.all = append(c.all, &object{doc: r.Docs[i], own: true})
@@ -292,16 +295,54 @@ func (o *object) positions() positions {
 	return o.pos
 }
 
-// lineOf is the line of a field (or, when the document lacks it, of its
-// nearest parent, or of the object) in the rendered template; 0 when unknown.
-func (o *object) lineOf(field string) int {
-	if o.doc.Line == 0 {
+// lineOf is the line of the template file a field of an object comes from:
+// the field's line in the rendered text mapped back to the source (see
+// sourceMap), or when the field was not written in the template itself (it
+// came from an include or toYaml, or was left out and defaulted) the line of
+// its nearest enclosing field that was, or of the object's kind. 0 when none
+// can be placed.
+func (c *checker) lineOf(o *object, field string) int {
+	sm := c.sourceMap(o.doc.Template)
+	if o.doc.Line == 0 || sm == nil {
 		return 0
 	}
-	if l := o.positions().line(field); l > 0 {
-		return o.doc.Line + l - 1
+	pos := o.positions()
+	for f := field; ; f = parentField(f) {
+		key := f
+		if key == "" {
+			key = "kind"
+		}
+		if p, ok := pos[key]; ok {
+			if l := sm.line(o.doc.Line + p.line - 1); l > 0 {
+				return l
+			}
+		}
+		if f == "" {
+			return 0
+		}
 	}
-	return o.doc.Line
+}
+
+// sourceMap returns the line map of one of the chart's own templates (nil
+// when it has none).
+func (c *checker) sourceMap(template string) *sourceMap {
+	if m, ok := c.sources[template]; ok {
+		return m
+	}
+	var m *sourceMap
+	for _, t := range c.r.Chart.Templates {
+		if t.Name == template {
+			if out, ok := c.r.Files[path.Join(c.r.Chart.Name(), template)]; ok {
+				m = newSourceMap(string(t.Data), out)
+			}
+			break
+		}
+	}
+	if c.sources == nil {
+		c.sources = map[string]*sourceMap{}
+	}
+	c.sources[template] = m
+	return m
 }
 
 // strictField pulls the field path out of `unknown field "a.b"`.

@@ -73,19 +73,6 @@ func (p positions) add(path string, line int, v *yaml.Node) {
 	p[path] = pos
 }
 
-// line returns the line of a field path, or of its nearest enclosing field
-// the document has (a defaulted field is reported where its parent is);
-// 0 when nothing is known.
-func (p positions) line(path string) int {
-	for path != "" {
-		if pos, ok := p[path]; ok {
-			return pos.line
-		}
-		path = parentField(path)
-	}
-	return 0
-}
-
 // parentField drops the last step of a field path: "a.b[1]" -> "a.b" -> "a".
 func parentField(path string) string {
 	if strings.HasSuffix(path, "]") {

@@ -459,3 +459,54 @@ func TestLinesAcrossDocuments(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// Lines are the template file's: output of include and toYaml above a
+// field does not shift it, and a finding inside such output is placed at the
+// field that holds it.
+func TestLinesAreTemplateLines(t *testing.T) {
+	dir := writeChart(t, map[string]string{
+		"_helpers.tpl": `{{- define "labels" -}}
+app: web
+tier: front
+bad: -x-
+{{- end }}`,
+		"deploy.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    {{- include "labels" . | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels:
+      {{- include "labels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          {{- with .Values.resources }}
+          resources:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          ports:
+            - containerPort: 70000
+`,
+	})
+	if err := os.WriteFile(filepath.Join(dir, "values.yaml"), []byte("replicas: -1\nresources:\n  requests:\n    cpu: 100m\n    memory: lots\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := findings(t, dir)
+	want := `[ERROR] templates/deploy.yaml:5: Deployment/web: metadata.labels: Invalid value: "-x-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?') [api-validation]
+[ERROR] templates/deploy.yaml:8: Deployment/web: spec.replicas: must be greater than or equal to 0, got -1 [api-validation]
+[ERROR] templates/deploy.yaml:10: Deployment/web: spec.selector.matchLabels: Invalid value: "-x-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?') [api-validation]
+[ERROR] templates/deploy.yaml:21: Deployment/web: spec.template.spec.containers[0].resources.requests.memory: "lots" is not a quantity (write a number with an optional suffix: 100m, 0.5, 64Mi, 1G) [schema]
+[ERROR] templates/deploy.yaml:25: Deployment/web: spec.template.spec.containers[0].ports[0].containerPort: 70000 is not a valid port: must be between 1 and 65535, inclusive [api-validation]`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -48,7 +48,7 @@ type Message struct {
 	// Path is what Helm prints after the severity: "Chart.yaml", "values.yaml",
 	// "templates/", a template path relative to the chart, or the chart directory.
 	Path string `json:"path"`
-	// Line is the line in the rendered template Path where the finding is
+	// Line is the line of the template file Path where the finding is
 	// (1-based; 0 when not known). Helm's messages have none.
 	Line int `json:"line,omitempty"`
 	// Text is the message itself (it may span lines, as Helm's do).
