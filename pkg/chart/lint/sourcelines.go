@@ -38,8 +38,8 @@ func splitLines(s string) []string {
 func lineMatcher(s string) *regexp.Regexp {
 	spans := actionRE.FindAllStringIndex(s, -1)
 	rest := actionRE.ReplaceAllString(s, "")
-	if strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
-		return nil
+	if strings.Contains(rest, "{{") {
+		return nil // the start of an action that ends on a later line
 	}
 	if len(strings.TrimSpace(rest)) < 2 {
 		return nil

@@ -200,6 +200,11 @@ func (c *checker) validate(ob *object) {
 			}
 		}
 		v.podSpec(p.spec, p.path, claims)
+		if meta, ok := strings.CutSuffix(p.path, ".spec"); ok && ob.doc.Kind != "Pod" {
+			// ValidatePodTemplateSpec: the template's own labels and annotations.
+			v.errs(metav1validation.ValidateLabels(p.labels, field.NewPath(meta, "metadata", "labels")))
+			v.errs(apivalidation.ValidateAnnotations(p.annotations, field.NewPath(meta, "metadata", "annotations")))
+		}
 	}
 }
 
