@@ -15,6 +15,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -232,8 +233,7 @@ func isYAMLName(n string) bool {
 // removed APIs, every one of them (see typeChecker).
 func (c *checker) decode(ob *object) {
 	d := ob.doc
-	if d.Kind == "" || d.APIVersion == "" || d.Kind == "List" && d.APIVersion == "v1" {
-		// A v1 List is a client-side wrapper: Helm installs its items.
+	if d.Kind == "" || d.APIVersion == "" {
 		return
 	}
 	typed := rules.NewBuiltin(d.APIVersion, d.Kind)
@@ -241,6 +241,11 @@ func (c *checker) decode(ob *object) {
 		if ob.own {
 			c.removedAPI(ob)
 		}
+		return
+	}
+	if meta.IsListType(typed) {
+		// A List (v1 List, SecretList...) never reaches the API server:
+		// Helm installs its items.
 		return
 	}
 	data := d.JSON

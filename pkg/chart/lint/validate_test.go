@@ -416,6 +416,12 @@ metadata:
 items: []
 ---
 apiVersion: v1
+kind: SecretList
+metadata:
+  name: secrets
+items: []
+---
+apiVersion: v1
 kind: Secret
 metadata:
   name: creds
