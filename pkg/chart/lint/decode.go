@@ -56,7 +56,10 @@ func (tc *typeChecker) checkDoc(doc []byte, t reflect.Type) ([]byte, error) {
 	return json.Marshal(clean)
 }
 
-var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+var (
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	objectMetaType  = reflect.TypeFor[metav1.ObjectMeta]()
+)
 
 // check reports what is wrong with v as a value of type t at path and
 // returns v without the bad parts (false: drop v altogether).
@@ -83,7 +86,11 @@ func (tc *typeChecker) check(v any, t reflect.Type, path string) (any, bool) {
 			p := joinField(path, k)
 			f, ok := fields[k]
 			if !ok {
-				tc.add(p, "unknown field%s", suggest(k, fields))
+				hint := suggest(k, fields)
+				if t == objectMetaType && strings.ContainsAny(k, "./") {
+					hint = " (labels and annotations go under metadata.labels and metadata.annotations)"
+				}
+				tc.add(p, "unknown field%s", hint)
 				delete(m, k)
 				continue
 			}

@@ -95,7 +95,7 @@ func TestSchemaMessages(t *testing.T) {
 	got := strings.Join(lines, "\n")
 	for _, w := range []string{
 		`[ERROR] templates/pod.yaml:9: Pod/one: spec.containers[0].image: required field is missing [schema]`,
-		`[ERROR] templates/svc.yaml:5: Service/web: metadata.lade.dev/lint-ignore: unknown field [schema]`,
+		`[ERROR] templates/svc.yaml:5: Service/web: metadata.lade.dev/lint-ignore: unknown field (labels and annotations go under metadata.labels and metadata.annotations) [schema]`,
 		`[ERROR] templates/svc.yaml:8: Service/web: spec.ports[0].port: expected an integer, got a string ("eighty") [schema]`,
 	} {
 		if !strings.Contains(got, w) {
