@@ -374,35 +374,45 @@ func completeContexts(cmd *cobra.Command, g *globalFlags, toComplete string) ([]
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// completeChartVersions lists the versions of the chart among args that
-// start with toComplete, highest first: the tags of an oci:// repository,
-// through the command's registry flags. Charts of repositories (REPO/NAME)
-// are the place to add theirs, once lade has repositories.
+// completeChartVersions lists the versions of the chart, the last argument
+// (as in every chart command), that start with toComplete, highest first.
 func completeChartVersions(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	for _, a := range args {
-		if !registry.IsOCI(a) {
-			continue
-		}
-		c, err := registry.NewClient(registryOptions(cmd))
-		if err != nil {
-			return compError(err)
-		}
-		defer c.Close()
-		ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
-		defer cancel()
-		versions, err := c.Versions(ctx, a)
-		if err != nil {
-			return compError(err)
-		}
-		var out []cobra.Completion
-		for _, v := range versions {
-			if strings.HasPrefix(v, toComplete) {
-				out = append(out, v)
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+	if len(args) == 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	return nil, cobra.ShellCompDirectiveNoFileComp
+	var versions []string
+	var err error
+	switch ref := args[len(args)-1]; {
+	case registry.IsOCI(ref):
+		versions, err = ociVersions(cmd, ref)
+	// Charts of repositories (REPO/NAME) get their case here once lade
+	// has repositories.
+	default:
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if err != nil {
+		return compError(err)
+	}
+	var out []cobra.Completion
+	for _, v := range versions {
+		if strings.HasPrefix(v, toComplete) {
+			out = append(out, v)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+}
+
+// ociVersions lists the versions (tags) of an oci:// chart, through the
+// command's registry flags.
+func ociVersions(cmd *cobra.Command, ref string) ([]string, error) {
+	c, err := registry.NewClient(registryOptions(cmd))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
+	defer cancel()
+	return c.Versions(ctx, ref)
 }
 
 // registryOptions reads the registry flags cmd has (--plain-http,

@@ -40,11 +40,16 @@ credentials (LADE_REGISTRY_CONFIG, default Docker's) and cache (LADE_CACHE_DIR).
   HELM_NAMESPACE=shop lade env HELM_NAMESPACE        # shop
   LADE_NAMESPACE=web HELM_NAMESPACE=shop lade list  # lists namespace web`,
 		Args: maxArgs(1),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, cobra.ShellCompDirectiveNoFileComp
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			var out []string
+			if len(args) == 0 {
+				for _, k := range sortedKeys(envVars(g, kf)) {
+					if strings.HasPrefix(k, toComplete) {
+						out = append(out, k)
+					}
+				}
 			}
-			return sortedKeys(envVars(g, kf)), cobra.ShellCompDirectiveNoFileComp
+			return out, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vars := envVars(g, kf)

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -147,6 +148,9 @@ func TestEnvCommand(t *testing.T) {
 		}
 	}
 	failLade(t, `unknown variable "HELM_NAMESPCE"`, "env", "HELM_NAMESPCE")
+	if got, _ := complete(t, "env", "LADE_KUBEC"); !slices.Equal(got, []string{"LADE_KUBECAFILE", "LADE_KUBECONTEXT"}) {
+		t.Errorf("lade env LADE_KUBEC<TAB>: %q", got)
+	}
 
 	// Helm's help shows the environment's values as flag defaults; lade's
 	// too, but never the token.
