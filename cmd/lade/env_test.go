@@ -457,3 +457,58 @@ func TestEnvRateLimitDefaults(t *testing.T) {
 		t.Errorf("REST config QPS %v burst %d", cfg.QPS, cfg.Burst)
 	}
 }
+
+// The namespace a chart renders for comes from HELM_KUBECONTEXT's context,
+// HELM_NAMESPACE, LADE_NAMESPACE and -n, in rising order, as with the
+// reference Helm (compared when present).
+func TestTemplateNamespaceFromEnvironment(t *testing.T) {
+	home := cleanEnv(t)
+	kc := filepath.Join(home, "config")
+	err := os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+current-context: c
+contexts:
+- {name: c, context: {cluster: x, namespace: team-a}}
+- {name: d, context: {cluster: x, namespace: team-b}}
+clusters:
+- {name: x, cluster: {server: "https://127.0.0.1:1"}}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", kc)
+	_, helmErr := os.Stat(helmRef())
+	chart := filepath.Join("..", "..", "testdata", "charts", "golden", "objects")
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, nil, "team-a"},
+		{map[string]string{"HELM_KUBECONTEXT": "d"}, nil, "team-b"},
+		{map[string]string{"HELM_KUBECONTEXT": "d", "LADE_KUBECONTEXT": "c"}, nil, "team-a"},
+		{map[string]string{"HELM_KUBECONTEXT": "d"}, []string{"--kube-context", "c"}, "team-a"},
+		{map[string]string{"HELM_KUBECONTEXT": "d", "HELM_NAMESPACE": "env-ns"}, nil, "env-ns"},
+		{map[string]string{"HELM_NAMESPACE": "env-ns", "LADE_NAMESPACE": "lade-ns"}, nil, "lade-ns"},
+		{map[string]string{"HELM_NAMESPACE": "env-ns", "LADE_NAMESPACE": "lade-ns"}, []string{"-n", "flag-ns"}, "flag-ns"},
+	} {
+		for _, n := range []string{"HELM_KUBECONTEXT", "LADE_KUBECONTEXT", "HELM_NAMESPACE", "LADE_NAMESPACE"} {
+			os.Unsetenv(n)
+		}
+		for k, v := range c.env {
+			t.Setenv(k, v)
+		}
+		args := append([]string{"template", "rel", chart}, c.args...)
+		want := `releaseNamespace: "` + c.want + `"`
+		if r := mustLade(t, args...); !strings.Contains(r.stdout, want) {
+			t.Errorf("%v %v: %q not in output", c.env, c.args, want)
+		}
+		if helmErr != nil || c.env["LADE_KUBECONTEXT"] != "" || c.env["LADE_NAMESPACE"] != "" {
+			continue
+		}
+		out, err := exec.Command(helmRef(), args...).Output()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("helm %v with %v: %v, %q not in output", args, c.env, err, want)
+		}
+	}
+}
