@@ -72,16 +72,23 @@ func TestCompletionFromCluster(t *testing.T) {
 		{[]string{"get", "values", "d"}, []string{"db\tapp-0.1.0 -> deployed"}, dirNoFile},
 		{[]string{"upgrade", "x"}, nil, dirNoFile},
 		{[]string{"uninstall", "web", ""}, []string{"db\tapp-0.1.0 -> deployed", "worker\tapp-0.1.0 -> deployed"}, dirNoFile},
-		{[]string{"rollback", "web", ""}, []string{"1\tApp: 1.16.0, Chart: app-0.1.0", "2\tApp: 1.16.0, Chart: app-0.1.0"}, dirNoFileOrder},
-		{[]string{"rollback", "web", "2"}, []string{"2\tApp: 1.16.0, Chart: app-0.1.0"}, dirNoFileOrder},
+		{[]string{"rollback", "web", ""}, []string{"1\tApp: 1.0, Chart: app-0.1.0", "2\tApp: 1.0, Chart: app-0.1.0"}, dirNoFileOrder},
+		{[]string{"rollback", "web", "2"}, []string{"2\tApp: 1.0, Chart: app-0.1.0"}, dirNoFileOrder},
 		{[]string{"rollback", "web", "1", ""}, nil, dirNoFile},
-		{[]string{"diff", "revision", "web", "1", ""}, []string{"1\tApp: 1.16.0, Chart: app-0.1.0", "2\tApp: 1.16.0, Chart: app-0.1.0"}, dirNoFileOrder},
-		{[]string{"get", "manifest", "web", "--revision", ""}, []string{"1\tApp: 1.16.0, Chart: app-0.1.0", "2\tApp: 1.16.0, Chart: app-0.1.0"}, dirNoFileOrder},
-		{[]string{"status", "web", "--revision", "1"}, []string{"1\tApp: 1.16.0, Chart: app-0.1.0"}, dirNoFileOrder},
+		{[]string{"diff", "revision", "web", "1", ""}, []string{"1\tApp: 1.0, Chart: app-0.1.0", "2\tApp: 1.0, Chart: app-0.1.0"}, dirNoFileOrder},
+		{[]string{"get", "manifest", "web", "--revision", ""}, []string{"1\tApp: 1.0, Chart: app-0.1.0", "2\tApp: 1.0, Chart: app-0.1.0"}, dirNoFileOrder},
+		{[]string{"status", "web", "--revision", "1"}, []string{"1\tApp: 1.0, Chart: app-0.1.0"}, dirNoFileOrder},
 		{[]string{"status", "web", ""}, nil, dirNoFile},
 		{[]string{"upgrade", "web", ""}, nil, dirDefault}, // the chart: files
 	} {
-		got, dir := complete(t, append(append([]string{}, c.args[:len(c.args)-1]...), append(kc, c.args[len(c.args)-1])...)...)
+		// The cluster flags go right after the command's name, before
+		// its arguments and any flag whose value is being completed.
+		words := 1
+		if c.args[0] == "get" || c.args[0] == "diff" {
+			words = 2
+		}
+		args := append(append(slices.Clone(c.args[:words]), kc...), c.args[words:]...)
+		got, dir := complete(t, args...)
 		if !slices.Equal(got, c.want) || dir != c.directive {
 			t.Errorf("lade %s<TAB>: %q %s, want %q %s", strings.Join(c.args, " "), got, dir, c.want, c.directive)
 		}

@@ -235,34 +235,38 @@ func TestEnvReachesCluster(t *testing.T) {
 	other := env.NewNamespace(t)
 	ctx := context.Background()
 	cs := env.Clientset()
-	chartDir := "../../testdata/charts/release/app"
 	home := cleanEnv(t)
+	// A chart of namespaced objects only: the ServiceAccount below may
+	// manage its namespace, nothing cluster-wide.
+	chartDir := filepath.Join(home, "chart")
+	writeFiles(t, chartDir, map[string]string{
+		"Chart.yaml":            "apiVersion: v2\nname: small\nversion: 0.1.0\n",
+		"templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  revision: {{ .Release.Revision | quote }}\n",
+	})
 
 	// A ServiceAccount allowed to manage releases in ns only, and its token.
 	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "deployer"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	bind := func(name, role string, subject rbacv1.Subject) {
+	role := func(name string, rule rbacv1.PolicyRule, subject rbacv1.Subject) {
 		t.Helper()
+		r := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: []rbacv1.PolicyRule{rule}}
+		if _, err := cs.RbacV1().Roles(ns).Create(ctx, r, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		rb := &rbacv1.RoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
-			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role},
+			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: name},
 			Subjects:   []rbacv1.Subject{subject},
 		}
 		if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	bind("deployer", "admin", rbacv1.Subject{Kind: "ServiceAccount", Name: "deployer", Namespace: ns})
-	bind("readers", "view-secrets-"+ns, rbacv1.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: "release-readers"})
-	cr := &rbacv1.ClusterRole{
-		ObjectMeta: metav1.ObjectMeta{Name: "view-secrets-" + ns},
-		Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}}},
-	}
-	if _, err := cs.RbacV1().ClusterRoles().Create(ctx, cr, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cs.RbacV1().ClusterRoles().Delete(context.Background(), cr.Name, metav1.DeleteOptions{}) })
+	role("deployer", rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}},
+		rbacv1.Subject{Kind: "ServiceAccount", Name: "deployer", Namespace: ns})
+	role("release-readers", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}},
+		rbacv1.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: "release-readers"})
 	tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "deployer", &authenticationv1.TokenRequest{}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
