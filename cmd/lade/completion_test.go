@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -92,6 +94,23 @@ func TestCompletionFromCluster(t *testing.T) {
 		if !slices.Equal(got, c.want) || dir != c.directive {
 			t.Errorf("lade %s<TAB>: %q %s, want %q %s", strings.Join(c.args, " "), got, dir, c.want, c.directive)
 		}
+	}
+
+	// A record Helm wrote carries no summary annotations: its status
+	// describes it (the record itself is not read).
+	sec, err := env.Clientset().CoreV1().Secrets(ns).Get(context.Background(), "sh.helm.release.v1.db.v1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec.Annotations = nil
+	if _, err := env.Clientset().CoreV1().Secrets(ns).Update(context.Background(), sec, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := complete(t, append(append([]string{"status"}, kc...), "d")...); !slices.Equal(got, []string{"db\tdeployed"}) {
+		t.Errorf("release written by Helm: %q", got)
+	}
+	if got, _ := complete(t, append(append([]string{"rollback"}, kc...), "db", "")...); !slices.Equal(got, []string{"1\tdeployed"}) {
+		t.Errorf("revision written by Helm: %q", got)
 	}
 
 	// Release names come from the namespace the command line names.
