@@ -43,7 +43,9 @@ Common actions:
   lade show all CHART              show a chart's metadata, values and README
 
 Charts are directories, .tgz archives or oci:// references. Cluster access
-follows kubectl: --kubeconfig, --kube-context and -n/--namespace.`,
+follows kubectl: --kubeconfig, --kube-context and -n/--namespace, with
+defaults from Helm's HELM_* variables or their LADE_* names (lade env).
+Shell completion: lade completion bash|zsh|fish|powershell.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
