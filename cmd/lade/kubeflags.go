@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
 
+	"github.com/lade-dev/lade/internal/helmenv"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/release"
 )
@@ -21,17 +23,42 @@ type kubeFlags struct {
 	flags *kube.Flags
 }
 
+// newKubeFlags adds the cluster-access flags to f, with the environment's
+// settings as their defaults.
 func newKubeFlags(g *globalFlags, f *pflag.FlagSet) *kubeFlags {
-	k := &kubeFlags{g: g, flags: kube.NewFlags()}
+	k := &kubeFlags{g: g, flags: g.kubeFlags()}
 	k.flags.AddFlags(f)
+	g.kube[f] = k
 	return k
+}
+
+// kubeFlags returns cluster-access settings from the environment (the
+// flags' defaults): HELM_KUBECONTEXT, HELM_KUBEAPISERVER and the rest, or
+// their LADE_ equivalents.
+func (g *globalFlags) kubeFlags() *kube.Flags {
+	f := kube.NewFlags()
+	e, c := g.env, f.Config
+	*c.Context = e.KubeContext
+	*c.BearerToken = e.KubeToken
+	*c.Impersonate = e.KubeAsUser
+	*c.ImpersonateGroup = slices.Clone(e.KubeAsGroups)
+	*c.APIServer = e.KubeAPIServer
+	*c.CAFile = e.KubeCAFile
+	*c.TLSServerName = e.KubeTLSServerName
+	*c.Insecure = e.KubeInsecureSkipTLSVerify
+	f.QPS, f.BurstLimit = e.QPS, e.BurstLimit
+	return f
 }
 
 // namespace is -n, else the kubeconfig context's namespace, else default.
 func (k *kubeFlags) namespace() string { return k.flags.Namespace(k.g.namespace) }
 
 // config builds the release configuration for namespace ns.
+// HELM_DRIVER (LADE_DRIVER) must name the Secret storage.
 func (k *kubeFlags) config(ns string, out io.Writer) (*release.Config, error) {
+	if err := k.g.env.CheckDriver(); err != nil {
+		return nil, err
+	}
 	kc, err := k.flags.Client(ns)
 	if err != nil {
 		return nil, err
@@ -105,7 +132,7 @@ func (c *commonFlags) add(f *pflag.FlagSet, installing bool) {
 	f.BoolVar(&c.o.ForceConflicts, "force-conflicts", false, "take over fields owned by other field managers when applying")
 	f.BoolVar(&c.o.Atomic, "rollback-on-failure", false, "on failure, return the release to its previous state")
 	f.BoolVar(&c.o.Atomic, "atomic", false, "alias of --rollback-on-failure")
-	f.IntVar(&c.o.HistoryMax, "history-max", 10, "limit the maximum number of revisions saved per release. Use 0 for no limit")
+	f.IntVar(&c.o.HistoryMax, "history-max", helmenv.IntOr(helmenv.MaxHistory, helmenv.DefaultMaxHistory), "limit the maximum number of revisions saved per release. Use 0 for no limit")
 	f.StringVar(&c.o.Description, "description", "", "add a custom description")
 	f.BoolVar(&c.o.RecoverPending, "recover-pending", false, "mark a pending revision left by an interrupted helm command failed and proceed")
 	if installing {

@@ -4,21 +4,27 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/internal/helmenv"
 )
 
 // globalFlags are the flags every command takes.
 type globalFlags struct {
 	namespace string
 	debug     bool
+	// env holds the settings from the environment (HELM_*, LADE_*): the
+	// defaults of the flags they correspond to.
+	env *helmenv.Settings
+	// kube are the cluster-access flags of each command that has them, by
+	// flag set (for completions).
+	kube map[*pflag.FlagSet]*kubeFlags
 }
 
 func newRootCmd() *cobra.Command {
-	g := &globalFlags{}
+	g := &globalFlags{env: helmenv.Load(), kube: map[*pflag.FlagSet]*kubeFlags{}}
 	root := &cobra.Command{
 		Use:   "lade",
 		Short: "Kubernetes package and configuration manager for Helm charts",
@@ -37,11 +43,16 @@ Common actions:
   lade show all CHART              show a chart's metadata, values and README
 
 Charts are directories, .tgz archives or oci:// references. Cluster access
-follows kubectl: --kubeconfig, --kube-context and -n/--namespace.`,
+follows kubectl: --kubeconfig, --kube-context and -n/--namespace, with
+defaults from Helm's HELM_* variables or their LADE_* names (lade env).
+Shell completion: lade completion bash|zsh|fish|powershell.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			setupLogging(cmd.ErrOrStderr(), g.debug)
+			for _, w := range g.env.Warnings {
+				slog.Warn(w)
+			}
 			for _, w := range flagWarnings {
 				slog.Warn(w)
 			}
@@ -49,8 +60,8 @@ follows kubectl: --kubeconfig, --kube-context and -n/--namespace.`,
 		},
 	}
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.namespace, "namespace", "n", "", "namespace scope for this request")
-	pf.BoolVar(&g.debug, "debug", os.Getenv("LADE_DEBUG") != "", "enable verbose output")
+	pf.StringVarP(&g.namespace, "namespace", "n", g.env.Namespace, "namespace scope for this request")
+	pf.BoolVar(&g.debug, "debug", g.env.Debug, "enable verbose output")
 
 	root.AddCommand(
 		newTemplateCmd(g),
@@ -72,7 +83,10 @@ follows kubectl: --kubeconfig, --kube-context and -n/--namespace.`,
 		newGetCmd(g),
 		newTestCmd(g),
 		newDiffCmd(g),
+		newEnvCmd(g),
+		newCompletionCmd(),
 	)
+	registerCompletions(root, g)
 	return root
 }
 
@@ -83,7 +97,7 @@ func (g *globalFlags) ns() string {
 	if g.namespace != "" {
 		return g.namespace
 	}
-	return kube.NewFlags().Namespace("")
+	return g.kubeFlags().Namespace("")
 }
 
 // flagWarnings are warnings from parsing flags, which happens before

@@ -200,7 +200,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			}
 			opts := render.Options{
 				ReleaseName:          name,
-				Namespace:            g.ns(),
+				Namespace:            kf.namespace(),
 				IsUpgrade:            rf.isUpgrade,
 				Capabilities:         render.DefaultCapabilities(kube, rf.apiVersions...),
 				SkipSchemaValidation: rf.skipSchemaValidation,

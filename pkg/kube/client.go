@@ -48,19 +48,27 @@ type Client struct {
 	parsed   map[string]map[string]any // see Preparsed
 }
 
+// DefaultQPS and DefaultBurst are the client-side rate limit of a client
+// whose REST config sets none (client-go's defaults are 5 and 10, Helm's
+// 0 and 100).
+const (
+	DefaultQPS   = 1000
+	DefaultBurst = 2000
+)
+
 // New builds a client from a REST config.
 func New(cfg *rest.Config) (*Client, error) {
 	cfg = rest.CopyConfig(cfg)
 	markUnreachable(cfg)
+	// One install of a 200-object chart makes over 400 requests: at
+	// 100/s after a burst of 200, client-side throttling alone cost it
+	// 2 s. The apiserver's priority and fairness protects it. A caller's
+	// QPS and burst (--qps, --burst-limit) are kept, each on its own.
 	if cfg.QPS == 0 {
-		// One install of a 200-object chart makes over 400 requests: at
-		// 100/s after a burst of 200, client-side throttling alone cost
-		// it 2 s. The apiserver's priority and fairness protects it.
-		// A caller's burst (--burst-limit) is kept.
-		cfg.QPS = 1000
-		if cfg.Burst == 0 {
-			cfg.Burst = 2000
-		}
+		cfg.QPS = DefaultQPS
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = DefaultBurst
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

@@ -26,21 +26,24 @@ func NewFlags() *Flags {
 // AddFlags registers --kubeconfig, --kube-context, --kube-token,
 // --kube-as-user, --kube-as-group, --kube-apiserver, --kube-ca-file,
 // --kube-tls-server-name, --kube-insecure-skip-tls-verify, --request-timeout,
-// --qps and --burst-limit.
+// --qps and --burst-limit. Values already set in f (from the environment,
+// say) are the flags' defaults, as Helm's are; --help shows them, except
+// a token.
 func (f *Flags) AddFlags(fs *pflag.FlagSet) {
 	c := f.Config
-	fs.StringVar(c.KubeConfig, "kubeconfig", "", "path to the kubeconfig file")
-	fs.StringVar(c.Context, "kube-context", "", "name of the kubeconfig context to use")
-	fs.StringVar(c.BearerToken, "kube-token", "", "bearer token used for authentication")
-	fs.StringVar(c.Impersonate, "kube-as-user", "", "username to impersonate for the operation")
-	fs.StringArrayVar(c.ImpersonateGroup, "kube-as-group", nil, "group to impersonate for the operation, this flag can be repeated to specify multiple groups")
-	fs.StringVar(c.APIServer, "kube-apiserver", "", "the address and the port for the Kubernetes API server")
-	fs.StringVar(c.CAFile, "kube-ca-file", "", "the certificate authority file for the Kubernetes API server connection")
-	fs.StringVar(c.TLSServerName, "kube-tls-server-name", "", "server name to use for Kubernetes API server certificate validation")
-	fs.BoolVar(c.Insecure, "kube-insecure-skip-tls-verify", false, "if true, the Kubernetes API server's certificate will not be checked for validity")
-	fs.StringVar(c.Timeout, "request-timeout", "0", "the length of time to wait before giving up on a single server request")
-	fs.Float32Var(&f.QPS, "qps", 0, "queries per second used when communicating with the Kubernetes API, not including bursting (0: lade's default, 1000)")
-	fs.IntVar(&f.BurstLimit, "burst-limit", 0, "client-side default throttling limit (0: lade's default, 2000; Helm's is 100)")
+	fs.StringVar(c.KubeConfig, "kubeconfig", *c.KubeConfig, "path to the kubeconfig file")
+	fs.StringVar(c.Context, "kube-context", *c.Context, "name of the kubeconfig context to use")
+	fs.StringVar(c.BearerToken, "kube-token", *c.BearerToken, "bearer token used for authentication")
+	fs.Lookup("kube-token").DefValue = ""
+	fs.StringVar(c.Impersonate, "kube-as-user", *c.Impersonate, "username to impersonate for the operation")
+	fs.StringArrayVar(c.ImpersonateGroup, "kube-as-group", *c.ImpersonateGroup, "group to impersonate for the operation, this flag can be repeated to specify multiple groups")
+	fs.StringVar(c.APIServer, "kube-apiserver", *c.APIServer, "the address and the port for the Kubernetes API server")
+	fs.StringVar(c.CAFile, "kube-ca-file", *c.CAFile, "the certificate authority file for the Kubernetes API server connection")
+	fs.StringVar(c.TLSServerName, "kube-tls-server-name", *c.TLSServerName, "server name to use for Kubernetes API server certificate validation")
+	fs.BoolVar(c.Insecure, "kube-insecure-skip-tls-verify", *c.Insecure, "if true, the Kubernetes API server's certificate will not be checked for validity")
+	fs.StringVar(c.Timeout, "request-timeout", *c.Timeout, "the length of time to wait before giving up on a single server request")
+	fs.Float32Var(&f.QPS, "qps", f.QPS, "queries per second used when communicating with the Kubernetes API, not including bursting (0: lade's default, 1000)")
+	fs.IntVar(&f.BurstLimit, "burst-limit", f.BurstLimit, "client-side default throttling limit (0: lade's default, 2000; Helm's is 100)")
 }
 
 // RESTConfig is the REST configuration the flags select, with --qps and

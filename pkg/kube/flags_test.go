@@ -9,7 +9,7 @@ import (
 )
 
 // --qps and --burst-limit reach the client's rest.Config; unset, lade's
-// defaults stay; --burst-limit alone keeps lade's QPS.
+// defaults stay; --burst-limit alone keeps lade's QPS, --qps alone lade's burst.
 func TestRateLimitFlags(t *testing.T) {
 	kc := filepath.Join(t.TempDir(), "kubeconfig")
 	err := os.WriteFile(kc, []byte(`apiVersion: v1
@@ -30,6 +30,7 @@ current-context: x
 		{nil, 1000, 2000},
 		{[]string{"--qps", "4.5", "--burst-limit", "7"}, 4.5, 7},
 		{[]string{"--burst-limit", "100"}, 1000, 100},
+		{[]string{"--qps", "50"}, 50, 2000},
 	} {
 		f := NewFlags()
 		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)

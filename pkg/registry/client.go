@@ -9,13 +9,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"runtime"
 
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/retry"
+
+	"github.com/lade-dev/lade/internal/helmenv"
 )
 
 // Options configure a Client. The zero value talks HTTPS with the system's
@@ -185,32 +185,7 @@ func credentialStore(file string) (credentials.Store, error) {
 // HelmRegistryConfig is the file `helm registry login` writes:
 // $HELM_REGISTRY_CONFIG, else registry/config.json in Helm's config home
 // ($HELM_CONFIG_HOME, $XDG_CONFIG_HOME/helm, or the platform default).
-func HelmRegistryConfig() string {
-	if f := os.Getenv("HELM_REGISTRY_CONFIG"); f != "" {
-		return f
-	}
-	home := os.Getenv("HELM_CONFIG_HOME")
-	if home == "" {
-		if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
-			home = filepath.Join(x, "helm")
-		} else if h, err := os.UserHomeDir(); err == nil {
-			switch runtime.GOOS {
-			case "darwin":
-				home = filepath.Join(h, "Library", "Preferences", "helm")
-			case "windows":
-				if a := os.Getenv("APPDATA"); a != "" {
-					home = filepath.Join(a, "helm")
-				}
-			default:
-				home = filepath.Join(h, ".config", "helm")
-			}
-		}
-	}
-	if home == "" {
-		return ""
-	}
-	return filepath.Join(home, "registry", "config.json")
-}
+func HelmRegistryConfig() string { return helmenv.RegistryConfig() }
 
 // repository is a remote repository bound to the client's transport.
 func (c *Client) repository(r Reference) (*remote.Repository, error) {
