@@ -4,6 +4,8 @@ import (
 	"text/template"
 
 	"github.com/mitchellh/copystructure"
+
+	"github.com/lade-dev/lade/pkg/render/common"
 )
 
 // withFastDeepCopy replaces sprig's deepCopy and mustDeepCopy, which copy
@@ -29,7 +31,7 @@ func withFastDeepCopy(f template.FuncMap) {
 // fastDeepCopy is copystructure.Copy(v).
 func fastDeepCopy(v any) (any, error) {
 	switch v.(type) {
-	case map[string]any, []any, Files:
+	case map[string]any, []any, Files, common.Values:
 		var c copier
 		out := c.value(v)
 		if c.err != nil {
@@ -57,6 +59,15 @@ func (c *copier) value(v any) any {
 			return x
 		}
 		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = c.value(e)
+		}
+		return out
+	case common.Values:
+		if x == nil {
+			return x
+		}
+		out := make(common.Values, len(x))
 		for k, e := range x {
 			out[k] = c.value(e)
 		}

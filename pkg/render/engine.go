@@ -21,6 +21,7 @@ import (
 
 	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/render/common"
 )
 
 // LookupFunc backs the `lookup` template function (apiVersion, kind, namespace, name).
@@ -73,7 +74,7 @@ func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any
 	}
 	var before map[string]any
 	if shared {
-		before = chart.CopyValues(top)
+		before = copyRenderValues(top)
 	}
 	out, err := e.execute(ctx, set, srcs)
 	if err != nil && shared && ctx.Err() == nil {
@@ -117,15 +118,19 @@ func collectChart(ch *chart.Chart, parent map[string]any, out *[]*tplSource) map
 		"Files":        newFiles(ch.Files),
 		"Release":      parent["Release"],
 		"Capabilities": parent["Capabilities"],
-		"Values":       map[string]any{},
+		"Values":       common.Values{},
 		"Subcharts":    subcharts,
 	}
+	// .Values is Helm's Values type in every chart (its methods are part
+	// of what templates may call); a subchart's is its table of the
+	// parent's, looked up as Helm does (a dotted name is a path).
 	if ch.IsRoot() {
 		next["Values"] = parent["Values"]
-	} else if pv, ok := parent["Values"].(map[string]any); ok {
-		if sv, ok := pv[ch.Name()].(map[string]any); ok {
-			next["Values"] = sv
+		if v, ok := parent["Values"].(map[string]any); ok {
+			next["Values"] = common.Values(v)
 		}
+	} else if sv, err := common.Values(parent).Table("Values." + ch.Name()); err == nil {
+		next["Values"] = sv
 	}
 	for _, dep := range ch.Dependencies() {
 		subcharts[dep.Name()] = collectChart(dep, next, out)
@@ -469,7 +474,7 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 		r.inc.epoch++
 		clear(r.inc.entries)
 	}
-	vals["Template"] = map[string]any{"Name": s.name, "BasePath": s.basePath}
+	vals["Template"] = common.Values{"Name": s.name, "BasePath": s.basePath}
 	r.current, r.keyCount = s.name, 0
 	var b strings.Builder
 	if err := r.set.ExecuteTemplate(&b, s.name, vals); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+
+	"github.com/lade-dev/lade/pkg/render/common"
 )
 
 // includeCache remembers what `include` returned for a template name and
@@ -120,6 +122,10 @@ func writeIdentity(b *strings.Builder, v any) bool {
 		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
 	case map[string]any:
 		b.WriteString("m")
+		b.WriteString(strconv.FormatUint(uint64(reflect.ValueOf(x).Pointer()), 16))
+	case common.Values:
+		// Not "m": the same map as a Values has methods a plain map lacks.
+		b.WriteString("v")
 		b.WriteString(strconv.FormatUint(uint64(reflect.ValueOf(x).Pointer()), 16))
 	default:
 		return false

@@ -3,6 +3,8 @@ package render
 import (
 	"reflect"
 	"text/template"
+
+	"github.com/lade-dev/lade/pkg/render/common"
 )
 
 // Helm runs a release's templates one after the other on shared objects, so
@@ -114,6 +116,8 @@ func (s *sharedMaps) reaches(m map[string]any) bool {
 				}
 			}
 			return false
+		case common.Values:
+			return walk(map[string]any(x))
 		case []any:
 			for _, e := range x {
 				if walk(e) {
@@ -236,6 +240,12 @@ func copySmall(m map[string]any, budget int) (map[string]any, bool) {
 				out[k] = c
 			}
 			return out, true
+		case common.Values:
+			c, ok := cp(map[string]any(x))
+			if !ok || x == nil {
+				return x, ok
+			}
+			return common.Values(c.(map[string]any)), true
 		case []any:
 			if budget--; budget < 0 {
 				return nil, false

@@ -12,6 +12,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/render/common"
 	"github.com/lade-dev/lade/pkg/render/values"
 )
 
@@ -219,8 +220,18 @@ func NewRenderValues(ch *chart.Chart, vals map[string]any, opts Options, caps *C
 			"Revision":  rev,
 			"Service":   "Helm",
 		},
-		"Values": vals,
+		"Values": common.Values(vals),
 	}
+}
+
+// copyRenderValues deep-copies a top-level template object built by
+// NewRenderValues (its .Values keeps its type).
+func copyRenderValues(top map[string]any) map[string]any {
+	out := chart.CopyValues(top)
+	if v, ok := top["Values"].(common.Values); ok {
+		out["Values"] = common.Values(chart.CopyValues(v))
+	}
+	return out
 }
 
 func compatibleRange(constraint, version string) bool {

@@ -7,6 +7,8 @@ import (
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
+
+	"github.com/lade-dev/lade/pkg/render/common"
 )
 
 // marshalYAML encodes v exactly as sigs.k8s.io/yaml.Marshal (Helm's toYaml)
@@ -34,21 +36,9 @@ func jsonTree(v any) (any, bool) {
 	case bool:
 		return x, true
 	case map[string]any:
-		if x == nil {
-			return nil, true
-		}
-		out := make(map[any]any, len(x))
-		for k, e := range x {
-			if !utf8.ValidString(k) {
-				return nil, false
-			}
-			t, ok := jsonTree(e)
-			if !ok {
-				return nil, false
-			}
-			out[k] = t
-		}
-		return out, true
+		return mapTree(x)
+	case common.Values:
+		return mapTree(x)
 	case []any:
 		if x == nil {
 			return nil, true
@@ -102,6 +92,24 @@ func jsonTree(v any) (any, bool) {
 		return resolveJSONNumber(string(b))
 	}
 	return nil, false
+}
+
+func mapTree(m map[string]any) (any, bool) {
+	if m == nil {
+		return nil, true
+	}
+	out := make(map[any]any, len(m))
+	for k, e := range m {
+		if !utf8.ValidString(k) {
+			return nil, false
+		}
+		t, ok := jsonTree(e)
+		if !ok {
+			return nil, false
+		}
+		out[k] = t
+	}
+	return out, true
 }
 
 // resolveJSONNumber is yaml.v2's resolution of a plain scalar that is a
