@@ -85,6 +85,7 @@ Shell completion: lade completion bash|zsh|fish|powershell.`,
 		newDiffCmd(g),
 		newEnvCmd(g),
 		newCompletionCmd(),
+		newCreateCmd(),
 	)
 	registerCompletions(root, g)
 	return root

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lade-dev/lade/pkg/chart/scaffold"
+)
+
+func newCreateCmd() *cobra.Command {
+	var starter string
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "create a new chart with the given name",
+		Long: `Create a chart directory with the files Helm v4's 'helm create' writes,
+byte for byte:
+
+    NAME/
+    ├── .helmignore   # patterns to leave out when packaging
+    ├── Chart.yaml    # the chart's metadata
+    ├── values.yaml   # the default values of the templates
+    ├── charts/       # charts this chart depends on
+    └── templates/    # the templates (a Deployment, Service, Ingress, ...)
+        └── tests/    # the test hooks
+
+NAME may be a path: the chart is created in its last element's name, inside
+the directory before it, which must exist. Files of the scaffold that are
+there already are overwritten (each with a warning); other files are left
+alone.
+
+--starter copies a starter chart instead: an absolute path (a directory or a
+.tgz), or a name looked up in Helm's starters directory,
+$HELM_DATA_HOME/starters (by default ~/.local/share/helm/starters). Its
+Chart.yaml is replaced by the new chart's, and <CHARTNAME> in its templates
+and values.yaml becomes NAME.`,
+		Example: `  lade create mychart
+  lade create charts/web --starter /srv/starters/webapp
+  lade create api -p company-starter    # $HELM_DATA_HOME/starters/company-starter`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			name := args[0]
+			fmt.Fprintf(out, "Creating %s\n", name)
+			chartName, dir := filepath.Base(name), filepath.Dir(name)
+			if starter == "" {
+				_, err := scaffold.Create(chartName, dir, out)
+				return err
+			}
+			src, err := scaffold.StarterPath(starter, filepath.Join(helmDataHome(), "starters"))
+			if err != nil {
+				return err
+			}
+			_, err = scaffold.CreateFrom(chartName, dir, src)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&starter, "starter", "p", "", "the name or absolute path to Helm starter scaffold")
+	return cmd
+}
+
+// helmDataHome is Helm's data directory: $HELM_DATA_HOME, else
+// $XDG_DATA_HOME/helm, else the platform's default.
+func helmDataHome() string {
+	if d := os.Getenv("HELM_DATA_HOME"); d != "" {
+		return d
+	}
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		switch runtime.GOOS {
+		case "darwin":
+			base = filepath.Join(home, "Library")
+		case "windows":
+			base = os.Getenv("APPDATA")
+		default:
+			base = filepath.Join(home, ".local", "share")
+		}
+	}
+	return filepath.Join(base, "helm")
+}

@@ -1,0 +1,3 @@
+{{- define "<CHARTNAME>.fullname" -}}
+{{ .Release.Name }}-{{ .Chart.Name }}
+{{- end -}}
