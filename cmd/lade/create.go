@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +42,12 @@ and values.yaml becomes NAME.`,
   lade create charts/web --starter /srv/starters/webapp
   lade create api -p company-starter    # $HELM_DATA_HOME/starters/company-starter`,
 		Args: exactArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return nil, cobra.ShellCompDirectiveDefault // NAME may be a path
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			name := args[0]
@@ -59,7 +66,27 @@ and values.yaml becomes NAME.`,
 		},
 	}
 	cmd.Flags().StringVarP(&starter, "starter", "p", "", "the name or absolute path to Helm starter scaffold")
+	_ = cmd.RegisterFlagCompletionFunc("starter", completeStarters)
 	return cmd
+}
+
+// completeStarters completes --starter to the starters in Helm's starters
+// directory, and to paths for an absolute path.
+func completeStarters(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if filepath.IsAbs(toComplete) {
+		return nil, cobra.ShellCompDirectiveDefault
+	}
+	entries, err := os.ReadDir(filepath.Join(helmDataHome(), "starters"))
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []cobra.Completion
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), toComplete) && (e.IsDir() || strings.HasSuffix(e.Name(), ".tgz")) {
+			names = append(names, e.Name())
+		}
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
 // helmDataHome is Helm's data directory: $HELM_DATA_HOME, else

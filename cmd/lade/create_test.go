@@ -336,3 +336,29 @@ func TestCreateRefusesEscapes(t *testing.T) {
 		t.Errorf("starter ok/../ok: exit %d: %s", code, stderr)
 	}
 }
+
+// --starter completes to the starters in $HELM_DATA_HOME/starters; NAME
+// completes to paths, and nothing follows it.
+func TestCreateCompletion(t *testing.T) {
+	dataHome := t.TempDir()
+	t.Setenv("HELM_DATA_HOME", dataHome)
+	writeFiles(t, filepath.Join(dataHome, "starters"), map[string]string{
+		"webapp/Chart.yaml": "apiVersion: v2\nname: webapp\nversion: 0.1.0\n",
+		"worker-1.0.0.tgz":  "",
+		"notes.txt":         "",
+	})
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "create", "mychart", "--starter", ""}, "webapp\nworker-1.0.0.tgz\n:4\n"},
+		{[]string{"__complete", "create", "mychart", "-p", "wo"}, "worker-1.0.0.tgz\n:4\n"},
+		{[]string{"__complete", "create", ""}, ":0\n"},
+		{[]string{"__complete", "create", "mychart", ""}, ":4\n"},
+	} {
+		stdout, _, code := runLade(t, tc.args)
+		if code != 0 || !strings.HasPrefix(stdout, tc.want) {
+			t.Errorf("lade %v: exit %d, stdout %q; want it to start %q", tc.args, code, stdout, tc.want)
+		}
+	}
+}
