@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lade-dev/lade/internal/helmenv"
 	"github.com/lade-dev/lade/pkg/chart/scaffold"
 )
 
@@ -57,7 +57,7 @@ and values.yaml becomes NAME.`,
 				_, err := scaffold.Create(chartName, dir, out)
 				return err
 			}
-			src, err := scaffold.StarterPath(starter, filepath.Join(helmDataHome(), "starters"))
+			src, err := scaffold.StarterPath(starter, helmenv.DataPath("starters"))
 			if err != nil {
 				return err
 			}
@@ -76,7 +76,7 @@ func completeStarters(_ *cobra.Command, _ []string, toComplete string) ([]cobra.
 	if filepath.IsAbs(toComplete) {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
-	entries, err := os.ReadDir(filepath.Join(helmDataHome(), "starters"))
+	entries, err := os.ReadDir(helmenv.DataPath("starters"))
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -87,25 +87,4 @@ func completeStarters(_ *cobra.Command, _ []string, toComplete string) ([]cobra.
 		}
 	}
 	return names, cobra.ShellCompDirectiveNoFileComp
-}
-
-// helmDataHome is Helm's data directory: $HELM_DATA_HOME, else
-// $XDG_DATA_HOME/helm, else the platform's default.
-func helmDataHome() string {
-	if d := os.Getenv("HELM_DATA_HOME"); d != "" {
-		return d
-	}
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" {
-		home, _ := os.UserHomeDir()
-		switch runtime.GOOS {
-		case "darwin":
-			base = filepath.Join(home, "Library")
-		case "windows":
-			base = os.Getenv("APPDATA")
-		default:
-			base = filepath.Join(home, ".local", "share")
-		}
-	}
-	return filepath.Join(base, "helm")
 }
