@@ -38,24 +38,8 @@ const (
 // Build parses a multi-document manifest into resources mapped to the
 // cluster's API; namespaced objects without a namespace get ns.
 func (c *Client) Build(manifest, ns string) ([]*Resource, error) {
-	objs, err := c.parseManifest(manifest)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Resource, 0, len(objs))
-	var errs []error
-	for _, obj := range objs {
-		r, err := c.resource(&unstructured.Unstructured{Object: obj}, ns)
-		if err != nil {
-			errs = append(errs, err) // every object that cannot be mapped is named
-			continue
-		}
-		out = append(out, r)
-	}
-	if err := joinErrors(errs); err != nil {
-		return nil, err
-	}
-	return out, nil
+	b, err := c.build(manifest, ns, false, false)
+	return b.Resources, err
 }
 
 // Preparsed gives Build and BuildLenient objects parsed beforehand from
@@ -148,8 +132,7 @@ func (c *Client) resource(u *unstructured.Unstructured, ns string) (*Resource, e
 	}
 	if err != nil {
 		if meta.IsNoMatchError(err) {
-			return nil, fmt.Errorf("resource mapping not found for name: %q namespace: %q: no matches for kind %q in version %q: ensure CRDs are installed first",
-				u.GetName(), u.GetNamespace(), gvk.Kind, gvk.GroupVersion())
+			return nil, noMappingError(u)
 		}
 		return nil, fmt.Errorf("map %s %s: %w", gvk.Kind, u.GetName(), err)
 	}

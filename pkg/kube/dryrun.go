@@ -2,9 +2,9 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -276,31 +276,55 @@ func asStatus(err error, out *apierrors.APIStatus) bool {
 // Namespaced unmapped objects without a namespace get ns when the CRD in the
 // manifest says so.
 func (c *Client) BuildLenient(manifest, ns string) ([]*Resource, []*unstructured.Unstructured, error) {
-	var out []*Resource
-	var unmapped []*unstructured.Unstructured
+	b, err := c.build(manifest, ns, true, false)
+	return b.Resources, b.Unmapped, err
+}
+
+// build is Build (BuildLenient with lenient); with stored, objects of API
+// versions Kubernetes removed are taken at the version the cluster serves
+// (see BuildStored).
+func (c *Client) build(manifest, ns string, lenient, stored bool) (Built, error) {
+	var b Built
 	parsed, err := c.parseManifest(manifest)
 	if err != nil {
-		return nil, nil, err
+		return b, err
 	}
 	objs := make([]*unstructured.Unstructured, 0, len(parsed))
 	scopes := map[string]string{} // group/kind of CRDs in the manifest -> scope
 	for _, obj := range parsed {
 		u := &unstructured.Unstructured{Object: obj}
 		objs = append(objs, u)
-		if u.GetKind() == crdKind {
+		if lenient && u.GetKind() == crdKind {
 			g, _, _ := unstructured.NestedString(obj, "spec", "group")
 			k, _, _ := unstructured.NestedString(obj, "spec", "names", "kind")
 			s, _, _ := unstructured.NestedString(obj, "spec", "scope")
 			scopes[g+"/"+k] = s
 		}
 	}
+	b.Resources = make([]*Resource, 0, len(objs))
+	refreshed := false
+	var errs []error // every object that cannot be mapped is named
 	for _, u := range objs {
+		if stored {
+			rm, ok, err := c.remap(u, &refreshed)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if ok {
+				b.Remapped = append(b.Remapped, rm)
+				if rm.To == "" {
+					continue
+				}
+			}
+		}
 		r, err := c.resource(u, ns)
 		if err != nil {
 			gvk := u.GroupVersionKind()
 			scope, defined := scopes[gvk.Group+"/"+gvk.Kind]
-			if !defined || !strings.Contains(err.Error(), "resource mapping not found") {
-				return nil, nil, err
+			if !defined || !errors.Is(err, ErrNoMapping) {
+				errs = append(errs, err)
+				continue
 			}
 			if scope == string(meta.RESTScopeNameNamespace) || scope == "Namespaced" {
 				if u.GetNamespace() == "" {
@@ -309,12 +333,15 @@ func (c *Client) BuildLenient(manifest, ns string) ([]*Resource, []*unstructured
 			} else {
 				u.SetNamespace("")
 			}
-			unmapped = append(unmapped, u)
+			b.Unmapped = append(b.Unmapped, u)
 			continue
 		}
-		out = append(out, r)
+		b.Resources = append(b.Resources, r)
 	}
-	return out, unmapped, nil
+	if err := joinErrors(errs); err != nil {
+		return Built{}, err
+	}
+	return b, nil
 }
 
 // listThreshold is the number of objects of one resource in one namespace
