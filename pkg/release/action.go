@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,6 +31,13 @@ type Config struct {
 	Holder string
 	// LeaseDuration is how long the lease lives without renewal (default 30s).
 	LeaseDuration time.Duration
+	// Warn receives warnings, such as objects of stored revisions whose API
+	// version the cluster no longer serves (see StoredObjects); nil logs
+	// them with slog.
+	Warn io.Writer
+
+	warnMu sync.Mutex
+	warned map[string]bool // warnings given, see warnRemapped
 }
 
 // Storage returns the release storage of the namespace.
@@ -521,9 +529,12 @@ func (c *Config) runSelectedHooks(ctx context.Context, rel *Release, event rende
 		return hooks[i].Name < hooks[j].Name
 	})
 	for _, h := range hooks {
-		objs, err := c.Kube.Build(h.Manifest, rel.Namespace)
+		objs, err := c.hookObjects(rel, h, event)
 		if err != nil {
 			return fmt.Errorf("hook %s (%s): %w", h.Name, h.Path, err)
+		}
+		if len(objs) == 0 {
+			continue // of a kind the cluster no longer serves (see hookObjects)
 		}
 		if len(h.DeletePolicies) == 0 || h.HasDeletePolicy("before-hook-creation") {
 			if err := c.deleteHook(ctx, h, objs, true, timeout); err != nil {

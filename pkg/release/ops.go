@@ -113,7 +113,7 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 		return nil, fmt.Errorf("unable to build kubernetes objects from new release manifest: %w", err)
 	}
 	kube.SetOwnership(objs, rel.Name, rel.Namespace)
-	old, err := c.Kube.Build(current.Manifest, c.Namespace)
+	old, err := c.storedObjects(current)
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
 	}
@@ -338,14 +338,14 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 		Info: &Info{FirstDeployed: current.Info.FirstDeployed, LastDeployed: now, Status: StatusPendingRollback,
 			Description: desc, Notes: prev.Info.Notes, RollbackRevision: target},
 	}
-	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
+	objs, err := c.storedObjects(prev)
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from revision %d: %w", target, err)
 	}
 	kube.SetOwnership(objs, rel.Name, rel.Namespace)
-	old, err := c.Kube.Build(current.Manifest, c.Namespace)
+	old, err := c.storedObjects(current)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
 	}
 	if o.DryRun == "server" {
 		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
@@ -427,6 +427,12 @@ func (c *Config) uninstall(ctx context.Context, o *UninstallOptions) (*Release, 
 		}
 		return nil, fmt.Errorf("the release named %q is already deleted", o.Name)
 	}
+	// Built before anything changes: a manifest that cannot be built
+	// leaves the release as it was.
+	objs, err := c.storedObjects(rel)
+	if err != nil {
+		return rel, fmt.Errorf("unable to build kubernetes objects for delete: %w", err)
+	}
 	rel.Info.Status = StatusUninstalling
 	rel.Info.Deleted = time.Now()
 	rel.Info.Description = "Deletion in progress (or silently failed)"
@@ -442,10 +448,6 @@ func (c *Config) uninstall(ctx context.Context, o *UninstallOptions) (*Release, 
 		if err := c.runHooks(ctx, rel, render.HookPreDelete, timeout); err != nil {
 			return rel, err
 		}
-	}
-	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
-	if err != nil {
-		return rel, err
 	}
 	var del []*kube.Resource
 	var kept []string
