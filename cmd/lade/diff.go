@@ -194,7 +194,7 @@ func upgradeReport(ctx context.Context, cfg *release.Config, uo release.UpgradeO
 	if err != nil {
 		return nil, err
 	}
-	in, err := diffInput(ctx, cfg, next, current)
+	in, err := diffInput(ctx, cfg, next, current, false)
 	if err != nil {
 		return nil, err
 	}
@@ -236,11 +236,21 @@ func upgradeReport(ctx context.Context, cfg *release.Config, uo release.UpgradeO
 }
 
 // diffInput builds the objects of next (with Helm's ownership metadata, as
-// the operation applies them) and of current (the revision replaced).
-func diffInput(ctx context.Context, cfg *release.Config, next, current *release.Release) (diff.Input, error) {
+// the operation applies them) and of current (the revision replaced). next
+// is a new render, or with nextStored a stored revision (a rollback's
+// target, drift's deployed revision), whose objects of API versions the
+// cluster no longer serves are taken at their replacements, as the
+// operation takes them (release.Config.StoredObjects); current always is.
+func diffInput(ctx context.Context, cfg *release.Config, next, current *release.Release, nextStored bool) (diff.Input, error) {
 	var in diff.Input
 	var err error
-	in.Desired, in.Unmapped, err = cfg.Kube.BuildLenient(next.Manifest, cfg.Namespace)
+	if nextStored {
+		var b kube.Built
+		b, err = cfg.StoredObjects(next, true)
+		in.Desired, in.Unmapped = b.Resources, b.Unmapped
+	} else {
+		in.Desired, in.Unmapped, err = cfg.Kube.BuildLenient(next.Manifest, cfg.Namespace)
+	}
 	if err != nil {
 		return in, fmt.Errorf("unable to build kubernetes objects from the new manifest: %w", err)
 	}
@@ -253,7 +263,9 @@ func diffInput(ctx context.Context, cfg *release.Config, next, current *release.
 		// server) while the current manifest is parsed (the API server
 		// waits on the client); dry-runs do not wait for them.
 		in.ReadLive = diff.ReadLive(ctx, cfg.Kube, in.Desired)
-		in.Previous, _, err = cfg.Kube.BuildLenient(current.Manifest, cfg.Namespace)
+		var b kube.Built
+		b, err = cfg.StoredObjects(current, true)
+		in.Previous = b.Resources
 		if err != nil {
 			return in, fmt.Errorf("unable to build kubernetes objects from the current manifest: %w", err)
 		}
@@ -289,7 +301,7 @@ func newDiffRollbackCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in, err := diffInput(cmd.Context(), cfg, target, current)
+			in, err := diffInput(cmd.Context(), cfg, target, current, true)
 			if err != nil {
 				return err
 			}
@@ -338,14 +350,14 @@ func newDiffRevisionCmd(g *globalFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				rs, un, err := cfg.Kube.BuildLenient(r.Manifest, cfg.Namespace)
+				b, err := cfg.StoredObjects(r, true)
 				if err != nil {
 					return fmt.Errorf("revision %d: %w", rev, err)
 				}
-				for _, x := range rs {
+				for _, x := range b.Resources {
 					sides[i] = append(sides[i], x.Object)
 				}
-				sides[i] = append(sides[i], un...)
+				sides[i] = append(sides[i], b.Unmapped...)
 			}
 			rep := diff.Objects(sides[0], sides[1], df.options())
 			rep.From, rep.To = fmt.Sprintf("revision %d", revs[0]), fmt.Sprintf("revision %d", revs[1])
@@ -381,7 +393,7 @@ restore; conflicts name the managers that changed fields the release owns.`,
 			if err != nil {
 				return err
 			}
-			in, err := diffInput(cmd.Context(), cfg, rel, nil)
+			in, err := diffInput(cmd.Context(), cfg, rel, nil, true)
 			if err != nil {
 				return err
 			}

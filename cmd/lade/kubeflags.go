@@ -63,7 +63,7 @@ func (k *kubeFlags) config(ns string, out io.Writer) (*release.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &release.Config{Kube: kc, Namespace: ns, Out: out}, nil
+	return &release.Config{Kube: kc, Namespace: ns, Out: out, Warn: k.g.stderr}, nil
 }
 
 // outputFlag is -o table|json|yaml.

@@ -21,6 +21,9 @@ type globalFlags struct {
 	// kube are the cluster-access flags of each command that has them, by
 	// flag set (for completions).
 	kube map[*pflag.FlagSet]*kubeFlags
+	// stderr is the command's error stream (set before it runs), where
+	// release operations print warnings.
+	stderr io.Writer
 }
 
 func newRootCmd() *cobra.Command {
@@ -49,6 +52,7 @@ Shell completion: lade completion bash|zsh|fish|powershell.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			g.stderr = cmd.ErrOrStderr()
 			setupLogging(cmd.ErrOrStderr(), g.debug)
 			for _, w := range g.env.Warnings {
 				slog.Warn(w)

@@ -135,11 +135,11 @@ func printResources(ctx context.Context, w io.Writer, cfg *release.Config, r *re
 	if r.Info.Status == release.StatusUninstalled {
 		return nil
 	}
-	objs, err := cfg.Kube.Build(r.Manifest, r.Namespace)
+	b, err := cfg.StoredObjects(r, false)
 	if err != nil {
 		return err
 	}
-	sts, err := cfg.Kube.Statuses(ctx, objs)
+	sts, err := cfg.Kube.Statuses(ctx, b.Resources)
 	if err != nil {
 		return err
 	}
