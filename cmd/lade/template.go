@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/kubeapis"
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render"
@@ -223,6 +226,9 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			if res, err = of.apply(res); err != nil {
 				return err
 			}
+			if kube != nil {
+				warnAPIs(cmd.ErrOrStderr(), res, kube)
+			}
 			return printTemplate(cmd, res, name, outputDir, useReleaseName, to)
 		},
 	}
@@ -293,4 +299,44 @@ func printTemplate(cmd *cobra.Command, res *render.Result, name, outputDir strin
 	}
 	_, err = fmt.Fprint(out, text)
 	return err
+}
+
+// warnAPIs says on w which rendered objects use an API version that
+// Kubernetes kv (--kube-version) deprecates or no longer serves
+// (kubeapis). The output is unchanged: helm template renders them, and so
+// does lade, since a chart may be rendered for another cluster than the
+// one it names; `lade lint --kube-version` fails on removed versions.
+func warnAPIs(w io.Writer, res *render.Result, kv *render.KubeVersion) {
+	v, err := kubeapis.ParseVersion(kv.Major + "." + kv.Minor)
+	if err != nil {
+		return
+	}
+	check := func(path string, h *render.Head) {
+		if h == nil {
+			return
+		}
+		a, ok := kubeapis.Lookup(h.APIVersion, h.Kind)
+		if !ok {
+			return
+		}
+		obj := h.Kind
+		if h.Metadata != nil && h.Metadata.Name != "" {
+			obj += " " + h.Metadata.Name
+		}
+		switch {
+		case a.RemovedAt(v):
+			fmt.Fprintf(w, "warning: %s: %s: %s\n", path, obj, a.RemovedMessage(v))
+		case a.DeprecatedAt(v):
+			fmt.Fprintf(w, "warning: %s: %s: %s\n", path, obj, a.Message())
+		}
+	}
+	for _, m := range res.Manifests {
+		check(m.Path, m.Head)
+	}
+	for _, h := range res.Hooks {
+		var head render.Head
+		if yaml.Unmarshal([]byte(h.Manifest), &head) == nil {
+			check(h.Path, &head)
+		}
+	}
 }

@@ -84,6 +84,17 @@ func (a API) Message() string {
 	return msg
 }
 
+// RemovedMessage says that release v no longer serves a, and what to use
+// instead: "policy/v1beta1 PodDisruptionBudget is not served by Kubernetes
+// v1.33 (removed in v1.25); use policy/v1 PodDisruptionBudget".
+func (a API) RemovedMessage(v Version) string {
+	msg := fmt.Sprintf("%s is not served by Kubernetes %s (removed in %s)", a, v, a.Removed)
+	if r := a.ReplacementAt(v); r != "" {
+		msg += "; use " + r + " " + a.Kind
+	}
+	return msg
+}
+
 type key struct{ apiVersion, kind string }
 
 var index = func() map[key]API {

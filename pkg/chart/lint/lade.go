@@ -24,6 +24,8 @@ import (
 	sigsjson "sigs.k8s.io/json"
 
 	"github.com/lade-dev/lade/pkg/chart/lint/rules"
+	"github.com/lade-dev/lade/pkg/kubeapis"
+	"github.com/lade-dev/lade/pkg/render"
 )
 
 // IgnoreAnnotation suppresses rules for one object: "lade.dev/lint-ignore: ID[,ID]"
@@ -64,7 +66,7 @@ const (
 var ruleTable = []RuleInfo{
 	{RuleSchema, Error, "rendered objects of built-in kinds must decode strictly into the Kubernetes API types (no unknown fields, right types, required fields set)"},
 	{RuleAPIValidation, Error, "the API server rejects values out of range (replicas -1, port 70000, negative quantities), invalid names and labels, and a workload selector that does not match its pod template's labels"},
-	{RuleRemovedAPI, Error, "API versions removed from Kubernetes (not in k8s.io/api any more) cannot be installed; error when removed at --kube-version, warning when deprecated"},
+	{RuleRemovedAPI, Error, "API versions Kubernetes removed cannot be installed: error when --kube-version no longer serves them, warning when it deprecates them (beside Helm's helm/deprecated-api warning)"},
 	{RuleRequests, Warning, "without CPU and memory requests the scheduler cannot place pods sensibly and they are evicted first"},
 	{RuleMemoryLimit, Warning, "without a memory limit one container can exhaust its node's memory"},
 	{RuleLimitsBelowRequests, Error, "the API server rejects a limit lower than its request"},
@@ -239,7 +241,7 @@ func (c *checker) decode(ob *object) {
 	typed := rules.NewBuiltin(d.APIVersion, d.Kind)
 	if typed == nil {
 		if ob.own {
-			c.removedAPI(ob)
+			c.removedAPI(ob, false)
 		}
 		return
 	}
@@ -280,6 +282,9 @@ func (c *checker) decode(ob *object) {
 		}
 	}
 	if err != nil {
+		if ob.own {
+			c.removedAPI(ob, true)
+		}
 		return
 	}
 	ob.obj = typed
@@ -288,6 +293,7 @@ func (c *checker) decode(ob *object) {
 	}
 	ob.pod = podOf(typed)
 	if ob.own {
+		c.removedAPI(ob, true)
 		c.required(ob)
 	}
 }
@@ -466,61 +472,34 @@ func (c *checker) required(ob *object) {
 	}
 }
 
-// removedAPIs names APIs that are no longer in k8s.io/api, so the built-in
-// table does not know them: {apiVersion, kind, deprecated, removed, replacement}.
-var removedAPIs = []struct {
-	apiVersion, kind string
-	deprecated       [2]int
-	removed          [2]int
-	replacement      string
-}{
-	{"apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", [2]int{1, 16}, [2]int{1, 22}, "apiextensions.k8s.io/v1 CustomResourceDefinition"},
-	{"apiregistration.k8s.io/v1beta1", "APIService", [2]int{1, 19}, [2]int{1, 22}, "apiregistration.k8s.io/v1 APIService"},
-	{"autoscaling/v2beta1", "HorizontalPodAutoscaler", [2]int{1, 22}, [2]int{1, 25}, "autoscaling/v2 HorizontalPodAutoscaler"},
-	{"autoscaling/v2beta2", "HorizontalPodAutoscaler", [2]int{1, 23}, [2]int{1, 26}, "autoscaling/v2 HorizontalPodAutoscaler"},
-	{"policy/v1beta1", "PodSecurityPolicy", [2]int{1, 21}, [2]int{1, 25}, ""},
-	{"extensions/v1beta1", "PodSecurityPolicy", [2]int{1, 11}, [2]int{1, 16}, ""},
-	{"batch/v2alpha1", "CronJob", [2]int{1, 8}, [2]int{1, 21}, "batch/v1 CronJob"},
-	{"storage.k8s.io/v1beta1", "CSIStorageCapacity", [2]int{1, 24}, [2]int{1, 27}, "storage.k8s.io/v1 CSIStorageCapacity"},
-	{"flowcontrol.apiserver.k8s.io/v1alpha1", "FlowSchema", [2]int{1, 20}, [2]int{1, 21}, "flowcontrol.apiserver.k8s.io/v1 FlowSchema"},
-	{"scheduling.k8s.io/v1alpha1", "PriorityClass", [2]int{1, 14}, [2]int{1, 17}, "scheduling.k8s.io/v1 PriorityClass"},
-}
-
-func (c *checker) removedAPI(ob *object) {
-	major, minor := kubeMajorMinor(c.o)
-	for _, r := range removedAPIs {
-		if r.apiVersion != ob.doc.APIVersion || r.kind != ob.doc.Kind {
-			continue
-		}
-		if !atLeast(major, minor, r.deprecated) {
-			return
-		}
-		msg := fmt.Sprintf("%s %s is deprecated in v%d.%d+, unavailable in v%d.%d+", r.apiVersion, r.kind, r.deprecated[0], r.deprecated[1], r.removed[0], r.removed[1])
-		if r.replacement != "" {
-			msg += "; use " + r.replacement
-		}
-		sev := Warning
-		if atLeast(major, minor, r.removed) {
-			sev = Error
-		}
-		c.reportSev(ob, sev, RuleRemovedAPI, "apiVersion", "%s", msg)
+// removedAPI reports an apiVersion/kind Kubernetes removed (package
+// kubeapis): an error when the --kube-version release no longer serves it,
+// as the API server would refuse it; a warning when that release only
+// deprecates it and Helm's helm/deprecated-api rule cannot see it
+// (helmWarns false: the type is gone from k8s.io/api).
+func (c *checker) removedAPI(ob *object, helmWarns bool) {
+	a, ok := kubeapis.Lookup(ob.doc.APIVersion, ob.doc.Kind)
+	if !ok {
 		return
 	}
-}
-
-func atLeast(major, minor int, v [2]int) bool {
-	return major > v[0] || (major == v[0] && minor >= v[1])
-}
-
-func kubeMajorMinor(o Options) (int, int) {
-	kv := o.KubeVersion
-	var major, minor int
-	if kv == nil {
-		fmt.Sscanf("1.37", "%d.%d", &major, &minor)
-		return major, minor
+	kv := lintKubeVersion(c.o)
+	switch {
+	case a.RemovedAt(kv):
+		c.reportSev(ob, Error, RuleRemovedAPI, "apiVersion", "%s", a.RemovedMessage(kv))
+	case a.DeprecatedAt(kv) && !helmWarns:
+		c.reportSev(ob, Warning, RuleRemovedAPI, "apiVersion", "%s", a.Message())
 	}
-	fmt.Sscanf(kv.Major+"."+kv.Minor, "%d.%d", &major, &minor)
-	return major, minor
+}
+
+// lintKubeVersion is the release APIs are judged at: --kube-version, else
+// render.DefaultKubeVersion.
+func lintKubeVersion(o Options) kubeapis.Version {
+	s := render.DefaultKubeVersion
+	if kv := o.KubeVersion; kv != nil {
+		s = kv.Major + "." + kv.Minor
+	}
+	v, _ := kubeapis.ParseVersion(s)
+	return v
 }
 
 // checkObject runs the API server's value checks and the orchestration
