@@ -384,9 +384,27 @@ func TestRemovedAPIsInStoredRelease(t *testing.T) {
 		}
 	}
 
+	// status lists the live objects of the stored revision.
+	out, errs := expect(0, "status", "web")
+	onceEach("status", errs, warnings(1))
+	for _, want := range []string{"PodDisruptionBudget", "HorizontalPodAutoscaler", "CronJob", ns + "  legacy"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "PodSecurityPolicy") {
+		t.Errorf("status lists the PodSecurityPolicy, which cannot exist:\n%s", out)
+	}
+	// The live objects are what revision 1 holds: no drift.
+	out, errs = expect(0, "diff", "drift", "web", "-o", "summary")
+	onceEach("diff drift", errs, warnings(1))
+	if !strings.Contains(out, "0 to create, 0 to update, 0 to delete, 6 unchanged\n") {
+		t.Errorf("diff drift:\n%s", out)
+	}
+
 	// Without the mapping Helm (and lade before) failed here: "unable to
 	// build kubernetes objects from current release manifest".
-	out, errs := expect(0, "diff", "upgrade", "web", newChart, "-o", "summary")
+	out, errs = expect(0, "diff", "upgrade", "web", newChart, "-o", "summary")
 	onceEach("diff upgrade", errs, warnings(1))
 	// Conflicts with Helm's field manager are forced, as for any object the
 	// release owns: the mapped objects are recognised as the release's.
