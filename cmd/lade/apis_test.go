@@ -556,6 +556,7 @@ spec:
 		}
 		return strings.Join(lines, "\n"), code
 	}
+	// Helm's rule names the file; lade's name the apiVersion's line.
 	const at = "templates/apis.yaml: "
 	cases := []struct {
 		kv, want string
@@ -563,15 +564,15 @@ spec:
 	}{
 		{"1.20", "", 0},
 		{"1.23", "[WARNING] " + at + pdbDeprecated + "\n[WARNING] " + at + fsDeprecated + "\n" +
-			"[WARNING] " + at + "HorizontalPodAutoscaler/web: " + hpaDeprecated + " [removed-api]", 0},
+			"[WARNING] templates/apis.yaml:11: HorizontalPodAutoscaler/web: " + hpaDeprecated + " [removed-api]", 0},
 		{"1.27", "[WARNING] " + at + pdbDeprecated + "\n[WARNING] " + at + fsDeprecated + "\n" +
-			"[ERROR] " + at + "PodDisruptionBudget/web: " + removed("v1.27")[0] + " [removed-api]\n" +
-			"[ERROR] " + at + "HorizontalPodAutoscaler/web: " + removed("v1.27")[1] + " [removed-api]\n" +
-			"[ERROR] " + at + "FlowSchema/shop: flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema is not served by Kubernetes v1.27 (removed in v1.26); use flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema [removed-api]", 1},
+			"[ERROR] templates/apis.yaml:1: PodDisruptionBudget/web: " + removed("v1.27")[0] + " [removed-api]\n" +
+			"[ERROR] templates/apis.yaml:11: HorizontalPodAutoscaler/web: " + removed("v1.27")[1] + " [removed-api]\n" +
+			"[ERROR] templates/apis.yaml:30: FlowSchema/shop: flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema is not served by Kubernetes v1.27 (removed in v1.26); use flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema [removed-api]", 1},
 		{"1.33", "[WARNING] " + at + pdbDeprecated + "\n[WARNING] " + at + fsDeprecated + "\n" +
-			"[ERROR] " + at + "PodDisruptionBudget/web: " + removed("v1.33")[0] + " [removed-api]\n" +
-			"[ERROR] " + at + "HorizontalPodAutoscaler/web: " + removed("v1.33")[1] + " [removed-api]\n" +
-			"[ERROR] " + at + "FlowSchema/shop: flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema is not served by Kubernetes v1.33 (removed in v1.26); use flowcontrol.apiserver.k8s.io/v1 FlowSchema [removed-api]", 1},
+			"[ERROR] templates/apis.yaml:1: PodDisruptionBudget/web: " + removed("v1.33")[0] + " [removed-api]\n" +
+			"[ERROR] templates/apis.yaml:11: HorizontalPodAutoscaler/web: " + removed("v1.33")[1] + " [removed-api]\n" +
+			"[ERROR] templates/apis.yaml:30: FlowSchema/shop: flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema is not served by Kubernetes v1.33 (removed in v1.26); use flowcontrol.apiserver.k8s.io/v1 FlowSchema [removed-api]", 1},
 	}
 	for _, c := range cases {
 		if got, code := lintLines(c.kv, false); got != c.want || code != c.code {
