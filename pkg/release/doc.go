@@ -46,4 +46,17 @@
 // apply entry and holding the same value (kube.ApplyOptions.Unchanged,
 // read with one LIST per resource type and namespace). Drift, deleted
 // objects and any doubt are applied, so a no-op upgrade still repairs them.
+//
+// Stored revisions. A revision written before the cluster was upgraded may
+// hold API versions the cluster no longer serves (policy/v1beta1
+// PodDisruptionBudget, networking.k8s.io/v1beta1 Ingress...). Whatever
+// builds the objects of a stored revision (upgrade and rollback for the
+// revision they replace, rollback for the one it restores, uninstall, the
+// hooks of rollback, delete and test, status, the diffs) goes through
+// StoredObjects: such an object is taken at the version that replaces it
+// (package kubeapis, as helm-mapkubeapis maps them), with one warning per
+// object; one of a kind the cluster serves in no version (PodSecurityPolicy)
+// cannot exist and is skipped. Records are not rewritten: a rollback
+// records the restored revision's manifest as it was stored. A new chart's
+// objects are never mapped: their removed versions fail the build.
 package release
