@@ -7,6 +7,7 @@ require (
 	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/Masterminds/sprig/v3 v3.3.0
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2
+	github.com/creack/pty v1.1.18
 	github.com/distribution/distribution/v3 v3.1.2
 	github.com/gobwas/glob v0.2.3
 	github.com/mattn/go-runewidth v0.0.9
