@@ -218,7 +218,11 @@ func (c *Client) Wait(ctx context.Context, rs []*Resource, o WaitOptions) error 
 		select {
 		case <-wctx.Done():
 			notReady := c.notReady(ctx, last, todo)
-			p.update(notReady)
+			if ctx.Err() == nil || !p.tty {
+				// (A stopped wait leaves the table as it was: whoever
+				// stopped it may have printed below it.)
+				p.update(notReady)
+			}
 			if ctx.Err() != nil {
 				return &StoppedError{Cause: context.Cause(ctx), After: time.Since(start).Round(time.Second), NotReady: notReady}
 			}
