@@ -663,13 +663,15 @@ func (c *Config) waitHook(ctx context.Context, objs []*kube.Resource, timeout ti
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var last []kube.ResourceStatus
 	for {
 		sts, err := c.Kube.Statuses(ctx, watch)
 		if err == nil {
+			last = sts
 			done := true
-			for _, s := range sts {
+			for i, s := range sts {
 				if s.Status == status.FailedStatus || (s.Resource.Kind() == "Pod" && strings.Contains(s.Message, "Failed")) {
-					return fmt.Errorf("%s: %s", s.Resource, s.Message)
+					return fmt.Errorf("%s: %s%s", s.Resource, s.Message, c.hookDetails(parent, sts[i:i+1]))
 				}
 				if s.Status != status.CurrentStatus {
 					done = false
@@ -683,10 +685,25 @@ func (c *Config) waitHook(ctx context.Context, objs []*kube.Resource, timeout ti
 		case <-ctx.Done():
 			if parent.Err() != nil {
 				// Interrupted, or the lease was lost: not a timeout.
-				return fmt.Errorf("%w while waiting for %s to complete", context.Cause(parent), watch[0])
+				return fmt.Errorf("%w while waiting for %s to complete%s", context.Cause(parent), watch[0], c.hookDetails(parent, last))
 			}
-			return fmt.Errorf("timed out after %s waiting for %s to complete", timeout, watch[0])
+			return fmt.Errorf("timed out after %s waiting for %s to complete%s", timeout, watch[0], c.hookDetails(parent, last))
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+// hookDetails says why hook objects failed or are not done (see
+// kube.Client.Diagnose), one indented line each.
+func (c *Config) hookDetails(ctx context.Context, sts []kube.ResourceStatus) string {
+	dctx, cancel := detached(ctx, 5*time.Second)
+	defer cancel()
+	c.Kube.Diagnose(dctx, sts)
+	var b strings.Builder
+	for _, s := range sts {
+		for _, d := range s.Details {
+			b.WriteString("\n    " + d)
+		}
+	}
+	return b.String()
 }
