@@ -53,3 +53,25 @@ func TestFrameFitsTheTerminal(t *testing.T) {
 		t.Errorf("tall terminal: %d lines, last %q", len(lines), lines[len(lines)-1])
 	}
 }
+
+// Without a terminal, progress prints a line per change with the details
+// under it; a repeated event's count going up is not a change.
+func TestProgressLines(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out)
+	r := deployment("web")
+	st := func(s status.Status, details ...string) []ResourceStatus {
+		return []ResourceStatus{{Resource: r, Status: s, Message: "Available: 0/1", Details: details}}
+	}
+	p.update(st(status.InProgressStatus))
+	p.update(st(status.InProgressStatus, "event BackOff on Pod web-1: Back-off restarting failed container (x2)"))
+	p.update(st(status.InProgressStatus, "event BackOff on Pod web-1: Back-off restarting failed container (x3)"))
+	p.update(st(status.CurrentStatus))
+	want := "Deployment ns/web: InProgress (Available: 0/1)\n" +
+		"Deployment ns/web: InProgress (Available: 0/1)\n" +
+		"    event BackOff on Pod web-1: Back-off restarting failed container (x2)\n" +
+		"Deployment ns/web: Current (Available: 0/1)\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -280,7 +281,8 @@ func (p *progress) update(sts []ResourceStatus) {
 	changed := false
 	for _, s := range sts {
 		k := s.Resource.String()
-		v := string(s.Status) + ": " + s.Message + "\n" + strings.Join(s.Details, "\n")
+		// A repeated event's growing count alone is no change worth a line.
+		v := string(s.Status) + ": " + s.Message + "\n" + eventCount.ReplaceAllString(strings.Join(s.Details, "\n"), "")
 		if p.seen[k] == v {
 			continue
 		}
@@ -306,6 +308,9 @@ func (p *progress) update(sts []ResourceStatus) {
 		p.draw(height, width)
 	}
 }
+
+// eventCount is the count a detail line ends with for a repeated event.
+var eventCount = regexp.MustCompile(`(?m) \(x\d+\)$`)
 
 // draw replaces the frame on screen with the table (see frame).
 func (p *progress) draw(height, width int) {
