@@ -7,8 +7,10 @@ require (
 	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/Masterminds/sprig/v3 v3.3.0
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2
+	github.com/creack/pty v1.1.18
 	github.com/distribution/distribution/v3 v3.1.2
 	github.com/gobwas/glob v0.2.3
+	github.com/mattn/go-runewidth v0.0.9
 	github.com/opencontainers/go-digest v1.0.0
 	github.com/opencontainers/image-spec v1.1.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3

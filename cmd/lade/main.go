@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/pkg/release"
 
 	// Collect garbage as a short-lived command should (see the package).
 	_ "github.com/lade-dev/lade/internal/gcstart"
@@ -21,7 +22,10 @@ import (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := interruptible(context.Background(), os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // run executes lade with args and returns the process exit code. Errors are
@@ -45,6 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Error: %s\n", err)
 		if strings.HasPrefix(err.Error(), "unknown command ") {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+		if errors.Is(err, release.ErrInterrupted) {
+			return 130 // as a shell reports a command ended by Ctrl-C
 		}
 		return 1
 	}

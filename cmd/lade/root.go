@@ -53,6 +53,7 @@ Shell completion: lade completion bash|zsh|fish|powershell.`,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			g.stderr = cmd.ErrOrStderr()
+			graceful.Store(cmd.Annotations[gracefulAnnotation] == "graceful")
 			setupLogging(cmd.ErrOrStderr(), g.debug)
 			for _, w := range g.env.Warnings {
 				slog.Warn(w)
@@ -92,6 +93,14 @@ Shell completion: lade completion bash|zsh|fish|powershell.`,
 		newCreateCmd(),
 	)
 	registerCompletions(root, g)
+	for _, c := range root.Commands() {
+		if gracefulCommands[c.Name()] {
+			if c.Annotations == nil {
+				c.Annotations = map[string]string{}
+			}
+			c.Annotations[gracefulAnnotation] = "graceful"
+		}
+	}
 	return root
 }
 

@@ -25,6 +25,21 @@ func TestFormat(t *testing.T) {
 	}
 }
 
+// A multi-line cell spans lines when its lines' widths add up to no more
+// than its column's width, and is cut as a whole otherwise (as uitable does;
+// test/interop-release compares the two at length).
+func TestFormatMultiLine(t *testing.T) {
+	rows := [][]string{{"REV", "DESC"}, {"1", "a\nbcd"}, {"2", "ab\ncdef"}, {"3", "版本"}}
+	want := "REV\tDESC\n" +
+		"1  \ta   \n" +
+		"   \tbcd \n" +
+		"2  \ta...\n" +
+		"3  \t版本"
+	if got := Format(rows, 0); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
+
 func TestFit(t *testing.T) {
 	for _, c := range []struct {
 		cell  string
@@ -35,6 +50,8 @@ func TestFit(t *testing.T) {
 		{"status", 6, "status"},
 		{"abcdef", 2, "a..."},
 		{"héllo wörld", 8, "héllo..."},
+		{"版本版本", 5, "版..."},
+		{"\x1b[1mok\x1b[0m", 3, "\x1b[1mok\x1b[0m "},
 	} {
 		if got := fit(c.cell, c.width); got != c.want {
 			t.Errorf("fit(%q, %d) = %q, want %q", c.cell, c.width, got, c.want)

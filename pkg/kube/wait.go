@@ -2,14 +2,13 @@ package kube
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
+	"github.com/mattn/go-runewidth"
 	"golang.org/x/term"
 )
 
@@ -36,6 +36,11 @@ type ResourceStatus struct {
 	Resource *Resource
 	Status   status.Status
 	Message  string
+	// Details say why an object is not ready (see Client.Diagnose): its
+	// pods' container states and its latest warning events.
+	Details []string
+
+	obj *unstructured.Unstructured // the live object (nil if not found)
 }
 
 // TimeoutError lists the objects that were not ready in time.
@@ -45,12 +50,34 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s waiting for %d resource(s) to become ready:%s", e.Timeout, len(e.NotReady), notReadyList(e.NotReady))
+}
+
+// StoppedError is returned when a wait was cancelled (the user interrupted
+// lade, the release lease was lost) before every object was ready. It
+// wraps the cancellation's cause.
+type StoppedError struct {
+	Cause    error
+	After    time.Duration
+	NotReady []ResourceStatus
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("%v after %s waiting for %d resource(s) to become ready:%s", e.Cause, e.After, len(e.NotReady), notReadyList(e.NotReady))
+}
+
+func (e *StoppedError) Unwrap() error { return e.Cause }
+
+// notReadyList is one line per object and one more, indented, per detail.
+func notReadyList(sts []ResourceStatus) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "timed out after %s waiting for %d resource(s) to become ready:", e.Timeout, len(e.NotReady))
-	for _, s := range e.NotReady {
+	for _, s := range sts {
 		fmt.Fprintf(&b, "\n  %s: %s", s.Resource, s.Status)
 		if s.Message != "" {
 			fmt.Fprintf(&b, ": %s", s.Message)
+		}
+		for _, d := range s.Details {
+			fmt.Fprintf(&b, "\n    %s", d)
 		}
 	}
 	return b.String()
@@ -114,21 +141,32 @@ func (c *Client) Statuses(ctx context.Context, rs []*Resource) ([]ResourceStatus
 			}
 			res, err := status.Compute(obj)
 			if err != nil {
-				out[i] = ResourceStatus{Resource: rs[i], Status: status.UnknownStatus, Message: err.Error()}
+				out[i] = ResourceStatus{Resource: rs[i], Status: status.UnknownStatus, Message: err.Error(), obj: obj}
 				continue
 			}
 			if obj.GetKind() == "Job" && res.Status == status.CurrentStatus && !jobComplete(obj) {
 				// kstatus calls a running Job Current; lade waits for completion, as Helm.
 				res.Status = status.InProgressStatus
 			}
-			out[i] = ResourceStatus{Resource: rs[i], Status: res.Status, Message: res.Message}
+			out[i] = ResourceStatus{Resource: rs[i], Status: res.Status, Message: res.Message, obj: obj}
 		}
 		return nil
 	})
 	return out, err
 }
 
+// When a wait looks into objects that are not ready yet (Client.Diagnose):
+// after diagnoseAfter, then every diagnoseEvery while progress is shown,
+// and once more when it fails.
+const (
+	diagnoseAfter = 3 * time.Second
+	diagnoseEvery = 5 * time.Second
+)
+
 // Wait blocks until every object is Current by kstatus, reporting progress.
+// It fails with a *TimeoutError after o.Timeout, or with a *StoppedError
+// (wrapping the cause) when ctx is cancelled; both list the objects that
+// were not ready, with what their pods and warning events say.
 func (c *Client) Wait(ctx context.Context, rs []*Resource, o WaitOptions) error {
 	var todo []*Resource
 	for _, r := range rs {
@@ -144,65 +182,94 @@ func (c *Client) Wait(ctx context.Context, rs []*Resource, o WaitOptions) error 
 		o.Interval = 500 * time.Millisecond
 	}
 	p := newProgress(o.Out)
-	deadline := time.Now().Add(o.Timeout)
-	ctx, cancel := context.WithDeadline(ctx, deadline)
+	start := time.Now()
+	wctx, cancel := context.WithDeadline(ctx, start.Add(o.Timeout))
 	defer cancel()
 	var last []ResourceStatus
+	details := map[string][]string{}
+	nextDiagnosis := start.Add(diagnoseAfter)
 	for {
-		sts, err := c.Statuses(ctx, todo)
-		if err != nil && ctx.Err() == nil {
+		sts, err := c.Statuses(wctx, todo)
+		if err != nil && wctx.Err() == nil {
 			return err
 		}
 		if err == nil {
-			last = sts
-			p.update(sts)
+			if o.Out != nil && time.Now().After(nextDiagnosis) {
+				c.Diagnose(wctx, sts)
+				clear(details)
+				for _, s := range sts {
+					details[s.Resource.Key()] = s.Details
+				}
+				nextDiagnosis = time.Now().Add(diagnoseEvery)
+			}
 			var pending []*Resource
-			for _, s := range sts {
+			for i, s := range sts {
 				if s.Status != status.CurrentStatus {
+					sts[i].Details = details[s.Resource.Key()]
 					pending = append(pending, s.Resource)
 				}
 			}
+			last = sts
+			p.update(sts)
 			if len(pending) == 0 {
-				p.done()
 				return nil
 			}
 			todo = pending
 		}
 		select {
-		case <-ctx.Done():
-			p.done()
-			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				// Cancelled (say, the release's lease was lost): not a timeout.
-				return context.Cause(ctx)
+		case <-wctx.Done():
+			notReady := c.notReady(ctx, last, todo)
+			if ctx.Err() == nil || !p.tty {
+				// (A stopped wait leaves the table as it was: whoever
+				// stopped it may have printed below it.)
+				p.update(notReady)
 			}
-			te := &TimeoutError{Timeout: o.Timeout}
-			for _, s := range last {
-				if s.Status != status.CurrentStatus {
-					te.NotReady = append(te.NotReady, s)
-				}
+			if ctx.Err() != nil {
+				return &StoppedError{Cause: context.Cause(ctx), After: time.Since(start).Round(time.Second), NotReady: notReady}
 			}
-			if len(te.NotReady) == 0 {
-				return ctx.Err()
-			}
-			return te
+			return &TimeoutError{Timeout: o.Timeout, NotReady: notReady}
 		case <-time.After(o.Interval):
 		}
 	}
 }
 
-// progress prints status changes: one line per change, or a live table on a terminal.
+// notReady returns the statuses in last that are not Current (those of
+// todo, Unknown, when there is none), diagnosed: with a context of its own
+// when ctx was cancelled, so that an interrupted wait still says why.
+func (c *Client) notReady(ctx context.Context, last []ResourceStatus, todo []*Resource) []ResourceStatus {
+	var out []ResourceStatus
+	for _, s := range last {
+		if s.Status != status.CurrentStatus {
+			out = append(out, s)
+		}
+	}
+	if len(last) == 0 {
+		for _, r := range todo {
+			out = append(out, ResourceStatus{Resource: r, Status: status.UnknownStatus})
+		}
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	c.Diagnose(dctx, out)
+	return out
+}
+
+// progress prints status changes: one line per change (and the details
+// of an object that is not ready, when they change), or on a terminal a
+// live table redrawn in place, fitted to the terminal's height and width.
 type progress struct {
 	out   io.Writer
+	fd    int // the terminal's, when tty
 	tty   bool
 	seen  map[string]string
 	rows  map[string]ResourceStatus
-	lines int
+	lines int // lines of the frame on screen
 }
 
 func newProgress(out io.Writer) *progress {
 	p := &progress{out: out, seen: map[string]string{}, rows: map[string]ResourceStatus{}}
 	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.tty = true
+		p.tty, p.fd = true, int(f.Fd())
 	}
 	return p
 }
@@ -214,7 +281,8 @@ func (p *progress) update(sts []ResourceStatus) {
 	changed := false
 	for _, s := range sts {
 		k := s.Resource.String()
-		v := string(s.Status) + ": " + s.Message
+		// A repeated event's growing count alone is no change worth a line.
+		v := string(s.Status) + ": " + s.Message + "\n" + eventCount.ReplaceAllString(strings.Join(s.Details, "\n"), "")
 		if p.seen[k] == v {
 			continue
 		}
@@ -227,35 +295,141 @@ func (p *progress) update(sts []ResourceStatus) {
 				fmt.Fprintf(p.out, " (%s)", s.Message)
 			}
 			fmt.Fprintln(p.out)
+			for _, d := range s.Details {
+				fmt.Fprintf(p.out, "    %s\n", d)
+			}
 		}
 	}
 	if p.tty && changed {
-		p.draw()
+		height, width := 24, 80
+		if w, h, err := term.GetSize(p.fd); err == nil && w > 0 && h > 0 {
+			height, width = h, w
+		}
+		p.draw(height, width)
 	}
 }
 
-func (p *progress) draw() {
-	if p.lines > 0 {
-		fmt.Fprintf(p.out, "\x1b[%dA\x1b[J", p.lines)
-	}
-	keys := make([]string, 0, len(p.rows))
-	for k := range p.rows {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// eventCount is the count a detail line ends with for a repeated event.
+var eventCount = regexp.MustCompile(`(?m) \(x\d+\)$`)
+
+// draw replaces the frame on screen with the table (see frame).
+func (p *progress) draw(height, width int) {
 	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "RESOURCE\tSTATUS\tMESSAGE")
-	for _, k := range keys {
-		s := p.rows[k]
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", k, s.Status, s.Message)
+	if p.lines > 0 {
+		fmt.Fprintf(&b, "\r\x1b[%dA\x1b[J", p.lines)
 	}
-	tw.Flush()
+	lines := frame(p.rows, height-1, width-1)
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
 	fmt.Fprint(p.out, b.String())
-	p.lines = strings.Count(b.String(), "\n")
+	p.lines = len(lines)
 }
 
-func (p *progress) done() {}
+// frame lays out rows as at most maxLines lines of at most maxWidth
+// cells: a header, the objects that are not ready with their details,
+// then the ready ones; what does not fit is summarised on the last line
+// ("... and 31 more ready").
+func frame(rows map[string]ResourceStatus, maxLines, maxWidth int) []string {
+	maxLines = max(maxLines, 2)
+	var notReady, ready []string
+	for k, s := range rows {
+		if s.Status == status.CurrentStatus {
+			ready = append(ready, k)
+		} else {
+			notReady = append(notReady, k)
+		}
+	}
+	sort.Strings(notReady)
+	sort.Strings(ready)
+	total := 1 + len(ready) + len(notReady)
+	for _, k := range notReady {
+		total += len(rows[k].Details)
+	}
+	budget := maxLines - 1 // lines for objects, after the header
+	if total > maxLines {
+		budget-- // and the summary line
+	}
+	type entry struct {
+		key     string
+		details []string
+	}
+	var shown []entry
+	hiddenNotReady, hiddenReady := 0, 0
+	for _, k := range notReady {
+		if budget == 0 {
+			hiddenNotReady++
+			continue
+		}
+		budget--
+		d := rows[k].Details
+		if len(d) > budget {
+			d = d[:budget]
+		}
+		budget -= len(d)
+		shown = append(shown, entry{k, d})
+	}
+	for _, k := range ready {
+		if budget == 0 {
+			hiddenReady++
+			continue
+		}
+		budget--
+		shown = append(shown, entry{key: k})
+	}
+	wk, ws := len("RESOURCE"), len("STATUS")
+	for _, e := range shown {
+		wk = max(wk, len(e.key))
+		ws = max(ws, len(rows[e.key].Status))
+	}
+	row := func(k, st, msg string) string {
+		return fmt.Sprintf("%-*s  %-*s  %s", wk, k, ws, st, msg)
+	}
+	lines := []string{row("RESOURCE", "STATUS", "MESSAGE")}
+	for _, e := range shown {
+		s := rows[e.key]
+		lines = append(lines, row(e.key, string(s.Status), s.Message))
+		for _, d := range e.details {
+			lines = append(lines, "    "+d)
+		}
+	}
+	switch {
+	case hiddenNotReady > 0 && hiddenReady > 0:
+		lines = append(lines, fmt.Sprintf("... and %d more not ready, %d more ready", hiddenNotReady, hiddenReady))
+	case hiddenNotReady > 0:
+		lines = append(lines, fmt.Sprintf("... and %d more not ready", hiddenNotReady))
+	case hiddenReady > 0:
+		lines = append(lines, fmt.Sprintf("... and %d more ready", hiddenReady))
+	}
+	for i, l := range lines {
+		lines[i] = truncateWidth(strings.TrimRight(l, " "), maxWidth)
+	}
+	return lines
+}
+
+// truncateWidth cuts s to at most width terminal cells, so that no line
+// of a frame wraps (which would break moving the cursor back over it).
+func truncateWidth(s string, width int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if runewidth.StringWidth(s) <= width {
+		return s
+	}
+	w := 0
+	for i, r := range s {
+		rw := runewidth.RuneWidth(r)
+		if w+rw > width-3 {
+			return s[:i] + "..."
+		}
+		w += rw
+	}
+	return s
+}
 
 func jobComplete(obj *unstructured.Unstructured) bool {
 	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")

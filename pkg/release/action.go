@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -385,29 +386,108 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		}
 		return rel, nil
 	}
-	return rel, c.failed(ctx, rel, err, o.Atomic, func() error {
+	return rel, c.failed(ctx, rel, err, o.Atomic, undoUninstall, func(ctx context.Context) error {
 		_, uerr := c.uninstall(ctx, &UninstallOptions{Name: rel.Name, Timeout: o.Timeout, Wait: true})
 		return uerr
 	})
 }
 
-// failed records a failed revision and, with atomic, undoes the operation.
-func (c *Config) failed(ctx context.Context, rel *Release, cause error, atomic bool, undo func() error) error {
+// ErrInterrupted is the cause with which the command line cancels an
+// operation's context when the user interrupts it (Ctrl-C, SIGTERM). An
+// operation stopped so records its revision failed, saying it was
+// interrupted, and releases the lease.
+var ErrInterrupted = errors.New("interrupted")
+
+// detached returns a context for what an operation still has to do after
+// ctx was cancelled (record the outcome, undo): not cancelled with ctx,
+// except when the lease was lost, and bounded by timeout.
+func detached(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if l, ok := ctx.Value(lockKey{}).(*Lock); ok {
+		var cancelLease context.CancelFunc
+		d, cancelLease = l.Context(d)
+		t, cancel := context.WithTimeout(d, timeout)
+		return t, func() { cancel(); cancelLease() }
+	}
+	return context.WithTimeout(d, timeout)
+}
+
+// stoppedCause returns cause, saying first that the operation was
+// interrupted when ctx was (and cause does not say it already).
+func stoppedCause(ctx context.Context, cause error) error {
+	if ctx.Err() == nil || errors.Is(cause, ErrInterrupted) {
+		return cause
+	}
+	if why := context.Cause(ctx); errors.Is(why, ErrInterrupted) {
+		return fmt.Errorf("%w (it was stopped at: %w)", why, cause)
+	}
+	return cause
+}
+
+// Limits of a failure recorded as a revision's description.
+const (
+	maxDescriptionLines = 25
+	maxDescriptionBytes = 4096
+)
+
+// failureDescription is prefix and the error, cut to a length a history
+// and a Secret label-less record can carry comfortably.
+func failureDescription(prefix string, cause error) string {
+	desc := prefix + cause.Error()
+	lines := strings.Split(desc, "\n")
+	if len(lines) > maxDescriptionLines {
+		desc = strings.Join(lines[:maxDescriptionLines], "\n") + fmt.Sprintf("\n  ... (%d more lines)", len(lines)-maxDescriptionLines)
+	}
+	if len(desc) > maxDescriptionBytes {
+		cut := maxDescriptionBytes - 3
+		for cut > 0 && !utf8.RuneStart(desc[cut]) {
+			cut--
+		}
+		desc = desc[:cut] + "..."
+	}
+	return desc
+}
+
+// undoKind is what --rollback-on-failure does to a failed operation.
+type undoKind int
+
+const (
+	undoUninstall undoKind = iota // a failed install is uninstalled
+	undoRollback                  // a failed upgrade is rolled back
+)
+
+// failed records a failed revision and, with atomic, undoes the operation
+// (as Helm 4 words it: a failed install is uninstalled, a failed upgrade
+// rolled back). Both happen even when ctx was cancelled by an interrupt.
+func (c *Config) failed(ctx context.Context, rel *Release, cause error, atomic bool, kind undoKind, undo func(context.Context) error) error {
 	if leaseLost(ctx) || errors.Is(cause, ErrLeaseLost) {
 		// Another holder may own the release now: write nothing, undo nothing.
 		return cause
 	}
+	cause = stoppedCause(ctx, cause)
 	rel.Info.Status = StatusFailed
-	rel.Info.Description = fmt.Sprintf("Release %q failed: %s", rel.Name, cause)
-	if err := c.Storage().Update(ctx, rel); err != nil {
+	rel.Info.Description = failureDescription(fmt.Sprintf("Release %q failed: ", rel.Name), cause)
+	rctx, cancel := detached(ctx, 30*time.Second)
+	err := c.Storage().Update(rctx, rel)
+	cancel()
+	if err != nil {
 		slog.Warn("could not record the failed revision", "release", rel.Name, "error", err)
 	}
 	if !atomic {
 		return cause
 	}
-	c.printf("Operation on release %q failed; rolling back (--rollback-on-failure): %v\n", rel.Name, cause)
-	if err := undo(); err != nil {
-		return fmt.Errorf("an error occurred while rolling back the release. original error: %w; rollback error: %v", cause, err)
+	uctx, cancel := detached(ctx, 10*time.Minute)
+	defer cancel()
+	if kind == undoUninstall {
+		c.printf("Release %q failed; uninstalling it (--rollback-on-failure): %v\n", rel.Name, cause)
+		if err := undo(uctx); err != nil {
+			return fmt.Errorf("an error occurred while uninstalling the release. original install error: %w: %w", cause, err)
+		}
+		return fmt.Errorf("release %s failed, and has been uninstalled due to rollback-on-failure being set: %w", rel.Name, cause)
+	}
+	c.printf("Release %q failed; rolling back (--rollback-on-failure): %v\n", rel.Name, cause)
+	if err := undo(uctx); err != nil {
+		return fmt.Errorf("an error occurred while rolling back the release. original upgrade error: %w: %w", cause, err)
 	}
 	return fmt.Errorf("release %s failed, and has been rolled back due to rollback-on-failure being set: %w", rel.Name, cause)
 }
@@ -427,7 +507,10 @@ func (c *Config) deploy(ctx context.Context, rel *Release, objs, old []*kube.Res
 	if err == nil || len(created) == 0 || leaseLost(ctx) || errors.Is(err, ErrLeaseLost) {
 		return err
 	}
-	return c.cleanupCreated(ctx, rel, created, err)
+	// Deleting what was created goes on after an interrupt.
+	cctx, cancel := detached(ctx, o.timeout())
+	defer cancel()
+	return c.cleanupCreated(cctx, rel, created, stoppedCause(ctx, err))
 }
 
 // cleanupCreated deletes the objects a failed operation created (in
@@ -588,15 +671,18 @@ func (c *Config) waitHook(ctx context.Context, objs []*kube.Resource, timeout ti
 	if len(watch) == 0 {
 		return nil
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var last []kube.ResourceStatus
 	for {
 		sts, err := c.Kube.Statuses(ctx, watch)
 		if err == nil {
+			last = sts
 			done := true
-			for _, s := range sts {
+			for i, s := range sts {
 				if s.Status == status.FailedStatus || (s.Resource.Kind() == "Pod" && strings.Contains(s.Message, "Failed")) {
-					return fmt.Errorf("%s: %s", s.Resource, s.Message)
+					return fmt.Errorf("%s: %s%s", s.Resource, s.Message, c.hookDetails(parent, sts[i:i+1]))
 				}
 				if s.Status != status.CurrentStatus {
 					done = false
@@ -608,8 +694,27 @@ func (c *Config) waitHook(ctx context.Context, objs []*kube.Resource, timeout ti
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("timed out after %s waiting for %s to complete", timeout, watch[0])
+			if parent.Err() != nil {
+				// Interrupted, or the lease was lost: not a timeout.
+				return fmt.Errorf("%w while waiting for %s to complete%s", context.Cause(parent), watch[0], c.hookDetails(parent, last))
+			}
+			return fmt.Errorf("timed out after %s waiting for %s to complete%s", timeout, watch[0], c.hookDetails(parent, last))
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+// hookDetails says why hook objects failed or are not done (see
+// kube.Client.Diagnose), one indented line each.
+func (c *Config) hookDetails(ctx context.Context, sts []kube.ResourceStatus) string {
+	dctx, cancel := detached(ctx, 5*time.Second)
+	defer cancel()
+	c.Kube.Diagnose(dctx, sts)
+	var b strings.Builder
+	for _, s := range sts {
+		for _, d := range s.Details {
+			b.WriteString("\n    " + d)
+		}
+	}
+	return b.String()
 }

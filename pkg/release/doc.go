@@ -39,6 +39,15 @@
 // the release and marks the abandoned pending revision failed. Before it
 // records success an operation renews the lease synchronously (Confirm).
 //
+// Interrupts. An operation whose context is cancelled with a cause
+// wrapping ErrInterrupted (lade's command line does that on the first
+// Ctrl-C or SIGTERM) still holds its lease: it records its revision
+// failed, the description saying "interrupted" and where it stopped (a
+// wait lists what was not ready and why), runs --rollback-on-failure and
+// --cleanup-on-fail, then deletes the Lease. Those last steps use a
+// context detached from the cancelled one (detached) that still ends
+// when the lease is lost.
+//
 // Unchanged objects. An upgrade whose newest revision is the deployed one
 // and was written by lade (it has a holder annotation) skips the
 // server-side apply of each object identical to that revision's when the

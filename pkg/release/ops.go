@@ -151,7 +151,7 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 	}
 	err = c.deploy(ctx, rel, objs, old, unchanged, render.HookPreUpgrade, render.HookPostUpgrade, &o.CommonOptions)
 	if err != nil {
-		return rel, c.failed(ctx, rel, err, o.Atomic, func() error {
+		return rel, c.failed(ctx, rel, err, o.Atomic, undoRollback, func(ctx context.Context) error {
 			_, rerr := c.rollback(ctx, &RollbackOptions{Name: rel.Name, CommonOptions: CommonOptions{Wait: true, Timeout: o.Timeout, HistoryMax: o.HistoryMax}})
 			return rerr
 		})
@@ -366,9 +366,12 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 		if leaseLost(ctx) || errors.Is(err, ErrLeaseLost) {
 			return rel, err
 		}
+		err = stoppedCause(ctx, err)
 		rel.Info.Status = StatusFailed
-		rel.Info.Description = fmt.Sprintf("Rollback %q failed: %s", rel.Name, err)
-		_ = st.Update(ctx, rel)
+		rel.Info.Description = failureDescription(fmt.Sprintf("Rollback %q failed: ", rel.Name), err)
+		rctx, cancel := detached(ctx, 30*time.Second)
+		_ = st.Update(rctx, rel)
+		cancel()
 		return rel, err
 	}
 	if err := c.supersede(ctx, rel.Name, rel.Version); err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -237,6 +238,10 @@ func TestCRDsHooksAndFailures(t *testing.T) {
 	_, err = f.upgrade("h", map[string]any{"widget": true, "hook": true, "hookFail": true}, release.CommonOptions{Timeout: 30 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "pre-upgrade hook h-hook failed") {
 		t.Fatalf("want hook failure, got %v", err)
+	}
+	// It says what the Job's pod ended with.
+	if !regexp.MustCompile(`\n    pod h-hook-\w+: container hook terminated: Error \(exit code 1\)`).MatchString(err.Error()) {
+		t.Errorf("the hook failure does not say how its pod ended: %v", err)
 	}
 	if got := f.statuses("h"); got != "deployed,failed" {
 		t.Fatalf("statuses %s", got)

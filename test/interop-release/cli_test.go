@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,20 @@ func TestReadCommandsMatchHelm(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Failed waits record multi-line descriptions (no pod ever becomes
+	// ready: this control plane runs no controllers); a description may
+	// also hold newlines and wide runes of its own.
+	if _, err := lcfg.Install(ctx, release.InstallOptions{Name: "epsilon", Chart: ladeChart(t), CommonOptions: release.CommonOptions{Description: "Installed\nby CI: 版本 1.2"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, vals := range []map[string]any{{"deploy": true}, {"deploy": true, "many": 2}} {
+		_, err := lcfg.Upgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "epsilon", Chart: ladeChart(t), Values: vals,
+			CommonOptions: release.CommonOptions{Wait: true, Timeout: 2 * time.Second}}})
+		if err == nil || !strings.Contains(err.Error(), "timed out") {
+			t.Fatalf("want a failed wait, got %v", err)
+		}
+	}
+
 	lade := ladeBinary(t)
 	env := testenv.Shared(t)
 	common := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
@@ -82,6 +97,8 @@ func TestReadCommandsMatchHelm(t *testing.T) {
 		{"list", "--time-format", "2006-01-02T15:04:05Z07:00"},
 		{"history", "beta"}, {"history", "beta", "--show-rollback-revision"}, {"history", "beta", "-o", "json"},
 		{"history", "beta", "-o", "yaml"}, {"history", "beta", "--max", "2"}, {"history", "gamma"},
+		{"history", "epsilon"}, {"history", "epsilon", "--show-rollback-revision"}, {"history", "epsilon", "-o", "json"},
+		{"history", "epsilon", "-o", "yaml"}, {"list", "--failed"},
 	}
 	for _, name := range []string{"beta", "gamma"} {
 		cases = append(cases,
