@@ -99,3 +99,7 @@ func fromHelmForm(r *Release) error {
 func writtenByLade(r *Release) bool {
 	return r.FieldManager != "" || r.Overlay != nil || r.Holder != ""
 }
+
+// WrittenByLade reports whether lade wrote the revision (a Helm upgrade or
+// install records Helm's chart, without lade's overlay or field manager).
+func (r *Release) WrittenByLade() bool { return writtenByLade(r) }

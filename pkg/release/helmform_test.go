@@ -87,7 +87,7 @@ func TestLadeFieldsSurviveHelmRewrite(t *testing.T) {
 	}
 	// A record in the format of earlier lade versions (top-level field) still reads.
 	old := map[string]any{"name": "r", "version": 1, "info": map[string]any{"status": "deployed"},
-		"chart": map[string]any{"metadata": map[string]any{"name": "c", "version": "1.0.0"}},
+		"chart":        map[string]any{"metadata": map[string]any{"name": "c", "version": "1.0.0"}},
 		"lade_overlay": map[string]any{"files": map[string]any{"k.yaml": base64.StdEncoding.EncodeToString([]byte("a: b\n"))}}}
 	js, _ := json.Marshal(old)
 	got, err = Decode(base64.StdEncoding.EncodeToString(js))
