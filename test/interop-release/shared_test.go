@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +112,10 @@ func TestHelmAndLadeShareARelease(t *testing.T) {
 	out, err := exec.Command(lade, append([]string{"get", "overlay", "mix", "--revision", "1"}, kc...)...).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "# File: label.yaml\n") || !strings.Contains(string(out), "count: 3") {
 		t.Fatalf("lade get overlay --revision 1 after Helm rewrote it: %v\n%s", err, out)
+	}
+	out, err = exec.Command(lade, append([]string{"get", "overlay", "mix", "--revision", "2"}, kc...)...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "written by helm") {
+		t.Fatalf("lade get overlay of the revision Helm wrote: %v\n%s", err, out)
 	}
 	// 3: lade upgrade reuses the overlay of revision 1 (revision 2 is Helm's).
 	r3, err := lcfg.Upgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "mix", Chart: ladeChart(t)}, ReuseValues: true})
@@ -242,6 +247,19 @@ func TestHelmOnSplitLadeRelease(t *testing.T) {
 	}
 	if got := statuses(t, lcfg, "huge"); got != "superseded,superseded,failed,deployed" {
 		t.Fatalf("statuses %s", got)
+	}
+	// Revision 3 is Helm's copy of revision 1's reduced record. Once
+	// revision 1 is gone with its parts, lade reads the copy as it is, and
+	// refuses to roll back to its stand-in manifest.
+	if err := lcfg.Storage().Delete(ctx, "huge", 1); err != nil {
+		t.Fatal(err)
+	}
+	r3, err := lcfg.Storage().Get(ctx, "huge", 3)
+	if err != nil || !release.IsStubManifest(r3.Manifest) {
+		t.Fatalf("revision 3 without revision 1's parts: %v", err)
+	}
+	if _, err := lcfg.Rollback(ctx, release.RollbackOptions{Name: "huge", Version: 3}); !errors.Is(err, release.ErrStubManifest) {
+		t.Fatalf("lade rollback to a stand-in manifest: %v", err)
 	}
 
 	helmCLI(t, append([]string{"uninstall", "huge"}, kc...)...)
