@@ -191,7 +191,8 @@ func objectIDs(t *testing.T, manifest string) []string {
 // without changing any object, lade carries on, and `helm uninstall`
 // deletes every object (except those annotated helm.sh/resource-policy:
 // keep, as for any release) and, through the garbage collector, the
-// continuation Secrets.
+// continuation Secrets. `helm upgrade` from such a revision deletes what
+// its chart drops.
 func TestHelmOnSplitLadeRelease(t *testing.T) {
 	hcfg, lcfg, ns := setup(t)
 	env := testenv.Shared(t)
@@ -260,6 +261,22 @@ func TestHelmOnSplitLadeRelease(t *testing.T) {
 	}
 	if _, err := lcfg.Rollback(ctx, release.RollbackOptions{Name: "huge", Version: 3}); !errors.Is(err, release.ErrStubManifest) {
 		t.Fatalf("lade rollback to a stand-in manifest: %v", err)
+	}
+	// helm upgrade from a revision whose record holds a stand-in deletes
+	// what its chart no longer renders (Helm's own record must fit: no big).
+	helmCLI(t, append([]string{"upgrade", "huge", chartDir, "--reuse-values", "--set", "big=", "--set", "extra=false"}, kc...)...)
+	for _, name := range []string{"huge-big", "huge-extra"} {
+		if _, err := lcfg.Kube.Clientset.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("%s after helm upgrade dropped it: %v", name, err)
+		}
+	}
+	// lade upgrades what Helm wrote, to a split record again.
+	vals["data"] = "four"
+	if _, err := lcfg.Upgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "huge", Chart: ladeChart(t), Values: vals}}); err != nil {
+		t.Fatalf("lade upgrade after helm upgrade: %v", err)
+	}
+	if _, err := secrets.Get(ctx, "sh.helm.release.v1.huge.v6.part-0", metav1.GetOptions{}); err != nil {
+		t.Fatalf("revision 6 was not split: %v", err)
 	}
 
 	helmCLI(t, append([]string{"uninstall", "huge"}, kc...)...)
