@@ -241,6 +241,9 @@ type ApplyOptions struct {
 	// the fields those managers' apply entries own are handed over to
 	// FieldManager (see takeOver), so that none is left behind. Not on dry runs.
 	TakeOverFrom []string
+	// TookOver, when set, is called (concurrently) for each object whose
+	// fields were handed over, with the managers they were taken from.
+	TookOver func(r *Resource, from []string)
 }
 
 // Apply server-side applies objects in order: consecutive objects of one kind
@@ -329,7 +332,16 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 	if err != nil {
 		return fmt.Errorf("apply %s: read the applied object: %w", r, err)
 	}
-	return c.takeOver(ctx, r, prev)
+	if len(prev) == 0 {
+		return nil
+	}
+	if err := c.takeOver(ctx, r, prev); err != nil {
+		return err
+	}
+	if o.TookOver != nil {
+		o.TookOver(r, prev)
+	}
+	return nil
 }
 
 // Create creates objects (skipping those that exist), used for CRDs which

@@ -464,10 +464,13 @@ func (c *Config) deployObjects(ctx context.Context, rel *Release, objs, old []*k
 		owned[r.Key()] = true
 	}
 	ao := kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned, Unchanged: unchanged, FieldManager: rel.FieldManager, TakeOverFrom: o.takeOverFrom}
+	var handed handOver
 	if len(ao.TakeOverFrom) > 0 {
-		ao.Unchanged = nil
+		ao.Unchanged, ao.TookOver = nil, handed.add
 	}
-	if err := c.Kube.Apply(ctx, objs, ao); err != nil {
+	err := c.Kube.Apply(ctx, objs, ao)
+	handed.report(c, rel.FieldManager)
+	if err != nil {
 		return err
 	}
 	if len(old) > 0 {

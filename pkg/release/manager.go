@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/lade-dev/lade/pkg/kube"
@@ -119,4 +121,32 @@ func (s *Storage) ladeRevision(ctx context.Context, r *Release, sums []*Summary)
 		}
 	}
 	return nil, nil
+}
+
+// handOver counts the objects whose fields an apply took over from other
+// managers (kube.ApplyOptions.TookOver), to say so once.
+type handOver struct {
+	mu   sync.Mutex
+	n    int
+	from []string
+}
+
+func (h *handOver) add(_ *kube.Resource, from []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n++
+	for _, m := range from {
+		if !slices.Contains(h.from, m) {
+			h.from = append(h.from, m)
+		}
+	}
+}
+
+func (h *handOver) report(c *Config, manager string) {
+	if h.n == 0 {
+		return
+	}
+	slices.Sort(h.from)
+	c.printf("Field manager %q took over the fields of %d object(s) from %s (fields only they set, which this revision does not, were removed).\n",
+		manager, h.n, `"`+strings.Join(h.from, `", "`)+`"`)
 }

@@ -3,6 +3,7 @@ package release_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,9 @@ func TestFieldManagerRecordedAndTakenOver(t *testing.T) {
 	if r2.FieldManager != "lade" || stored.FieldManager != "lade" || !slices.Equal(f.appliers("fm-cm"), []string{"lade"}) {
 		t.Fatalf("upgrade without --field-manager: %q (stored %q), appliers %v", r2.FieldManager, stored.FieldManager, f.appliers("fm-cm"))
 	}
+	if strings.Contains(f.out.String(), "took over") {
+		t.Fatalf("an upgrade as the recorded manager said it took fields over:\n%s", f.out)
+	}
 	// 3: an upgrade to the default manager that drops the overlay: the
 	// overlay's labels, owned by "lade" alone before, are gone.
 	r3, err := f.cfg.Upgrade(ctx, release.UpgradeOptions{InstallOptions: inst(nil, release.DefaultFieldManager), ResetOverlay: true})
@@ -74,6 +78,9 @@ func TestFieldManagerRecordedAndTakenOver(t *testing.T) {
 	}
 	if r3.FieldManager != "helm" || !slices.Equal(f.appliers("fm-cm"), []string{"helm"}) {
 		t.Fatalf("after the change of manager: %q, appliers %v", r3.FieldManager, f.appliers("fm-cm"))
+	}
+	if !strings.Contains(f.out.String(), `Field manager "helm" took over the fields of 1 object(s) from "lade"`) {
+		t.Fatalf("the change of manager was not reported:\n%s", f.out)
 	}
 	// 4: a rollback to revision 1 keeps the newest manager and brings the labels back.
 	r4, err := f.cfg.Rollback(ctx, release.RollbackOptions{Name: "fm", Version: 1})
