@@ -255,6 +255,7 @@ func diffInput(ctx context.Context, cfg *release.Config, next, current *release.
 		return in, fmt.Errorf("unable to build kubernetes objects from the new manifest: %w", err)
 	}
 	kube.SetOwnership(in.Desired, next.Name, cfg.Namespace)
+	in.FieldManager = release.FieldManagerFor("", next)
 	for _, u := range in.Unmapped {
 		kube.SetOwnership([]*kube.Resource{{Object: u}}, next.Name, cfg.Namespace)
 	}
@@ -305,6 +306,7 @@ func newDiffRollbackCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			in.FieldManager = release.FieldManagerFor("", current, target)
 			in.ForceConflicts = force
 			rep, err := diff.Apply(cmd.Context(), cfg.Kube, in, df.options())
 			if err != nil {

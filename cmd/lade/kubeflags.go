@@ -135,6 +135,7 @@ func (c *commonFlags) add(f *pflag.FlagSet, installing bool) {
 	f.IntVar(&c.o.HistoryMax, "history-max", helmenv.IntOr(helmenv.MaxHistory, helmenv.DefaultMaxHistory), "limit the maximum number of revisions saved per release. Use 0 for no limit")
 	f.StringVar(&c.o.Description, "description", "", "add a custom description")
 	f.BoolVar(&c.o.RecoverPending, "recover-pending", false, "mark a pending revision left by an interrupted helm command failed and proceed")
+	f.StringVar(&c.o.FieldManager, "field-manager", "", fmt.Sprintf("server-side apply field manager to apply the release's objects as, recorded in the release (default: the release's recorded one, else %q, the helm command's, so that helm and lade upgrade and roll back the release alike)", release.DefaultFieldManager))
 	if installing {
 		f.BoolVar(&c.o.TakeOwnership, "take-ownership", false, "adopt existing resources not owned by this release")
 		f.StringVar(&c.dryRun, "dry-run", "", "simulate the operation: client (no cluster) or server (server-side dry-run apply)")
@@ -192,7 +193,7 @@ func (c *compatFlags) check() error {
 	switch strings.ToLower(c.serverSide) {
 	case "true", "auto", "":
 	case "false":
-		return fmt.Errorf("--server-side=false is not supported: lade always applies objects with server-side apply (field manager %q); pass --force-conflicts to take over fields another manager owns", kube.FieldManager)
+		return fmt.Errorf("--server-side=false is not supported: lade always applies objects with server-side apply (as field manager %q unless --field-manager says otherwise); pass --force-conflicts to take over fields another manager owns", release.DefaultFieldManager)
 	default:
 		return fmt.Errorf("invalid server-side value %q: must be \"true\" or \"auto\" (\"false\" is not supported)", c.serverSide)
 	}

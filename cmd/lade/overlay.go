@@ -136,6 +136,9 @@ under --output-dir.`,
 			if err != nil {
 				return err
 			}
+			if r.Overlay == nil && !r.WrittenByLade() {
+				return fmt.Errorf("release %q revision %d has no overlay: it was written by helm, which records none (the next lade upgrade reuses the overlay of the last revision lade wrote)", r.Name, r.Version)
+			}
 			if r.Overlay == nil {
 				return fmt.Errorf("release %q revision %d has no overlay", r.Name, r.Version)
 			}

@@ -215,3 +215,49 @@ func TestInstallNamesEveryRejectedObject(t *testing.T) {
 		t.Errorf("deployments left behind: %v %v", l, err)
 	}
 }
+
+// TestFieldManagerFlag: --field-manager on install, upgrade and rollback
+// is what the objects are applied as and what `get metadata` shows as
+// recorded; without it the release's recorded manager is kept.
+func TestFieldManagerFlag(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	chartDir := "../../testdata/charts/release/app"
+	run := func(args ...string) result { return mustLade(t, append(args, kc...)...) }
+	check := func(step, want string) {
+		t.Helper()
+		var md struct {
+			Annotations map[string]string `json:"annotations"`
+		}
+		r := run("get", "metadata", "fm", "-o", "json")
+		if err := json.Unmarshal([]byte(r.stdout), &md); err != nil || md.Annotations["lade.dev/field-manager"] != want {
+			t.Fatalf("%s: recorded field manager: %v %s", step, err, r.stdout)
+		}
+		cm, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(context.Background(), "fm-cm", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var appliers []string
+		for _, mf := range cm.ManagedFields {
+			if mf.Operation == metav1.ManagedFieldsOperationApply {
+				appliers = append(appliers, mf.Manager)
+			}
+		}
+		if len(appliers) != 1 || appliers[0] != want {
+			t.Fatalf("%s: applied by %v, want %s", step, appliers, want)
+		}
+	}
+	run("install", "fm", chartDir)
+	check("install", "helm")
+	run("upgrade", "fm", chartDir, "--field-manager", "ops-pipeline", "--set", "data=2")
+	check("upgrade --field-manager", "ops-pipeline")
+	run("upgrade", "fm", chartDir, "--set", "data=3")
+	check("upgrade", "ops-pipeline")
+	run("rollback", "fm", "1", "--field-manager", "lade")
+	check("rollback --field-manager", "lade")
+	failLade(t, "invalid field manager", append([]string{"upgrade", "fm", chartDir, "--field-manager", strings.Repeat("x", 129)}, kc...)...)
+	if r := run("upgrade", "--help"); !strings.Contains(r.stdout, "--field-manager") {
+		t.Fatalf("upgrade --help lacks --field-manager:\n%s", r.stdout)
+	}
+}

@@ -68,6 +68,7 @@ func BenchmarkDiffUpgrade200(b *testing.B) {
 			b.Fatal(err)
 		}
 		kube.SetOwnership(in.Desired, "bench", ns)
+		in.FieldManager = next.FieldManager
 		if in.Previous, _, err = kc.BuildLenient(current.Manifest, ns); err != nil {
 			b.Fatal(err)
 		}

@@ -91,6 +91,7 @@ func (f *fixture) input(next, current *release.Release) diff.Input {
 		f.t.Fatal(err)
 	}
 	kube.SetOwnership(in.Desired, next.Name, f.ns)
+	in.FieldManager = release.FieldManagerFor("", next)
 	for _, u := range in.Unmapped {
 		kube.SetOwnership([]*kube.Resource{{Object: u}}, next.Name, f.ns)
 	}

@@ -127,6 +127,9 @@ type Input struct {
 	// live state still holds every field lade set (kube.UpToDate), so
 	// neither does the diff: they are reported unchanged without a dry-run.
 	Unchanged map[string]bool
+	// FieldManager is the field manager the operation applies as
+	// (default kube.FieldManager).
+	FieldManager string
 }
 
 // Options tune how diffs are computed.
@@ -150,6 +153,10 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 	owned := map[string]bool{}
 	for _, r := range in.Previous {
 		owned[r.Key()] = true
+	}
+	manager := in.FieldManager
+	if manager == "" {
+		manager = kube.FieldManager
 	}
 	newNS := map[string]bool{}
 	for _, r := range in.Desired {
@@ -186,7 +193,7 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 		r := in.Desired[i]
 		skippable := in.Unchanged[r.Key()]
 		dry := func() (prediction, error) {
-			return dryRun(ctx, kc, r, in.ForceConflicts || owned[r.Key()], newNS, o)
+			return dryRun(ctx, kc, r, manager, in.ForceConflicts || owned[r.Key()], newNS, o)
 		}
 		var p prediction
 		var err error
@@ -201,7 +208,7 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 		}
 		l := objs[i]
 		if skippable {
-			if kube.UpToDate(r.Object, l) {
+			if kube.UpToDateFor(r.Object, l, manager) {
 				// The apply would change nothing (no field of lade's differs,
 				// none to remove, no conflict): the live object is the prediction.
 				c := change(l, Unchanged)
@@ -289,13 +296,13 @@ type prediction struct {
 	shown     *Change
 }
 
-func dryRun(ctx context.Context, kc *kube.Client, r *kube.Resource, force bool, newNS map[string]bool, o Options) (prediction, error) {
+func dryRun(ctx context.Context, kc *kube.Client, r *kube.Resource, manager string, force bool, newNS map[string]bool, o Options) (prediction, error) {
 	var conflicts []Conflict
-	pred, err := kc.DryRunApply(ctx, r, false)
+	pred, err := kc.DryRunApplyAs(ctx, r, manager, false)
 	var ce *kube.ConflictError
 	if errors.As(err, &ce) {
 		conflicts = groupConflicts(ce.Conflicts, force)
-		pred, err = kc.DryRunApply(ctx, r, true)
+		pred, err = kc.DryRunApplyAs(ctx, r, manager, true)
 	}
 	if err != nil {
 		if apierrors.IsNotFound(err) && r.Namespaced && newNS[r.Namespace()] {

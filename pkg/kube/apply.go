@@ -217,6 +217,16 @@ type ApplyOptions struct {
 	// and skips those whose lade-owned fields all still hold the desired
 	// values; any drift, or any doubt, and the object is applied.
 	Unchanged map[string]bool
+	// FieldManager is the field manager to apply as (default FieldManager).
+	FieldManager string
+	// TakeOverFrom are other field managers that applied these objects
+	// before (a release's earlier manager): after each object is applied,
+	// the fields those managers' apply entries own are handed over to
+	// FieldManager (see takeOver), so that none is left behind. Not on dry runs.
+	TakeOverFrom []string
+	// TookOver, when set, is called (concurrently) for each object whose
+	// fields were handed over, with the managers they were taken from.
+	TookOver func(r *Resource, from []string)
 }
 
 // Apply server-side applies objects in order: consecutive objects of one kind
@@ -235,7 +245,7 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 		}
 		skip := map[*Resource]bool{}
 		for i, r := range cand {
-			if upToDate(r.Object, live[i]) {
+			if UpToDateFor(r.Object, live[i], o.manager()) {
 				skip[r] = true
 			}
 		}
@@ -273,9 +283,10 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 	if err != nil {
 		return err
 	}
-	// The response (the stored object) is not decoded: nothing reads it.
+	// The response (the stored object) is decoded only to find the
+	// entries of managers to take over from.
 	req := rc.Patch(types.ApplyPatchType).AbsPath(urlSegments(r.Mapping.Resource, r.namespaceIfScoped(), r.Name())...).
-		Body(body).Param("fieldManager", FieldManager)
+		Body(body).Param("fieldManager", o.manager())
 	if force := o.Force || o.Owned[r.Key()]; force {
 		req.Param("force", "true")
 	}
@@ -285,12 +296,33 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 	if skipFieldValidation(r.Mapping.Resource) {
 		req.Param("fieldValidation", string(metav1.FieldValidationIgnore))
 	}
-	err = req.Do(ctx).Error()
+	res := req.Do(ctx)
+	err = res.Error()
 	if apierrors.IsConflict(err) {
 		return fmt.Errorf("apply %s: %w (another field manager owns these fields; pass --force-conflicts to take them over)", r, err)
 	}
 	if err != nil {
 		return fmt.Errorf("apply %s: %w", r, err)
+	}
+	if len(o.TakeOverFrom) == 0 || o.DryRun {
+		return nil
+	}
+	raw, err := res.Raw()
+	if err != nil {
+		return fmt.Errorf("apply %s: %w", r, err)
+	}
+	prev, err := previousAppliers(raw, o.TakeOverFrom, o.manager())
+	if err != nil {
+		return fmt.Errorf("apply %s: read the applied object: %w", r, err)
+	}
+	if len(prev) == 0 {
+		return nil
+	}
+	if err := c.takeOver(ctx, r, prev); err != nil {
+		return err
+	}
+	if o.TookOver != nil {
+		o.TookOver(r, prev)
 	}
 	return nil
 }
@@ -298,8 +330,16 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 // Create creates objects (skipping those that exist), used for CRDs which
 // Helm installs once and never upgrades.
 func (c *Client) Create(ctx context.Context, rs []*Resource, dryRun bool) error {
+	return c.CreateAs(ctx, rs, dryRun, FieldManager)
+}
+
+// CreateAs is Create as field manager manager ("" = FieldManager).
+func (c *Client) CreateAs(ctx context.Context, rs []*Resource, dryRun bool, manager string) error {
+	if manager == "" {
+		manager = FieldManager
+	}
 	return c.each(len(rs), func(i int) error {
-		opts := metav1.CreateOptions{FieldManager: FieldManager}
+		opts := metav1.CreateOptions{FieldManager: manager}
 		if dryRun {
 			opts.DryRun = []string{metav1.DryRunAll}
 		}

@@ -22,6 +22,11 @@ import (
 // (forcing conflicts when force) and returns the object the API server would
 // store. A field-manager conflict is returned as a *ConflictError.
 func (c *Client) DryRunApply(ctx context.Context, r *Resource, force bool) (*unstructured.Unstructured, error) {
+	return c.DryRunApplyAs(ctx, r, FieldManager, force)
+}
+
+// DryRunApplyAs is DryRunApply as field manager manager.
+func (c *Client) DryRunApplyAs(ctx context.Context, r *Resource, manager string, force bool) (*unstructured.Unstructured, error) {
 	body, err := marshalObject(r.Object.Object)
 	if err != nil {
 		return nil, err
@@ -31,7 +36,7 @@ func (c *Client) DryRunApply(ctx context.Context, r *Resource, force bool) (*uns
 		return nil, err
 	}
 	req := rc.Patch(types.ApplyPatchType).AbsPath(urlSegments(r.Mapping.Resource, r.namespaceIfScoped(), r.Name())...).
-		Body(body).Param("dryRun", metav1.DryRunAll).Param("fieldManager", FieldManager)
+		Body(body).Param("dryRun", metav1.DryRunAll).Param("fieldManager", manager)
 	if force {
 		req.Param("force", "true")
 	}

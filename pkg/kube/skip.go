@@ -18,7 +18,7 @@ import (
 // applied in the deployed revision, so lade's field set has not shrunk and
 // no field needs removing.
 func upToDate(desired, live *unstructured.Unstructured) bool {
-	return UpToDate(desired, live)
+	return UpToDateFor(desired, live, FieldManager)
 }
 
 // UpToDate is the check behind ApplyOptions.Unchanged (see upToDate): true
@@ -26,12 +26,17 @@ func upToDate(desired, live *unstructured.Unstructured) bool {
 // live. Use it only for objects identical to what lade applied for them in
 // the release's newest revision.
 func UpToDate(desired, live *unstructured.Unstructured) bool {
+	return UpToDateFor(desired, live, FieldManager)
+}
+
+// UpToDateFor is UpToDate for an apply as field manager manager.
+func UpToDateFor(desired, live *unstructured.Unstructured, manager string) bool {
 	if live == nil || live.GetDeletionTimestamp() != nil {
 		return false
 	}
 	var owned map[string]any
 	for _, mf := range live.GetManagedFields() {
-		if mf.Manager != FieldManager || mf.Operation != metav1.ManagedFieldsOperationApply || mf.Subresource != "" {
+		if mf.Manager != manager || mf.Operation != metav1.ManagedFieldsOperationApply || mf.Subresource != "" {
 			continue
 		}
 		if owned != nil || mf.FieldsV1 == nil || mf.APIVersion != desired.GetAPIVersion() {

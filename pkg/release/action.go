@@ -127,6 +127,14 @@ type CommonOptions struct {
 	// the new revision that did not exist in the cluster before it. Objects
 	// that existed are left as the failed operation left them.
 	CleanupOnFail bool
+	// FieldManager (--field-manager) is the server-side apply field
+	// manager to apply as, recorded in the revision; "" keeps the one the
+	// release recorded, or DefaultFieldManager (see manager.go).
+	FieldManager string
+
+	// takeOverFrom are the managers the deploy takes ownership over from
+	// (takeOverFrom in manager.go), set by the operation.
+	takeOverFrom []string
 }
 
 func (o *CommonOptions) timeout() time.Duration {
@@ -234,7 +242,7 @@ func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st S
 	return &Release{
 		Name: o.Name, Namespace: c.Namespace, Version: rev, Chart: res.Chart, Config: o.Values,
 		Manifest: res.ManifestText(false), Hooks: hooksFromRender(res.Hooks), ApplyMethod: "ssa",
-		Labels: o.Labels, Holder: c.holder(), Overlay: o.Overlay,
+		Labels: o.Labels, Holder: c.holder(), Overlay: o.Overlay, FieldManager: fieldManager(o.FieldManager),
 		Info: &Info{FirstDeployed: now, LastDeployed: now, Status: st, Description: desc, Notes: res.Notes},
 	}
 }
@@ -249,6 +257,9 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 	}
 	if o.HideSecret && o.DryRun == "" {
 		return nil, ErrHideSecretNeedsDryRun
+	}
+	if err := ValidateFieldManager(o.FieldManager); err != nil {
+		return nil, err
 	}
 	if o.DryRun == "client" {
 		if o.Capabilities == nil {
@@ -329,7 +340,7 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		if err != nil {
 			return nil, fmt.Errorf("CRDs of chart %s: %w", o.Chart.Name(), err)
 		}
-		if err := c.Kube.Create(ctx, crds, o.DryRun != ""); err != nil {
+		if err := c.Kube.CreateAs(ctx, crds, o.DryRun != "", fieldManager(o.FieldManager)); err != nil {
 			return nil, err
 		}
 		if o.DryRun == "" {
@@ -348,12 +359,17 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		return nil, err
 	}
 	if o.DryRun == "server" {
-		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
+		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true, FieldManager: rel.FieldManager}); err != nil {
 			return nil, err
 		}
 		rel.Info.Description = "Dry run complete"
 		hideSecrets(o, rel, res)
 		return rel, nil
+	}
+	if replaced != nil {
+		// Objects the replaced release kept (resource policy) may carry
+		// its managers' entries.
+		o.takeOverFrom = candidates(rel.FieldManager, nil)
 	}
 	if replaced != nil && replaced.Status == StatusUninstalled {
 		// As Helm: the uninstalled revision is superseded by the new install
@@ -538,7 +554,14 @@ func (c *Config) deployObjects(ctx context.Context, rel *Release, objs, old []*k
 	for _, r := range old {
 		owned[r.Key()] = true
 	}
-	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned, Unchanged: unchanged}); err != nil {
+	ao := kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned, Unchanged: unchanged, FieldManager: rel.FieldManager, TakeOverFrom: o.takeOverFrom}
+	var handed handOver
+	if len(ao.TakeOverFrom) > 0 {
+		ao.Unchanged, ao.TookOver = nil, handed.add
+	}
+	err := c.Kube.Apply(ctx, objs, ao)
+	handed.report(c, rel.FieldManager)
+	if err != nil {
 		return err
 	}
 	if len(old) > 0 {
@@ -626,7 +649,7 @@ func (c *Config) runSelectedHooks(ctx context.Context, rel *Release, event rende
 		}
 		h.LastRun = HookExecution{StartedAt: time.Now(), Phase: HookPhaseRunning}
 		c.printf("Running %s hook %s (%s)\n", event, h.Name, objs[0])
-		err = c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: true})
+		err = c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: true, FieldManager: rel.FieldManager})
 		if err == nil {
 			err = c.waitHook(ctx, objs, timeout)
 		}

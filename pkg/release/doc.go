@@ -14,13 +14,21 @@
 // sh.helm.release.v1.NAME.vN.part-I (type lade.dev/release-part.v1, no
 // owner=helm label, so Helm's list ignores them) created first, then the
 // record Secret, which holds a Helm-readable reduced record: the chart
-// without templates and files (and, if still too large, without manifest
-// and hooks), with the annotation lade.dev/record-parts=COUNT:SHA256 in the
-// chart metadata, which Helm preserves when it rewrites the record. Parts
+// without templates and files (and, if still too large, a stand-in
+// manifest naming every object, which `helm uninstall` deletes by and
+// `helm rollback` cannot apply; then without hooks: see split.go), with
+// the annotation lade.dev/record-parts=COUNT:SHA256:REVISION in the chart
+// metadata, which Helm preserves when it rewrites the record. Parts
 // get an ownerReference to the record Secret so Kubernetes' garbage
 // collector removes them when Helm deletes the revision. Parts never change:
 // status updates rewrite only the record Secret, and lade takes info,
-// version and labels from it when it reassembles the full record.
+// version and labels from it when it reassembles the full record. A record
+// whose marker names another revision is a copy Helm's rollback made: lade
+// reads that revision's parts, or, once they are gone, the record as is.
+//
+// Helm's rewrites. Helm rewrites lade's records through its Go structs,
+// dropping unknown JSON fields and Secret annotations: lade's own data (the
+// field manager, the overlay) lives in the record's chart (helmform.go).
 //
 // Locking. Mutating operations hold the coordination.k8s.io Lease
 // lade.release.NAME (holder host/pid/nonce, renewed every third of its

@@ -45,6 +45,9 @@ func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error
 	if o.HideSecret && o.DryRun == "" {
 		return nil, ErrHideSecretNeedsDryRun
 	}
+	if err := ValidateFieldManager(o.FieldManager); err != nil {
+		return nil, err
+	}
 	if o.CreateNamespace && o.Install && o.DryRun == "" {
 		if err := c.createNamespace(ctx); err != nil {
 			return nil, err
@@ -93,6 +96,11 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 			return nil, err
 		}
 	}
+	base, err := st.ladeRevision(ctx, current, sums)
+	if err != nil {
+		return nil, err
+	}
+	reuseOverlay(o, base)
 	if o.Values, err = reuseValues(o, current); err != nil {
 		return nil, err
 	}
@@ -102,6 +110,8 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 		return nil, err
 	}
 	rel := c.newRelease(&o.InstallOptions, res, rev, StatusPendingUpgrade, "Preparing upgrade")
+	rel.FieldManager = fieldManager(o.FieldManager, current, base)
+	o.takeOverFrom = takeOverFrom(rel.FieldManager, sums, current.Version, current, base)
 	if !current.Info.FirstDeployed.IsZero() {
 		rel.Info.FirstDeployed = current.Info.FirstDeployed
 	}
@@ -134,7 +144,7 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 	}
 	if o.DryRun != "" {
 		if o.DryRun == "server" {
-			if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
+			if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true, FieldManager: rel.FieldManager}); err != nil {
 				return nil, err
 			}
 		}
@@ -256,7 +266,6 @@ func (c *Config) supersede(ctx context.Context, name string, except int) error {
 // reuseValues applies --reset-values, --reuse-values and
 // --reset-then-reuse-values as Helm does.
 func reuseValues(o *UpgradeOptions, current *Release) (map[string]any, error) {
-	reuseOverlay(o, current)
 	newVals := o.Values
 	switch {
 	case o.ResetValues:
@@ -288,6 +297,9 @@ type RollbackOptions struct {
 
 // Rollback re-deploys an earlier revision as a new revision.
 func (c *Config) Rollback(ctx context.Context, o RollbackOptions) (*Release, error) {
+	if err := ValidateFieldManager(o.FieldManager); err != nil {
+		return nil, err
+	}
 	if o.DryRun == "" {
 		return c.withLease(ctx, o.Name, "lade rollback "+o.Name, o.RecoverPending, func(ctx context.Context) (*Release, error) {
 			return c.rollback(ctx, &o)
@@ -323,6 +335,9 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 	if err != nil {
 		return nil, err
 	}
+	if IsStubManifest(prev.Manifest) {
+		return nil, fmt.Errorf("cannot roll back release %q to revision %d: %w (its continuation Secrets are gone)", o.Name, target, ErrStubManifest)
+	}
 	current, err := st.Get(ctx, o.Name, last.Version)
 	if err != nil {
 		return nil, err
@@ -337,7 +352,15 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 		Manifest: prev.Manifest, Hooks: prev.Hooks, ApplyMethod: "ssa", Labels: prev.Labels, Holder: c.holder(), Overlay: prev.Overlay,
 		Info: &Info{FirstDeployed: current.Info.FirstDeployed, LastDeployed: now, Status: StatusPendingRollback,
 			Description: desc, Notes: prev.Info.Notes, RollbackRevision: target},
+		FieldManager: fieldManager(o.FieldManager, current, prev),
 	}
+	from := last.Version
+	for _, sm := range sums {
+		if sm.Status == StatusDeployed {
+			from = min(from, sm.Version)
+		}
+	}
+	o.takeOverFrom = takeOverFrom(rel.FieldManager, sums, from, current, prev)
 	objs, err := c.storedObjects(prev)
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from revision %d: %w", target, err)
@@ -348,7 +371,7 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 		return nil, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
 	}
 	if o.DryRun == "server" {
-		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
+		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true, FieldManager: rel.FieldManager}); err != nil {
 			return nil, err
 		}
 	}

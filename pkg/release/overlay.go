@@ -10,8 +10,8 @@ import (
 )
 
 // Overlay is the kustomize overlay a revision was built with, recorded in
-// the release JSON as the lade field "lade_overlay" (Helm's reader ignores
-// it; a record Helm rewrites loses it, its manifest stays as applied).
+// the revision's chart as the file lade.dev/overlay.json, which Helm keeps
+// when it rewrites or copies the record (see helmform.go).
 type Overlay struct {
 	// Files are the overlay's files by slash path (base64 in JSON).
 	Files map[string][]byte `json:"files"`
@@ -44,7 +44,7 @@ func NewPackage(ov *overlay.Overlay, name, version string) (*Overlay, *chart.Cha
 	}
 	ch := &chart.Chart{Metadata: &chart.Metadata{
 		APIVersion: "v2", Name: PackageName(name), Version: version, Type: "application",
-		Description: "kustomization-only package built by lade (its files are in the release's lade_overlay)",
+		Description: "kustomization-only package built by lade (its files are recorded with the release: lade get overlay)",
 		Annotations: map[string]string{"lade.dev/package": "kustomize"},
 	}}
 	return &Overlay{Files: ov.Files, Entry: ov.Entry, Package: true}, ch

@@ -54,6 +54,11 @@ func (c *Config) PlanUpgrade(ctx context.Context, o UpgradeOptions) (next, curre
 			return nil, nil, err
 		}
 	}
+	base, err := st.ladeRevision(ctx, current, sums)
+	if err != nil {
+		return nil, nil, err
+	}
+	reuseOverlay(&o, base)
 	if o.Values, err = reuseValues(&o, current); err != nil {
 		return nil, nil, err
 	}
@@ -62,7 +67,9 @@ func (c *Config) PlanUpgrade(ctx context.Context, o UpgradeOptions) (next, curre
 	if err != nil {
 		return nil, nil, err
 	}
-	return c.newRelease(&o.InstallOptions, res, rev, StatusPendingUpgrade, "Plan"), current, nil
+	next = c.newRelease(&o.InstallOptions, res, rev, StatusPendingUpgrade, "Plan")
+	next.FieldManager = fieldManager(o.FieldManager, current, base)
+	return next, current, nil
 }
 
 // PlanRollback returns the revision Rollback would re-deploy (version, or

@@ -116,8 +116,14 @@ type Release struct {
 	Version     int            `json:"version,omitempty"`
 	Namespace   string         `json:"namespace,omitempty"`
 	ApplyMethod string         `json:"apply_method,omitempty"`
-	// Overlay is the kustomize overlay the revision was built with (a lade field).
+	// Overlay is the kustomize overlay the revision was built with. It is
+	// stored in the chart (see helmform.go); the JSON field is where
+	// earlier lade versions wrote it, still read.
 	Overlay *Overlay `json:"lade_overlay,omitempty"`
+	// FieldManager is the server-side apply field manager lade applied the
+	// revision's objects as ("" for a revision Helm wrote, or earlier lade
+	// versions, which applied as "lade"); stored in the chart's metadata.
+	FieldManager string `json:"-"`
 
 	// Labels are the user labels of the record (--labels), stored on the Secret only.
 	Labels map[string]string `json:"-"`

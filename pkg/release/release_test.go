@@ -106,12 +106,12 @@ func TestInstallUpgradeRollbackUninstall(t *testing.T) {
 	}
 	managed := false
 	for _, mf := range cm.ManagedFields {
-		if mf.Manager == "lade" && mf.Operation == metav1.ManagedFieldsOperationApply {
+		if mf.Manager == release.DefaultFieldManager && mf.Operation == metav1.ManagedFieldsOperationApply {
 			managed = true
 		}
 	}
 	if !managed {
-		t.Fatalf("no server-side apply by field manager lade: %+v", cm.ManagedFields)
+		t.Fatalf("no server-side apply by field manager %s: %+v", release.DefaultFieldManager, cm.ManagedFields)
 	}
 	// Secret format.
 	sec, err := f.cfg.Kube.Clientset.CoreV1().Secrets(f.ns).Get(context.Background(), "sh.helm.release.v1.rt.v1", metav1.GetOptions{})

@@ -14,7 +14,6 @@ import (
 	"maps"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -101,7 +100,11 @@ const recordLevel = 5
 
 // encodeBytes is gzip(JSON) at the given level.
 func encodeBytes(r *Release, level int) ([]byte, error) {
-	js, err := json.Marshal(r)
+	hr, err := helmForm(r)
+	if err != nil {
+		return nil, err
+	}
+	js, err := json.Marshal(hr)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +169,9 @@ func decodeBytes(b []byte) (*Release, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, err
 	}
+	if err := fromHelmForm(&r); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
@@ -190,6 +196,9 @@ func (s *Storage) secretFor(r *Release, payload string, created bool) *corev1.Se
 	}
 	if r.Holder != "" {
 		ann[AnnotationHolder] = r.Holder
+		if r.FieldManager != "" {
+			ann[AnnotationFieldManager] = r.FieldManager
+		}
 	}
 	return &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: SecretName(r.Name, r.Version), Namespace: r.Namespace, Labels: lbs, Annotations: ann},
@@ -219,8 +228,14 @@ func reduce(r *Release, marker string, limit int) (string, error) {
 	if err != nil || len(p) <= limit {
 		return p, err
 	}
-	cp.Manifest = "# lade: the manifest of this revision is too large for one Secret; run `lade get manifest " + r.Name + " --revision " + strconv.Itoa(r.Version) + "`\n"
-	cp.Hooks = nil
+	// A stand-in manifest naming every object (see split.go), hooks kept.
+	if cp.Manifest, err = stubManifest(r); err != nil {
+		return "", err
+	}
+	if _, p, err = encodeFitting(&cp, limit); err != nil || len(p) <= limit {
+		return p, err
+	}
+	cp.Hooks, cp.Overlay = nil, nil
 	if _, p, err = encodeFitting(&cp, limit); err != nil || len(p) <= limit {
 		return p, err
 	}
@@ -261,7 +276,7 @@ func (s *Storage) Create(ctx context.Context, r *Release) error {
 		}
 		parts = append(parts, sec.Name)
 	}
-	marker := strconv.Itoa(len(parts)) + ":" + hex.EncodeToString(sum[:])
+	marker := strconv.Itoa(len(parts)) + ":" + hex.EncodeToString(sum[:]) + ":" + strconv.Itoa(r.Version)
 	small, err := reduce(r, marker, s.MaxInline)
 	if err != nil {
 		return err
@@ -355,26 +370,32 @@ func (s *Storage) fromSecret(ctx context.Context, sec *corev1.Secret) (*Release,
 	if r.Chart == nil || r.Chart.Metadata == nil || r.Chart.Metadata.Annotations[partsMarker] == "" {
 		return r, nil
 	}
-	full, err := s.loadParts(ctx, sec, r.Chart.Metadata.Annotations[partsMarker], r)
+	n, sum, rev, err := partsMarkerOf(r.Chart.Metadata.Annotations[partsMarker], r.Version)
+	if err != nil {
+		return nil, fmt.Errorf("release Secret %s/%s: %w", sec.Namespace, sec.Name, err)
+	}
+	full, err := s.loadParts(ctx, sec, n, sum, rev, r)
+	if apierrors.IsNotFound(err) && rev != r.Version {
+		// Helm's rollback copied revision rev's reduced record, and rev
+		// is gone with its parts: the reduced record is what Helm applied.
+		return r, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	// Info, version and labels come from the record Secret (they change; parts do not).
-	full.Info, full.Labels, full.SecretLabels, full.Holder = r.Info, r.Labels, r.SecretLabels, r.Holder
+	// Info, version and labels come from the record Secret (they change;
+	// parts do not). The version differs when Helm's rollback copied the
+	// record of revision rev.
+	full.Info, full.Labels, full.SecretLabels, full.Holder, full.Version = r.Info, r.Labels, r.SecretLabels, r.Holder, r.Version
 	return full, nil
 }
 
-func (s *Storage) loadParts(ctx context.Context, sec *corev1.Secret, marker string, r *Release) (*Release, error) {
-	count, sum, ok := strings.Cut(marker, ":")
-	n, err := strconv.Atoi(count)
-	if !ok || err != nil || n < 1 {
-		return nil, fmt.Errorf("release Secret %s/%s: bad %s marker %q", sec.Namespace, sec.Name, partsMarker, marker)
-	}
+func (s *Storage) loadParts(ctx context.Context, sec *corev1.Secret, n int, sum string, rev int, r *Release) (*Release, error) {
 	var raw []byte
 	for i := range n {
-		p, err := s.cs.CoreV1().Secrets(sec.Namespace).Get(ctx, partName(r.Name, r.Version, i), metav1.GetOptions{})
+		p, err := s.cs.CoreV1().Secrets(sec.Namespace).Get(ctx, partName(r.Name, rev, i), metav1.GetOptions{})
 		if err != nil {
-			return nil, fmt.Errorf("release %q revision %d: continuation Secret %s/%s: %w", r.Name, r.Version, sec.Namespace, partName(r.Name, r.Version, i), err)
+			return nil, fmt.Errorf("release %q revision %d: continuation Secret %s/%s: %w", r.Name, r.Version, sec.Namespace, partName(r.Name, rev, i), err)
 		}
 		raw = append(raw, p.Data["part"]...)
 	}
@@ -427,6 +448,9 @@ type Summary struct {
 	Labels     map[string]string
 	// Holder is the lade process that last wrote the revision, if any.
 	Holder string
+	// FieldManager is the field manager lade applied the revision as, when
+	// the record Secret is as lade wrote it ("" once Helm rewrote it).
+	FieldManager string
 }
 
 // Summaries lists revisions from Secret metadata only (no payload), optionally
@@ -449,6 +473,7 @@ func (s *Storage) Summaries(ctx context.Context, name string) ([]*Summary, error
 			Name: it.Labels["name"], Namespace: it.Namespace, Version: v, Status: Status(it.Labels["status"]),
 			Chart: it.Annotations[AnnotationChart], AppVersion: it.Annotations[AnnotationAppVersion],
 			Holder: it.Annotations[AnnotationHolder], Labels: map[string]string{},
+			FieldManager: it.Annotations[AnnotationFieldManager],
 		}
 		if t, err := time.Parse(time.RFC3339Nano, it.Annotations[AnnotationUpdated]); err == nil {
 			sm.Updated = t
@@ -524,8 +549,10 @@ func (s *Storage) Delete(ctx context.Context, name string, version int) error {
 	}
 	parts := 0
 	if r, err := Decode(string(sec.Data["release"])); err == nil && r.Chart != nil && r.Chart.Metadata != nil {
-		if c, _, ok := strings.Cut(r.Chart.Metadata.Annotations[partsMarker], ":"); ok {
-			parts, _ = strconv.Atoi(c)
+		// The parts of this revision (not those of the revision Helm's
+		// rollback copied the record from).
+		if n, _, rev, err := partsMarkerOf(r.Chart.Metadata.Annotations[partsMarker], version); err == nil && rev == version {
+			parts = n
 		}
 	}
 	if err := s.cs.CoreV1().Secrets(s.namespace).Delete(ctx, sec.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {

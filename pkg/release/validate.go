@@ -35,7 +35,7 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true}); err != nil {
+	if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true, FieldManager: fieldManager(o.FieldManager)}); err != nil {
 		return nil, err
 	}
 	return res, nil

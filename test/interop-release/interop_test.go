@@ -19,7 +19,14 @@ import (
 	"github.com/lade-dev/lade/pkg/release"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+// TestMain starts the test cluster with the controllers (the garbage
+// collector removes continuation Secrets after their record), and makes
+// Helm's code apply as the helm command does: its main sets the field
+// manager to "helm" (the SDK alone would use the test binary's name).
+func TestMain(m *testing.M) {
+	kube.ManagedFieldsManager = "helm"
+	testenv.Main(m, testenv.WithControllers())
+}
 
 const chartDir = "../../testdata/charts/release/app"
 
