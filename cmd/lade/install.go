@@ -28,6 +28,7 @@ type installFlags struct {
 	hideNotes            bool
 	hideSecret           bool
 	replace              bool
+	limits               limitFlags
 }
 
 func (i *installFlags) add(f *pflag.FlagSet) {
@@ -46,6 +47,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&i.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
 	addDevelFlag(f, &i.devel)
 	f.StringSliceVarP(&i.labels, "labels", "l", nil, "labels added to the release record (key=value, comma-separated)")
+	i.limits.add(f)
 }
 
 // addPrinting registers the flags that only change what install and
@@ -83,6 +85,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 		CommonOptions: common, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
 		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
 		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
+		Limits: i.limits.l,
 	}
 	if common.DryRun == "client" {
 		o.Capabilities = render.DefaultCapabilities(nil)

@@ -587,6 +587,9 @@ func (r *runner) includeIn(set *template.Template) func(string, any) (string, er
 		b := &limitedBuffer{r: r, kind: 'i', name: name}
 		if c == nil {
 			err := set.ExecuteTemplate(b, name, data)
+			if le := limitErrorIn(err); le != nil {
+				return "", le
+			}
 			return b.done(), err
 		}
 		impure, epoch, saved := c.impure, c.epoch, c.peak
@@ -594,6 +597,9 @@ func (r *runner) includeIn(set *template.Template) func(string, any) (string, er
 		c.peak = c.nesting
 		err := set.ExecuteTemplate(b, name, data)
 		out := b.done()
+		if le := limitErrorIn(err); le != nil {
+			return "", le
+		}
 		deepest := c.peak - c.nesting + 1 // levels this call went down
 		c.nesting--
 		c.peak = max(saved, c.peak)
@@ -652,6 +658,9 @@ func (r *runner) tpl(src string, vals any) (string, error) {
 	err = t.Execute(b, vals)
 	out := b.done()
 	if err != nil {
+		if le := limitErrorIn(err); le != nil {
+			return "", le // once, not once per level of a deep chain
+		}
 		return "", fmt.Errorf("error during tpl function execution for %q: %w", src, err)
 	}
 	return strings.ReplaceAll(out, "<no value>", ""), nil

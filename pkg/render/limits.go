@@ -105,6 +105,15 @@ func (e *LimitError) Error() string {
 // Is makes every LimitError match ErrLimit.
 func (e *LimitError) Is(target error) bool { return target == ErrLimit }
 
+// limitErrorIn returns the LimitError err holds, if any.
+func limitErrorIn(err error) *LimitError {
+	var le *LimitError
+	if err != nil && errors.As(err, &le) {
+		return le
+	}
+	return nil
+}
+
 // chainText joins frames, keeping the first and last few of a long chain.
 func chainText(frames []string) string {
 	const keep = 3

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lade-dev/lade/internal/testenv"
+)
+
+// writeChart writes a chart named c with the given templates and values.
+func writeChart(t *testing.T, templates map[string]string, values string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "c")
+	files := map[string]string{"Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n", "values.yaml": values}
+	for name, src := range templates {
+		files["templates/"+name] = src
+	}
+	writeFiles(t, dir, files)
+	return dir
+}
+
+// childRun runs the lade binary and returns its result, its wall time and
+// its peak resident set (from the child's rusage).
+func childRun(t *testing.T, bin string, args ...string) (result, time.Duration, int64) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("run lade: %v", err)
+		}
+		code = ee.ExitCode()
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		t.Fatal("no rusage for the child")
+	}
+	return result{code, out.String(), errb.String()}, took, ru.Maxrss << 10 // Maxrss is in KiB on Linux
+}
+
+// The hostile templates of issue 17 end, in a lade process of their own,
+// with the message of the limit they hit, within the time and memory this
+// test states. Without the limits the first overflowed the stack, the
+// second grew past 22 GB, the third ran forever.
+func TestHostileTemplatesEndInBoundedTimeAndMemory(t *testing.T) {
+	bin := buildLade(t)
+	const maxRSS = 400 << 20 // bytes; lade renders real charts in 35-75 MiB
+	tests := []struct {
+		name      string
+		templates map[string]string
+		values    string
+		args      []string
+		want      string
+		maxTime   time.Duration
+	}{{
+		name:      "tpl recursion",
+		templates: map[string]string{"x.yaml": `x: {{ tpl "{{ tpl .Values.t . }}" . }}`},
+		values:    "t: \"{{ tpl .Values.t . }}\"\n",
+		want:      "include and tpl calls nest more than 1024 deep (--max-template-depth=1024); if the chart is trusted, raise the limit with --max-template-depth\n  in: c/templates/x.yaml -> tpl -> tpl -> ... (1020 more) ... -> tpl -> tpl -> tpl",
+		maxTime:   20 * time.Second,
+	}, {
+		name: "define doubling its input 40 times",
+		templates: map[string]string{
+			"_d.tpl": `{{ define "d" }}{{ if lt (int .n) 40 }}{{ $s := include "d" (dict "n" (add1 .n) "s" .s) }}{{ $s }}{{ $s }}{{ else }}{{ .s }}{{ end }}{{ end }}`,
+			"x.yaml": `x: {{ include "d" (dict "n" 0 "s" "ab") }}`,
+		},
+		want:    "over the 32.0 MiB a template may build (--max-template-bytes=32Mi); if the chart is trusted, raise the limit with --max-template-bytes\n  in: c/templates/x.yaml -> include \"d\" -> include \"d\"",
+		maxTime: 20 * time.Second,
+	}, {
+		name:      "printf doubling its input 40 times",
+		templates: map[string]string{"x.yaml": `{{ $s := "ab" }}{{ range until 40 }}{{ $s = printf "%s%s" $s $s }}{{ end }}x: {{ len $s }}`},
+		want:      "printf would hold 64.0 MiB, over the 32.0 MiB a template may build (--max-template-bytes=32Mi)",
+		maxTime:   20 * time.Second,
+	}, {
+		name:      "nested until 10000000 loops",
+		templates: map[string]string{"x.yaml": `{{ range until 10000000 }}{{ range until 10000000 }}{{ end }}{{ end }}`},
+		want:      "until 10000000 would hold 76.3 MiB, over the 32.0 MiB a template may build (--max-template-bytes=32Mi)",
+		maxTime:   20 * time.Second,
+	}, {
+		name:      "nested until loops within the size limit",
+		templates: map[string]string{"x.yaml": `{{ range until 100000 }}{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}{{ end }}`},
+		args:      []string{"--render-timeout", "3s"},
+		want:      "templates still running after 3s (--render-timeout=3s); if the chart is trusted, raise the limit with --render-timeout\n  in: c/templates/x.yaml",
+		maxTime:   20 * time.Second,
+	}, {
+		name:      "nested range calling nothing",
+		templates: map[string]string{"x.yaml": `{{ $l := until 100000 }}{{ range $l }}{{ range $l }}{{ range $l }}{{ end }}{{ end }}{{ end }}`},
+		args:      []string{"--render-timeout", "3s"},
+		want:      "templates still running after 3s (--render-timeout=3s); if the chart is trusted, raise the limit with --render-timeout",
+		maxTime:   20 * time.Second,
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeChart(t, tc.templates, tc.values)
+			r, took, rss := childRun(t, bin, append([]string{"template", "x", dir}, tc.args...)...)
+			t.Logf("exit %d after %s, peak RSS %.1f MiB", r.code, took.Round(time.Millisecond), float64(rss)/(1<<20))
+			if r.code == 0 {
+				t.Fatalf("rendered:\n%.300s", r.stdout)
+			}
+			if !strings.Contains(r.stderr, "Error: render limit exceeded: ") || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("stderr:\n%.2000s\nwant it to contain:\n%s", r.stderr, tc.want)
+			}
+			if strings.Contains(r.stderr, "--debug") {
+				t.Errorf("a limit error suggests --debug:\n%s", r.stderr)
+			}
+			if len(r.stderr) > 2000 {
+				t.Errorf("error of %d bytes", len(r.stderr))
+			}
+			if took > tc.maxTime {
+				t.Errorf("took %s, more than %s", took, tc.maxTime)
+			}
+			if rss > maxRSS {
+				t.Errorf("peak RSS %d MiB, more than %d MiB", rss>>20, maxRSS>>20)
+			}
+		})
+	}
+}
+
+// Each limit flag of lade template lets through a chart that its default
+// stops.
+func TestTemplateLimitFlagsRaiseLimits(t *testing.T) {
+	deep := writeChart(t, map[string]string{"x.yaml": `x: {{ tpl .Values.t (dict "Values" .Values "n" 0) }}`},
+		"t: '{{ if lt (int .n) 1100 }}{{ tpl .Values.t (dict \"Values\" .Values \"n\" (add1 .n)) }}{{ else }}{{ .n }}{{ end }}'\n")
+	long := writeChart(t, map[string]string{"x.yaml": `x: {{ repeat 34000000 "x" }}`}, "")
+	many := writeChart(t, map[string]string{
+		"a.yaml": `a: {{ repeat 23000000 "a" }}`, "b.yaml": `b: {{ repeat 23000000 "b" }}`, "c.yaml": `c: {{ repeat 23000000 "c" }}`,
+	}, "")
+	slow := writeChart(t, map[string]string{"x.yaml": `{{ range until 3000 }}{{ range until 1000 }}{{ end }}{{ end }}x: 1`}, "")
+	tests := []struct {
+		name, dir, flag, value string
+		lowValue               string // for the timeout: a value that stops it
+		wantOut                func(string) bool
+	}{
+		{"depth", deep, "--max-template-depth", "1200", "", func(s string) bool { return strings.Contains(s, "x: 1100\n") }},
+		{"template bytes", long, "--max-template-bytes", "40Mi", "", func(s string) bool { return len(s) > 34000000 }},
+		{"render bytes", many, "--max-render-bytes", "80Mi", "", func(s string) bool { return len(s) > 69000000 }},
+		{"timeout", slow, "--render-timeout", "5m", "10ms", func(s string) bool { return strings.Contains(s, "x: 1\n") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"template", "x", tc.dir}
+			if tc.lowValue != "" {
+				args = append(args, tc.flag, tc.lowValue)
+			}
+			code, _, stderr := ladeExit(args...)
+			if code == 0 || !strings.Contains(stderr, "raise the limit with "+tc.flag) {
+				t.Fatalf("without %s: exit %d\n%.1000s", tc.flag, code, stderr)
+			}
+			code, stdout, stderr := ladeExit("template", "x", tc.dir, tc.flag, tc.value)
+			if code != 0 {
+				t.Fatalf("with %s %s: exit %d\n%.1000s", tc.flag, tc.value, code, stderr)
+			}
+			if !tc.wantOut(stdout) {
+				t.Fatalf("with %s %s: output %.300s", tc.flag, tc.value, stdout)
+			}
+		})
+	}
+	code, _, stderr := ladeExit("template", "x", deep, "--max-render-bytes", "0")
+	if code == 0 || !strings.Contains(stderr, `invalid argument "0" for "--max-render-bytes" flag: want a positive size in bytes such as 64Mi`) {
+		t.Fatalf("--max-render-bytes 0: exit %d: %s", code, stderr)
+	}
+}
+
+// install, upgrade and diff upgrade take the limit flags too: a chart
+// nesting tpl 1100 deep fails by default and installs, diffs and upgrades
+// with --max-template-depth.
+func TestReleaseLimitFlags(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	deep := writeChart(t, map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n  depth: {{ tpl .Values.t (dict \"Values\" .Values \"n\" 0) | quote }}\n"},
+		"t: '{{ if lt (int .n) (int .Values.depth) }}{{ tpl .Values.t (dict \"Values\" .Values \"n\" (add1 .n)) }}{{ else }}{{ .n }}{{ end }}'\ndepth: 1100\n")
+	raise := []string{"--max-template-depth", "1200"}
+	const msg = "render limit exceeded: include and tpl calls nest more than 1024 deep (--max-template-depth=1024)"
+	for _, args := range [][]string{
+		{"install", "deep", deep},
+		{"upgrade", "deep", deep, "--install"},
+	} {
+		failLade(t, msg, append(args, kc...)...)
+	}
+	mustLade(t, append(append([]string{"install", "deep", deep}, raise...), kc...)...)
+	failLade(t, msg, append([]string{"diff", "upgrade", "deep", deep, "--set", "depth=1101"}, kc...)...)
+	if r := mustLade(t, append(append([]string{"diff", "upgrade", "deep", deep, "--set", "depth=1101"}, raise...), kc...)...); !strings.Contains(r.stdout, "1101") {
+		t.Fatalf("diff upgrade:\n%s", r.stdout)
+	}
+	failLade(t, msg, append([]string{"upgrade", "deep", deep, "--set", "depth=1101"}, kc...)...)
+	mustLade(t, append(append([]string{"upgrade", "deep", deep, "--set", "depth=1101"}, raise...), kc...)...)
+	if r := mustLade(t, append([]string{"get", "manifest", "deep"}, kc...)...); !strings.Contains(r.stdout, `depth: "1101"`) {
+		t.Fatalf("manifest:\n%s", r.stdout)
+	}
+}
