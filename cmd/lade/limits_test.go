@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -9,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/lade-dev/lade/internal/testenv"
+	"github.com/lade-dev/lade/pkg/release"
 )
 
 // writeChart writes a chart named c with the given templates and values.
@@ -198,5 +206,87 @@ func TestReleaseLimitFlags(t *testing.T) {
 	mustLade(t, append(append([]string{"upgrade", "deep", deep, "--set", "depth=1101"}, raise...), kc...)...)
 	if r := mustLade(t, append([]string{"get", "manifest", "deep"}, kc...)...); !strings.Contains(r.stdout, `depth: "1101"`) {
 		t.Fatalf("manifest:\n%s", r.stdout)
+	}
+}
+
+// plantBomb creates, as anyone with Secret rights in ns could, a release
+// Secret for release name whose 1 MiB payload decompresses to 600 MB of
+// valid record JSON.
+func plantBomb(t *testing.T, env *testenv.Env, ns, name string) string {
+	t.Helper()
+	var gz bytes.Buffer
+	w, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(w, `{"name":%q,"namespace":%q,"version":1,"info":{"status":"deployed"},"manifest":"`, name, ns)
+	chunk := bytes.Repeat([]byte("a"), 1<<20)
+	for range 600 {
+		if _, err := w.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fmt.Fprint(w, `"}`)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	payload := base64.StdEncoding.EncodeToString(gz.Bytes())
+	sec := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: release.SecretName(name, 1), Namespace: ns,
+			Labels: map[string]string{"owner": "helm", "name": name, "version": "1", "status": "deployed"},
+		},
+		Type: release.SecretType,
+		Data: map[string][]byte{"release": []byte(payload)},
+	}
+	if _, err := env.Clientset().CoreV1().Secrets(ns).Create(context.Background(), sec, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("plant a %d-byte release Secret: %v", len(payload), err)
+	}
+	return sec.Name
+}
+
+// A planted release Secret whose record decompresses past the limit is
+// skipped by lade list with a warning naming it, in bounded memory; the
+// other releases are listed; history, get and upgrade of it fail saying why.
+func TestPlantedRecordBomb(t *testing.T) {
+	bin := buildLade(t)
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	chartDir := "../../testdata/charts/release/app"
+	mustBin(t, bin, append([]string{"install", "web", chartDir}, kc...)...)
+	secret := plantBomb(t, env, ns, "bomb")
+	const limit = "over the 256 MiB lade reads"
+
+	r, took, rss := childRun(t, bin, append([]string{"list"}, kc...)...)
+	t.Logf("lade list: exit %d after %s, peak RSS %.1f MiB", r.code, took.Round(time.Millisecond), float64(rss)/(1<<20))
+	if r.code != 0 {
+		t.Fatalf("lade list: exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "web") || strings.Contains(r.stdout, "bomb") {
+		t.Fatalf("lade list:\n%s", r.stdout)
+	}
+	if want := "skipping release " + ns + "/bomb: decode release Secret " + ns + "/" + secret + ": release record over the size limit: it decompresses to 600 MiB, " + limit; !strings.Contains(r.stderr, want) {
+		t.Fatalf("lade list stderr:\n%s\nwant it to contain:\n%s", r.stderr, want)
+	}
+	if rss > 150<<20 {
+		t.Errorf("lade list peak RSS %d MiB, more than 150 MiB", rss>>20)
+	}
+	if r := mustBin(t, bin, append([]string{"list", "-A", "-o", "json"}, kc[:2]...)...); !strings.Contains(r.stdout, `"name":"web"`) {
+		t.Fatalf("lade list -A:\n%s", r.stdout)
+	}
+
+	for _, args := range [][]string{
+		{"history", "bomb"},
+		{"get", "manifest", "bomb"},
+		{"upgrade", "bomb", chartDir},
+	} {
+		r, took, rss := childRun(t, bin, append(args, kc...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, "decode release Secret "+ns+"/"+secret+": release record over the size limit") || !strings.Contains(r.stderr, limit) {
+			t.Fatalf("lade %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+		if rss > 150<<20 || took > time.Minute {
+			t.Errorf("lade %s: %s, peak RSS %d MiB", strings.Join(args, " "), took, rss>>20)
+		}
 	}
 }
