@@ -110,7 +110,12 @@ func newInstallCmd(g *globalFlags) *cobra.Command {
 		Short: "install a chart as a release",
 		Long: `Install a chart (a directory, a .tgz or an oci:// reference) as a new release,
 applying its objects with server-side apply (field manager "lade") and
-recording the release in Helm's Secret format.`,
+recording the release in Helm's Secret format.
+
+The render stops at its limits (docs/limits.md); raise them for a trusted
+chart that needs more:
+
+    $ lade install web ./big --max-render-bytes 256Mi --render-timeout 5m`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ref, err := inf.names.resolve(args, "")

@@ -37,6 +37,11 @@ Use --api-versions (repeatable or comma-separated) to set the API versions
 .Capabilities.APIVersions reports, and --kube-version for .Capabilities.KubeVersion:
 
     $ lade template web ./mychart --kube-version 1.33 --api-versions monitoring.coreos.com/v1
+
+A render stops at its limits (docs/limits.md) with an error naming the one it
+hit; raise them for a trusted chart that needs more:
+
+    $ lade template web ./big --max-render-bytes 256Mi --max-template-depth 2000 --render-timeout 5m
 `
 
 // nameFlags are the release-name flags shared by template and install.
