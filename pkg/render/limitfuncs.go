@@ -24,91 +24,102 @@ const (
 )
 
 // limitFuncs returns the bounded functions of r, replacing those of base.
+// They keep sprig's signatures and panic with the limit's error, which
+// text/template returns as the call's error: an error result would cost an
+// allocation on every call of functions as frequent as quote and nindent.
 func limitFuncs(r *runner, base template.FuncMap) template.FuncMap {
 	g := r.g
 	f := template.FuncMap{}
-	str := func(name string, s string) (string, error) {
-		if err := g.allow(r, name, int64(len(s))); err != nil {
-			return "", err
+	need := func(what string, n int64) {
+		if err := g.allow(r, what, n); err != nil {
+			panic(err)
 		}
-		return s, nil
 	}
-	list := func(name string, n int, size int64) error {
+	// over reports whether n bytes (or the deadline) stop the render: the
+	// callers describe what they build only then.
+	over := func(n int64) bool { return n > g.lim.MaxTemplateBytes || n < 0 || g.stop.Load() }
+	str := func(name string, s string) string {
+		need(name, int64(len(s)))
+		return s
+	}
+	listSize := func(n int, size int64) int64 {
 		if n > math.MaxInt64/int(size) {
-			return g.tooBig(r, name, math.MaxInt64)
+			return math.MaxInt64
 		}
-		return g.allow(r, name, int64(n)*size)
+		return int64(n) * size
 	}
+	list := func(what string, n int, size int64) { need(what, listSize(n, size)) }
+	named := func(name string, args ...any) string { return fmt.Sprint(append([]any{name}, args...)...) }
 
 	// Up front: the size follows from the arguments.
 	until := base["until"].(func(int) []int)
-	f["until"] = func(n int) ([]int, error) {
-		if err := list(fmt.Sprintf("until %d", n), abs(n), intSize); err != nil {
-			return nil, err
+	f["until"] = func(n int) []int {
+		if size := listSize(abs(n), intSize); over(size) {
+			need(named("until ", n), size)
 		}
-		return until(n), nil
+		return until(n)
 	}
 	untilStep := base["untilStep"].(func(int, int, int) []int)
-	f["untilStep"] = func(start, stop, step int) ([]int, error) {
-		if err := list(fmt.Sprintf("untilStep %d %d %d", start, stop, step), stepCount(start, stop, step), intSize); err != nil {
-			return nil, err
+	f["untilStep"] = func(start, stop, step int) []int {
+		if size := listSize(stepCount(start, stop, step), intSize); over(size) {
+			need(fmt.Sprintf("untilStep %d %d %d", start, stop, step), size)
 		}
-		return untilStep(start, stop, step), nil
+		return untilStep(start, stop, step)
 	}
 	seq := base["seq"].(func(...int) string)
-	f["seq"] = func(params ...int) (string, error) {
-		if err := list(fmt.Sprintf("seq %v", params), seqCount(params), 21); err != nil {
-			return "", err
+	f["seq"] = func(params ...int) string {
+		if size := listSize(seqCount(params), 21); over(size) {
+			need(fmt.Sprintf("seq %v", params), size)
 		}
-		return seq(params...), nil
+		return seq(params...)
 	}
 	repeat := base["repeat"].(func(int, string) string)
-	f["repeat"] = func(n int, s string) (string, error) {
-		if err := g.allow(r, fmt.Sprintf("repeat %d", n), mulSize(max(n, 0), len(s))); err != nil {
-			return "", err
+	f["repeat"] = func(n int, s string) string {
+		if size := mulSize(max(n, 0), len(s)); over(size) {
+			need(named("repeat ", n), size)
 		}
-		return repeat(n, s), nil
+		return repeat(n, s)
 	}
 	for _, name := range []string{"indent", "nindent"} {
 		fn := base[name].(func(int, string) string)
-		f[name] = func(n int, s string) (string, error) {
-			lines := strings.Count(s, "\n") + 1
-			if err := g.allow(r, fmt.Sprintf("%s %d", name, n), addSize(mulSize(max(n, 0), lines), len(s)+1)); err != nil {
-				return "", err
+		f[name] = func(n int, s string) string {
+			if n > 64 || len(s) > 4096 || g.stop.Load() {
+				lines := strings.Count(s, "\n") + 1
+				if size := addSize(mulSize(max(n, 0), lines), len(s)+1); over(size) {
+					need(named(name+" ", n), size)
+				}
 			}
-			return fn(n, s), nil
+			return fn(n, s)
 		}
 	}
 	for _, name := range []string{"randAlpha", "randAlphaNum", "randAscii", "randNumeric"} {
 		fn := base[name].(func(int) string)
-		f[name] = func(n int) (string, error) {
-			if err := g.allow(r, fmt.Sprintf("%s %d", name, n), int64(max(n, 0))); err != nil {
-				return "", err
+		f[name] = func(n int) string {
+			if over(int64(max(n, 0))) {
+				need(named(name+" ", n), int64(max(n, 0)))
 			}
-			return fn(n), nil
+			return fn(n)
 		}
 	}
 	randBytes := base["randBytes"].(func(int) (string, error))
 	f["randBytes"] = func(n int) (string, error) {
-		if err := g.allow(r, fmt.Sprintf("randBytes %d", n), mulSize(max(n, 0), 2)); err != nil {
-			return "", err
+		if size := mulSize(max(n, 0), 2); over(size) {
+			need(named("randBytes ", n), size)
 		}
 		return randBytes(n)
 	}
 	replace := base["replace"].(func(string, string, string) string)
-	f["replace"] = func(old, new, src string) (string, error) {
+	f["replace"] = func(old, new, src string) string {
 		if len(new) > len(old) {
 			n := strings.Count(src, old)
-			if err := g.allow(r, "replace", addSize(mulSize(n, len(new)-len(old)), len(src))); err != nil {
-				return "", err
-			}
+			need("replace", addSize(mulSize(n, len(new)-len(old)), len(src)))
 		}
-		return replace(old, new, src), nil
+		return replace(old, new, src)
 	}
-	f["regexReplaceAll"] = func(re, s, repl string) (string, error) {
+	f["regexReplaceAll"] = func(re, s, repl string) string {
 		return r.regexReplace("regexReplaceAll", regexp.MustCompile(re), s, repl, false)
 	}
-	f["regexReplaceAllLiteral"] = func(re, s, repl string) (string, error) {
+	f["regexReplaceAllLiteral"] = func(re, s, repl string) string {
 		return r.regexReplace("regexReplaceAllLiteral", regexp.MustCompile(re), s, repl, true)
 	}
 	f["mustRegexReplaceAll"] = func(re, s, repl string) (string, error) {
@@ -116,93 +127,117 @@ func limitFuncs(r *runner, base template.FuncMap) template.FuncMap {
 		if err != nil {
 			return "", err
 		}
-		return r.regexReplace("mustRegexReplaceAll", x, s, repl, false)
+		return r.regexReplace("mustRegexReplaceAll", x, s, repl, false), nil
 	}
 	f["mustRegexReplaceAllLiteral"] = func(re, s, repl string) (string, error) {
 		x, err := regexp.Compile(re)
 		if err != nil {
 			return "", err
 		}
-		return r.regexReplace("mustRegexReplaceAllLiteral", x, s, repl, true)
+		return r.regexReplace("mustRegexReplaceAllLiteral", x, s, repl, true), nil
 	}
 	toStrings := base["toStrings"].(func(any) []string)
-	f["join"] = func(sep string, v any) (string, error) {
+	f["join"] = func(sep string, v any) string {
 		parts := toStrings(v)
 		n := int64(len(sep)) * int64(max(len(parts)-1, 0))
 		for _, p := range parts {
 			n += int64(len(p))
 		}
-		if err := g.allow(r, "join", n); err != nil {
-			return "", err
-		}
-		return strings.Join(parts, sep), nil
+		need("join", n)
+		return strings.Join(parts, sep)
 	}
-	f["printf"] = func(format string, args ...any) (string, error) {
-		if err := r.checkWidths(format, args); err != nil {
-			return "", err
+	f["printf"] = func(format string, args ...any) string {
+		r.checkWidths(format, args)
+		// Without a precision, %T or %p every string argument is printed
+		// whole: the result is at least that long, known before fmt
+		// builds it.
+		if !strings.ContainsAny(format, ".Tp") {
+			if n := stringBytes(args) + int64(len(format)); over(n) {
+				need("printf", n)
+			}
 		}
 		return str("printf", fmt.Sprintf(format, args...))
 	}
 
 	// Afterwards: the result is at most a few times the input.
+	// These print every string argument whole: checked before, too.
 	for _, name := range []string{"cat", "quote", "squote"} {
 		fn := base[name].(func(...any) string)
-		f[name] = func(v ...any) (string, error) { return str(name, fn(v...)) }
+		f[name] = func(v ...any) string {
+			if n := stringBytes(v); over(n) {
+				need(name, n)
+			}
+			return str(name, fn(v...))
+		}
 	}
-	f["print"] = func(v ...any) (string, error) { return str("print", fmt.Sprint(v...)) }
-	f["println"] = func(v ...any) (string, error) { return str("println", fmt.Sprintln(v...)) }
+	f["print"] = func(v ...any) string {
+		if n := stringBytes(v); over(n) {
+			need("print", n)
+		}
+		return str("print", fmt.Sprint(v...))
+	}
+	f["println"] = func(v ...any) string {
+		if n := stringBytes(v); over(n) {
+			need("println", n)
+		}
+		return str("println", fmt.Sprintln(v...))
+	}
 	for _, name := range []string{"b64enc", "b32enc"} {
 		fn := base[name].(func(string) string)
-		f[name] = func(s string) (string, error) { return str(name, fn(s)) }
+		f[name] = func(s string) string { return str(name, fn(s)) }
 	}
-	for _, name := range []string{"wrap"} {
-		fn := base[name].(func(int, string) string)
-		f[name] = func(n int, s string) (string, error) { return str(name, fn(n, s)) }
-	}
+	wrap := base["wrap"].(func(int, string) string)
+	f["wrap"] = func(n int, s string) string { return str("wrap", wrap(n, s)) }
 	wrapWith := base["wrapWith"].(func(int, string, string) string)
-	f["wrapWith"] = func(n int, sep, s string) (string, error) {
+	f["wrapWith"] = func(n int, sep, s string) string {
 		if len(sep) > 1 {
-			if err := g.allow(r, "wrapWith", addSize(mulSize(len(s), len(sep)), len(s))); err != nil {
-				return "", err
-			}
+			need("wrapWith", addSize(mulSize(len(s), len(sep)), len(s)))
 		}
 		return str("wrapWith", wrapWith(n, sep, s))
 	}
 	for _, name := range []string{"toYaml", "toJson", "toPrettyJson", "toRawJson", "toToml", "toYamlPretty", "toString"} {
 		fn := base[name].(func(any) string)
-		f[name] = func(v any) (string, error) { return str(name, fn(v)) }
+		f[name] = func(v any) string { return str(name, fn(v)) }
 	}
-	for _, name := range []string{"concat"} {
-		fn := base[name].(func(...any) any)
-		f[name] = func(v ...any) (any, error) {
-			out := fn(v...)
-			if l, ok := out.([]any); ok {
-				if err := list(name, len(l), elemSize); err != nil {
-					return nil, err
-				}
-			}
-			return out, nil
+	concat := base["concat"].(func(...any) any)
+	f["concat"] = func(v ...any) any {
+		out := concat(v...)
+		if l, ok := out.([]any); ok {
+			list("concat", len(l), elemSize)
 		}
+		return out
 	}
 	for _, name := range []string{"append", "push", "prepend"} {
 		fn := base[name].(func(any, any) []any)
-		f[name] = func(l, v any) ([]any, error) {
+		f[name] = func(l, v any) []any {
 			out := fn(l, v)
-			if err := list(name, len(out), elemSize); err != nil {
-				return nil, err
-			}
-			return out, nil
+			list(name, len(out), elemSize)
+			return out
 		}
 	}
 	return f
 }
 
+// stringBytes is the length of the strings among args.
+func stringBytes(args []any) int64 {
+	n := int64(0)
+	for _, a := range args {
+		if s, ok := a.(string); ok {
+			n += int64(len(s))
+		}
+	}
+	return n
+}
+
 // regexReplace is regexp's ReplaceAllString (literal: ReplaceAllLiteralString)
 // within the limits: it stops as soon as the result grows too large.
-func (r *runner) regexReplace(name string, re *regexp.Regexp, s, repl string, literal bool) (string, error) {
-	if err := r.g.allow(r, name, int64(len(s))); err != nil {
-		return "", err
+func (r *runner) regexReplace(name string, re *regexp.Regexp, s, repl string, literal bool) string {
+	need := func(n int) {
+		if err := r.g.allow(r, name, int64(n)); err != nil {
+			panic(err)
+		}
 	}
+	need(len(s))
 	var out []byte
 	last := 0
 	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
@@ -213,23 +248,19 @@ func (r *runner) regexReplace(name string, re *regexp.Regexp, s, repl string, li
 			out = re.ExpandString(out, repl, s, m)
 		}
 		last = m[1]
-		if err := r.g.allow(r, name, int64(len(out))); err != nil {
-			return "", err
-		}
+		need(len(out))
 	}
 	out = append(out, s[last:]...)
-	if err := r.g.allow(r, name, int64(len(out))); err != nil {
-		return "", err
-	}
-	return string(out), nil
+	need(len(out))
+	return string(out)
 }
 
-// checkWidths refuses a printf format whose width or precision (a number,
-// or * taken from an argument) is beyond the limit: fmt pads before any
-// check could see the result.
-func (r *runner) checkWidths(format string, args []any) error {
+// checkWidths refuses (panics for) a printf format whose width or
+// precision (a number, or * taken from an argument) is beyond the limit:
+// fmt pads before any check could see the result.
+func (r *runner) checkWidths(format string, args []any) {
 	if strings.IndexByte(format, '%') < 0 {
-		return nil
+		return
 	}
 	lim := r.g.lim.MaxTemplateBytes
 	// number reads the digits at format[i:] (after an optional [n]).
@@ -262,18 +293,17 @@ func (r *runner) checkWidths(format string, args []any) error {
 			p, j = number(j + 1)
 		}
 		if w > lim || p > lim {
-			return r.g.tooBig(r, fmt.Sprintf("printf %q", truncate(format)), max(w, p))
+			panic(r.g.tooBig(r, fmt.Sprintf("printf %q", truncate(format)), max(w, p)))
 		}
 		i = j - 1
 	}
 	if strings.IndexByte(format, '*') >= 0 {
 		for _, a := range args {
 			if w, ok := a.(int); ok && int64(abs(w)) > lim {
-				return r.g.tooBig(r, fmt.Sprintf("printf %q", truncate(format)), int64(abs(w)))
+				panic(r.g.tooBig(r, fmt.Sprintf("printf %q", truncate(format)), int64(abs(w))))
 			}
 		}
 	}
-	return nil
 }
 
 func truncate(s string) string {

@@ -129,6 +129,16 @@ func byteSize(n int64) string {
 	return resource.NewQuantity(n, resource.BinarySI).String()
 }
 
+// amounts formats n bytes against a limit of lim: in bytes when rounding
+// would show them equal.
+func amounts(n, lim int64) (string, string) {
+	a, b := human(n), human(lim)
+	if a == b {
+		return fmt.Sprintf("%d bytes", n), fmt.Sprintf("%d bytes", lim)
+	}
+	return a, b
+}
+
 // human formats n bytes for people: 512 B, 76.3 MiB.
 func human(n int64) string {
 	if n < 1024 {
@@ -214,8 +224,9 @@ func (g *guard) timeoutError() *LimitError {
 
 // tooBig is the error of a value of n bytes, described by what.
 func (g *guard) tooBig(r *runner, what string, n int64) error {
+	have, lim := amounts(n, g.lim.MaxTemplateBytes)
 	return &LimitError{Flag: FlagMaxTemplateBytes, Limit: byteSize(g.lim.MaxTemplateBytes),
-		What: fmt.Sprintf("%s would hold %s, over the %s a template may build", what, human(n), human(g.lim.MaxTemplateBytes)), Chain: r.chain()}
+		What: fmt.Sprintf("%s would hold %s, over the %s a template may build", what, have, lim), Chain: r.chain()}
 }
 
 // allow checks that a function may build a value of n bytes.
@@ -261,13 +272,14 @@ func (w *limitedBuffer) Write(p []byte) (int, error) {
 		if int64(w.b.Len())+n > g.lim.MaxTemplateBytes {
 			return 0, g.tooBig(r, w.what(), int64(w.b.Len())+n)
 		}
+		have, lim := amounts(r.live+n, g.lim.MaxTemplateBytes)
 		return 0, &LimitError{Flag: FlagMaxTemplateBytes, Limit: byteSize(g.lim.MaxTemplateBytes), Chain: r.chain(),
-			What: fmt.Sprintf("the strings being built by %s and the includes and tpl calls inside it would hold %s, over the %s a template may build", r.stack[0].String(), human(r.live+n), human(g.lim.MaxTemplateBytes))}
+			What: fmt.Sprintf("the strings being built by %s and the includes and tpl calls inside it would hold %s, over the %s a template may build", r.stack[0].String(), have, lim)}
 	}
 	if w.kind == 't' {
 		if total := g.out.Load() + int64(w.b.Len()) + n; total > g.lim.MaxRenderBytes {
 			return 0, &LimitError{Flag: FlagMaxRenderBytes, Limit: byteSize(g.lim.MaxRenderBytes), Chain: r.chain(),
-				What: fmt.Sprintf("the rendered output would be %s, over the %s limit", human(total), human(g.lim.MaxRenderBytes))}
+				What: renderOver(total, g.lim.MaxRenderBytes)}
 		}
 	}
 	r.live += n
@@ -284,6 +296,11 @@ func (w *limitedBuffer) done() string {
 	return w.b.String()
 }
 
+func renderOver(total, max int64) string {
+	have, lim := amounts(total, max)
+	return fmt.Sprintf("the rendered output would be %s, over the %s limit", have, lim)
+}
+
 // keep adds a template's output to the render's total.
 func (g *guard) keep(out string) error {
 	total := g.out.Add(int64(len(out)))
@@ -292,7 +309,7 @@ func (g *guard) keep(out string) error {
 	}
 	if total > g.lim.MaxRenderBytes {
 		return &LimitError{Flag: FlagMaxRenderBytes, Limit: byteSize(g.lim.MaxRenderBytes),
-			What: fmt.Sprintf("the rendered output would be %s, over the %s limit", human(total), human(g.lim.MaxRenderBytes))}
+			What: renderOver(total, g.lim.MaxRenderBytes)}
 	}
 	return nil
 }
