@@ -267,14 +267,14 @@ func TestPlantedRecordBomb(t *testing.T) {
 	chartDir := "../../testdata/charts/release/app"
 	mustBin(t, bin, append([]string{"install", "web", chartDir}, kc...)...)
 	secret := plantBomb(t, env, ns, "bomb")
-	const limit = "over the 256 MiB lade reads"
+	const limit = "over the 256 MiB limit on release records"
 
 	r, took, rss := childRun(t, bin, append([]string{"list"}, kc...)...)
-	t.Logf("lade list: exit %d after %s, peak RSS %.1f MiB", r.code, took.Round(time.Millisecond), float64(rss)/(1<<20))
+	t.Logf("lade list: exit %d after %s, peak RSS %.1f MiB\n%s", r.code, took.Round(time.Millisecond), float64(rss)/(1<<20), r.stderr)
 	if r.code != 0 {
 		t.Fatalf("lade list: exit %d\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "web") || strings.Contains(r.stdout, "bomb") {
+	if !strings.Contains(r.stdout, "\nweb ") || strings.Contains(r.stdout, "\nbomb") {
 		t.Fatalf("lade list:\n%s", r.stdout)
 	}
 	if want := "skipping release " + ns + "/bomb: decode release Secret " + ns + "/" + secret + ": release record over the size limit: it decompresses to 600 MiB, " + limit; !strings.Contains(r.stderr, want) {
@@ -293,6 +293,7 @@ func TestPlantedRecordBomb(t *testing.T) {
 		{"upgrade", "bomb", chartDir},
 	} {
 		r, took, rss := childRun(t, bin, append(args, kc...)...)
+		t.Logf("lade %s: %s", strings.Join(args, " "), r.stderr)
 		if r.code == 0 || !strings.Contains(r.stderr, "decode release Secret "+ns+"/"+secret+": release record over the size limit") || !strings.Contains(r.stderr, limit) {
 			t.Fatalf("lade %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
 		}

@@ -24,7 +24,7 @@ const MaxRecordBytes = 256 << 20
 var ErrRecordTooLarge = errors.New("release record over the size limit")
 
 func recordTooLarge(size string) error {
-	return fmt.Errorf("%w: it decompresses to %s, over the %d MiB lade reads (MaxRecordBytes)", ErrRecordTooLarge, size, MaxRecordBytes>>20)
+	return fmt.Errorf("%w: it decompresses to %s, over the %d MiB limit on release records", ErrRecordTooLarge, size, MaxRecordBytes>>20)
 }
 
 // gunzipRecord decompresses a gzip'd record of at most MaxRecordBytes. The

@@ -34,9 +34,9 @@ func TestRecordSizeLimit(t *testing.T) {
 	}
 
 	claims := gz(t, ok)
-	binary.LittleEndian.PutUint32(claims[len(claims)-4:], MaxRecordBytes+1)
+	binary.LittleEndian.PutUint32(claims[len(claims)-4:], 300<<20)
 	_, err = Decode(base64.StdEncoding.EncodeToString(claims))
-	if !errors.Is(err, ErrRecordTooLarge) || !strings.Contains(err.Error(), "it decompresses to 256 MiB, over the 256 MiB lade reads") {
+	if !errors.Is(err, ErrRecordTooLarge) || !strings.Contains(err.Error(), "it decompresses to 300 MiB, over the 256 MiB limit on release records") {
 		t.Fatalf("trailer over the limit: %v", err)
 	}
 
