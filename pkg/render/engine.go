@@ -80,8 +80,7 @@ type tplSource struct {
 // cannot be interrupted, and is left running when Render returns.
 func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any) (map[string]string, error) {
 	lim := e.Limits.withDefaults()
-	ctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, &LimitError{Flag: FlagRenderTimeout, Limit: lim.Timeout.String(),
-		What: fmt.Sprintf("templates still running after %s", lim.Timeout)})
+	ctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, timeoutError(lim.Timeout))
 	defer cancel()
 	g, release := newGuard(ctx, lim, e.stats)
 	defer release()

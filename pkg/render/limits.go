@@ -217,9 +217,9 @@ func (g *guard) stopped(r *runner) error {
 	return err
 }
 
-func (g *guard) timeoutError() *LimitError {
-	return &LimitError{Flag: FlagRenderTimeout, Limit: g.lim.Timeout.String(),
-		What: fmt.Sprintf("templates still running after %s", g.lim.Timeout)}
+// timeoutError is the cause of a render's deadline.
+func timeoutError(d time.Duration) *LimitError {
+	return &LimitError{Flag: FlagRenderTimeout, Limit: d.String(), What: fmt.Sprintf("templates still running after %s", d)}
 }
 
 // tooBig is the error of a value of n bytes, described by what.
