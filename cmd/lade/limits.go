@@ -21,6 +21,7 @@ func (l *limitFlags) add(f *pflag.FlagSet) {
 	f.Var(&byteFlag{&l.l.MaxTemplateBytes}, "max-template-bytes", "largest string or list one template may build, its output included (bytes; suffixes Ki, Mi, Gi)")
 	f.Var(&positiveInt{&l.l.MaxTemplateDepth}, "max-template-depth", "deepest nesting of include and tpl calls")
 	f.Var(&positiveDuration{&l.l.Timeout}, "render-timeout", "time the templates may run (rendering only; --timeout bounds the cluster operations)")
+	f.Var(&byteFlag{&l.l.MaxMemoryBytes}, "max-render-memory", "largest heap the lade process may reach while templates run (bytes; suffixes Ki, Mi, Gi)")
 }
 
 // byteFlag is a size in bytes, written as a Kubernetes quantity (64Mi).

@@ -71,7 +71,8 @@ func childRun(t *testing.T, bin string, args ...string) (result, time.Duration, 
 // The hostile templates of issue 17 end, in a lade process of their own,
 // with the message of the limit they hit, within the time and memory this
 // test states. Without the limits the first overflowed the stack, the
-// second grew past 22 GB, the third ran forever.
+// second grew past 22 GB, the third ran forever; the last one would hold
+// 1.2 GB.
 func TestHostileTemplatesEndInBoundedTimeAndMemory(t *testing.T) {
 	bin := buildLade(t)
 	const maxRSS = 256 << 20 // bytes; lade renders real charts in 35-75 MiB
@@ -82,6 +83,7 @@ func TestHostileTemplatesEndInBoundedTimeAndMemory(t *testing.T) {
 		args      []string
 		want      string
 		maxTime   time.Duration
+		maxRSS    int64 // bytes; maxRSS when zero
 	}{{
 		name:      "tpl recursion",
 		templates: map[string]string{"x.yaml": `x: {{ tpl "{{ tpl .Values.t . }}" . }}`},
@@ -118,6 +120,16 @@ func TestHostileTemplatesEndInBoundedTimeAndMemory(t *testing.T) {
 		args:      []string{"--render-timeout", "3s"},
 		want:      "templates still running after 3s (--render-timeout=3s); if the chart is trusted, raise the limit with --render-timeout",
 		maxTime:   20 * time.Second,
+	}, {
+		name: "variables each holding 30 MB",
+		templates: map[string]string{
+			"_big.tpl": `{{ define "big" }}{{ repeat 30000000 "x" }}{{ end }}`,
+			"x.yaml":   strings.Repeat(`{{ $a := include "big" . }}{{ $b := include "big" . }}{{ $c := include "big" . }}{{ $d := include "big" . }}`, 10),
+		},
+		args:    []string{"--max-render-memory", "256Mi"},
+		want:    "while templates ran, over the 256.0 MiB limit (--max-render-memory=256Mi); if the chart is trusted, raise the limit with --max-render-memory\n  in: c/templates/x.yaml",
+		maxTime: 20 * time.Second,
+		maxRSS:  400 << 20, // the limit is on the heap, sampled every 10 ms
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,8 +151,11 @@ func TestHostileTemplatesEndInBoundedTimeAndMemory(t *testing.T) {
 			if took > tc.maxTime {
 				t.Errorf("took %s, more than %s", took, tc.maxTime)
 			}
-			if rss > maxRSS {
-				t.Errorf("peak RSS %d MiB, more than %d MiB", rss>>20, maxRSS>>20)
+			if tc.maxRSS == 0 {
+				tc.maxRSS = maxRSS
+			}
+			if rss > tc.maxRSS {
+				t.Errorf("peak RSS %d MiB, more than %d MiB", rss>>20, tc.maxRSS>>20)
 			}
 		})
 	}
@@ -156,6 +171,11 @@ func TestTemplateLimitFlagsRaiseLimits(t *testing.T) {
 		"a.yaml": `a: {{ repeat 23000000 "a" }}`, "b.yaml": `b: {{ repeat 23000000 "b" }}`, "c.yaml": `c: {{ repeat 23000000 "c" }}`,
 	}, "")
 	slow := writeChart(t, map[string]string{"x.yaml": `{{ range until 3000 }}{{ range until 1000 }}{{ end }}{{ end }}x: 1`}, "")
+	heavy := writeChart(t, map[string]string{
+		"_big.tpl": `{{ define "big" }}{{ repeat 30000000 "x" }}{{ end }}`,
+		"x.yaml": strings.Repeat(`{{ $a := include "big" . }}{{ $b := include "big" . }}{{ $c := include "big" . }}{{ $d := include "big" . }}`, 2) +
+			`x: {{ add (len (include "big" .)) 210000000 }}`,
+	}, "")
 	tests := []struct {
 		name, dir, flag, value string
 		lowValue               string // for the timeout: a value that stops it
@@ -165,6 +185,7 @@ func TestTemplateLimitFlagsRaiseLimits(t *testing.T) {
 		{"template bytes", long, "--max-template-bytes", "40Mi", "", func(s string) bool { return len(s) > 34000000 }},
 		{"render bytes", many, "--max-render-bytes", "80Mi", "", func(s string) bool { return len(s) > 69000000 }},
 		{"timeout", slow, "--render-timeout", "5m", "10ms", func(s string) bool { return strings.Contains(s, "x: 1\n") }},
+		{"memory", heavy, "--max-render-memory", "1Gi", "100Mi", func(s string) bool { return strings.Contains(s, "x: 240000000\n") }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,7 +17,7 @@ func newUpgradeCmd(g *globalFlags) *cobra.Command {
 server-side apply and delete what the new revision no longer contains (except
 objects annotated helm.sh/resource-policy: keep). The render stops at its
 limits (docs/limits.md), which --max-render-bytes, --max-template-bytes,
---max-template-depth and --render-timeout raise:
+--max-template-depth, --render-timeout and --max-render-memory raise:
 
     $ lade upgrade web ./big --max-template-depth 2000`,
 		Args: exactArgs(2),

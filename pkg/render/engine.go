@@ -82,6 +82,9 @@ func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any
 	lim := e.Limits.withDefaults()
 	ctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, timeoutError(lim.Timeout))
 	defer cancel()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go watchMemory(ctx, stop, lim.MaxMemoryBytes)
 	g, release := newGuard(ctx, lim, e.stats)
 	defer release()
 	type result struct {

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"runtime/metrics"
+
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -28,6 +30,12 @@ type Limits struct {
 	MaxTemplateDepth int
 	// Timeout bounds the time the templates run (--render-timeout).
 	Timeout time.Duration
+	// MaxMemoryBytes bounds the heap of the process while the templates
+	// run (--max-render-memory): a backstop for what the other limits do
+	// not see, such as many variables each holding a large string. It is
+	// the whole process's heap: a program rendering several charts at
+	// once shares it between them.
+	MaxMemoryBytes int64
 }
 
 // The defaults are far above what real charts use (docs/limits.md has the
@@ -38,6 +46,7 @@ const (
 	DefaultMaxTemplateBytes = 32 << 20
 	DefaultMaxTemplateDepth = 1024
 	DefaultRenderTimeout    = 2 * time.Minute
+	DefaultMaxMemoryBytes   = 1 << 30
 )
 
 // DefaultLimits returns the limits a render has when none are set.
@@ -47,6 +56,7 @@ func DefaultLimits() Limits {
 		MaxTemplateBytes: DefaultMaxTemplateBytes,
 		MaxTemplateDepth: DefaultMaxTemplateDepth,
 		Timeout:          DefaultRenderTimeout,
+		MaxMemoryBytes:   DefaultMaxMemoryBytes,
 	}
 }
 
@@ -56,6 +66,7 @@ const (
 	FlagMaxTemplateBytes = "--max-template-bytes"
 	FlagMaxTemplateDepth = "--max-template-depth"
 	FlagRenderTimeout    = "--render-timeout"
+	FlagMaxRenderMemory  = "--max-render-memory"
 )
 
 // withDefaults returns l with its zero fields set to the defaults.
@@ -72,6 +83,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Timeout > 0 {
 		d.Timeout = l.Timeout
+	}
+	if l.MaxMemoryBytes > 0 {
+		d.MaxMemoryBytes = l.MaxMemoryBytes
 	}
 	return d
 }
@@ -215,6 +229,32 @@ func (g *guard) stopped(r *runner) error {
 		return &c
 	}
 	return err
+}
+
+// watchMemory cancels a render, with the memory limit's error, when the
+// process heap (live objects and garbage not yet swept) passes max. It
+// samples every 10 ms until ctx is done.
+func watchMemory(ctx context.Context, cancel context.CancelCauseFunc, max int64) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return
+		}
+		if heap := int64(sample[0].Value.Uint64()); heap > max {
+			have, lim := amounts(heap, max)
+			cancel(&LimitError{Flag: FlagMaxRenderMemory, Limit: byteSize(max),
+				What: fmt.Sprintf("the heap reached %s while templates ran, over the %s limit", have, lim)})
+			return
+		}
+	}
 }
 
 // timeoutError is the cause of a render's deadline.

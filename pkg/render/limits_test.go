@@ -244,6 +244,12 @@ func TestLimitsRaised(t *testing.T) {
 		low:       Limits{Timeout: time.Millisecond},
 		high:      Limits{Timeout: time.Minute},
 		check:     func(out map[string]string) bool { return out["c/templates/x.yaml"] == "x: 1" },
+	}, {
+		name:      "memory",
+		templates: map[string]string{"templates/x.yaml": `{{ range until 3000 }}{{ range until 1000 }}{{ end }}{{ end }}x: 1`},
+		low:       Limits{MaxMemoryBytes: 1}, // any heap is over
+		high:      Limits{MaxMemoryBytes: 1 << 40},
+		check:     func(out map[string]string) bool { return out["c/templates/x.yaml"] == "x: 1" },
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
