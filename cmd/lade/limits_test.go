@@ -323,3 +323,17 @@ func TestPlantedRecordBomb(t *testing.T) {
 		}
 	}
 }
+
+// lade lint reports a render limit as the chart's error and takes the
+// limit flags too.
+func TestLintLimitFlags(t *testing.T) {
+	deep := writeChart(t, map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n  depth: {{ tpl .Values.t (dict \"Values\" .Values \"n\" 0) | quote }}\n"},
+		"t: '{{ if lt (int .n) 1100 }}{{ tpl .Values.t (dict \"Values\" .Values \"n\" (add1 .n)) }}{{ else }}{{ .n }}{{ end }}'\n")
+	code, stdout, _ := ladeExit("lint", deep)
+	if want := "[ERROR] templates/: render limit exceeded: include and tpl calls nest more than 1024 deep (--max-template-depth=1024); if the chart is trusted, raise the limit with --max-template-depth"; code == 0 || !strings.Contains(stdout, want) {
+		t.Fatalf("lint: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, stderr := ladeExit("lint", deep, "--max-template-depth", "1200"); code != 0 || strings.Contains(stdout, "[ERROR]") {
+		t.Fatalf("lint --max-template-depth 1200: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
