@@ -28,6 +28,7 @@ type installFlags struct {
 	hideNotes            bool
 	hideSecret           bool
 	replace              bool
+	limits               limitFlags
 }
 
 func (i *installFlags) add(f *pflag.FlagSet) {
@@ -46,6 +47,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&i.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
 	addDevelFlag(f, &i.devel)
 	f.StringSliceVarP(&i.labels, "labels", "l", nil, "labels added to the release record (key=value, comma-separated)")
+	i.limits.add(f)
 }
 
 // addPrinting registers the flags that only change what install and
@@ -83,6 +85,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 		CommonOptions: common, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
 		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
 		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
+		Limits: i.limits.l,
 	}
 	if common.DryRun == "client" {
 		o.Capabilities = render.DefaultCapabilities(nil)
@@ -107,7 +110,12 @@ func newInstallCmd(g *globalFlags) *cobra.Command {
 		Short: "install a chart as a release",
 		Long: `Install a chart (a directory, a .tgz or an oci:// reference) as a new release,
 applying its objects with server-side apply (field manager "lade") and
-recording the release in Helm's Secret format.`,
+recording the release in Helm's Secret format.
+
+The render stops at its limits (docs/limits.md); raise them for a trusted
+chart that needs more:
+
+    $ lade install web ./big --max-render-bytes 256Mi --render-timeout 5m`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, ref, err := inf.names.resolve(args, "")

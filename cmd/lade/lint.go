@@ -63,6 +63,7 @@ type lintFlags struct {
 	listRules            bool
 	registry             registryFlags
 	version              string
+	limits               limitFlags
 }
 
 func newLintCmd(g *globalFlags) *cobra.Command {
@@ -90,6 +91,7 @@ func newLintCmd(g *globalFlags) *cobra.Command {
 	f.StringVarP(&lf.output, "output", "o", "text", "output format: text, json or sarif")
 	f.StringSliceVar(&lf.ignore, "ignore", nil, "rule id not to report (repeatable or comma-separated)")
 	f.IntVar(&lf.nodes, "nodes", 0, "number of cluster nodes, for the required anti-affinity rule")
+	lf.limits.add(f)
 	f.BoolVar(&lf.helmOnly, "helm-only", false, "run Helm's rules only (output identical to helm lint)")
 	f.BoolVar(&lf.listRules, "list-rules", false, "list lade's rule ids, severities and reasons, then exit")
 	f.StringVar(&lf.version, "version", "", "chart version or constraint, for oci:// charts")
@@ -125,6 +127,7 @@ func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) e
 		HelmOnly:             lf.helmOnly,
 		Ignore:               lf.ignore,
 		Nodes:                lf.nodes,
+		Limits:               lf.limits.l,
 	}
 	if lf.kubeVersion != "" {
 		kv, err := render.ParseKubeVersion(lf.kubeVersion)

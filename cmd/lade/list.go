@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"sort"
 	"sync"
@@ -135,11 +137,22 @@ summary, have their newest revision read whole.`,
 				}()
 			}
 			wg.Wait()
-			for _, err := range errs {
+			kept := rows[:0]
+			for i, err := range errs {
+				// Anyone who may create Secrets can plant a record: one
+				// that cannot be read (corrupt, or over the size limit) is
+				// left out, as Helm does, and named.
+				var re *release.RecordError
+				if errors.As(err, &re) {
+					slog.Warn("skipping release " + rows[i].Namespace + "/" + rows[i].Name + ": " + err.Error())
+					continue
+				}
 				if err != nil {
 					return err
 				}
+				kept = append(kept, rows[i])
 			}
+			rows = kept
 			// As Helm 4: by name, or with --date oldest first (to the
 			// second, then by name); --reverse reverses either order.
 			sort.Slice(rows, func(i, j int) bool {

@@ -37,6 +37,11 @@ Use --api-versions (repeatable or comma-separated) to set the API versions
 .Capabilities.APIVersions reports, and --kube-version for .Capabilities.KubeVersion:
 
     $ lade template web ./mychart --kube-version 1.33 --api-versions monitoring.coreos.com/v1
+
+A render stops at its limits (docs/limits.md) with an error naming the one it
+hit; raise them for a trusted chart that needs more:
+
+    $ lade template web ./big --max-render-bytes 256Mi --max-template-depth 2000 --render-timeout 5m
 `
 
 // nameFlags are the release-name flags shared by template and install.
@@ -89,6 +94,7 @@ type renderFlags struct {
 	subNotes             bool
 	chartVersion         string
 	devel                bool
+	limits               limitFlags
 }
 
 func (r *renderFlags) add(f *pflag.FlagSet) {
@@ -102,6 +108,7 @@ func (r *renderFlags) add(f *pflag.FlagSet) {
 	f.BoolVar(&r.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
 	f.StringVar(&r.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
 	addDevelFlag(f, &r.devel)
+	r.limits.add(f)
 }
 
 // load reads the chart (a directory, an archive, or an oci:// reference
@@ -193,7 +200,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				}
 				res, err = cfg.Validate(cmd.Context(), release.InstallOptions{
 					Name: name, Chart: ch, Values: userVals, SkipSchemaValidation: rf.skipSchemaValidation,
-					SubNotes: rf.subNotes, EnableDNS: rf.enableDNS, Overlay: of.record,
+					SubNotes: rf.subNotes, EnableDNS: rf.enableDNS, Overlay: of.record, Limits: rf.limits.l,
 					CommonOptions: release.CommonOptions{TakeOwnership: takeOwnership, ForceConflicts: forceConflicts},
 				}, rf.isUpgrade)
 				if err != nil {
@@ -208,7 +215,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				Capabilities:         render.DefaultCapabilities(kube, rf.apiVersions...),
 				SkipSchemaValidation: rf.skipSchemaValidation,
 				SubNotes:             rf.subNotes,
-				Engine:               render.Engine{EnableDNS: rf.enableDNS},
+				Engine:               render.Engine{EnableDNS: rf.enableDNS, Limits: rf.limits.l},
 			}
 			res, err = render.Chart(cmd.Context(), ch, userVals, opts)
 			out := cmd.OutOrStdout()
@@ -219,6 +226,9 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				}
 				if g.debug && re.Partial != nil && re.Partial.Rendered != nil {
 					fmt.Fprint(out, re.Partial.RawText())
+					return err
+				}
+				if errors.Is(err, render.ErrLimit) {
 					return err
 				}
 				return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)

@@ -15,7 +15,11 @@ func newUpgradeCmd(g *globalFlags) *cobra.Command {
 		Short: "upgrade a release to a new chart or new values",
 		Long: `Upgrade a release: render the chart as the next revision, apply it with
 server-side apply and delete what the new revision no longer contains (except
-objects annotated helm.sh/resource-policy: keep).`,
+objects annotated helm.sh/resource-policy: keep). The render stops at its
+limits (docs/limits.md), which --max-render-bytes, --max-template-bytes,
+--max-template-depth, --render-timeout and --max-render-memory raise:
+
+    $ lade upgrade web ./big --max-template-depth 2000`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := inf.options(cmd, args[0], args[1])

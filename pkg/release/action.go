@@ -155,7 +155,9 @@ type InstallOptions struct {
 	SkipSchemaValidation bool
 	SubNotes             bool
 	EnableDNS            bool
-	Labels               map[string]string
+	// Limits bound the render (zero fields: render's defaults).
+	Limits render.Limits
+	Labels map[string]string
 	// Capabilities overrides discovery (client dry-run).
 	Capabilities *render.Capabilities
 	// Overlay is applied to the render (see overlay.go); recorded in the release.
@@ -198,7 +200,7 @@ func hideSecrets(o *InstallOptions, rel *Release, res *render.Result) {
 // builds no objects) skips that.
 func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade, clientOnly bool) (*render.Result, error) {
 	caps := o.Capabilities
-	eng := render.Engine{EnableDNS: o.EnableDNS}
+	eng := render.Engine{EnableDNS: o.EnableDNS, Limits: o.Limits}
 	if caps == nil {
 		var err error
 		if caps, err = c.Kube.Capabilities(); err != nil {

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"sort"
 	"strconv"
@@ -108,6 +107,9 @@ func encodeBytes(r *Release, level int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(js) > MaxRecordBytes {
+		return nil, recordTooLarge(fmt.Sprintf("%d MiB", len(js)>>20))
+	}
 	var buf bytes.Buffer
 	w, err := gzip.NewWriterLevel(&buf, level)
 	if err != nil {
@@ -156,12 +158,8 @@ func Decode(data string) (*Release, error) {
 
 func decodeBytes(b []byte) (*Release, error) {
 	if len(b) > 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 0x08 {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		defer zr.Close()
-		if b, err = io.ReadAll(zr); err != nil {
+		var err error
+		if b, err = gunzipRecord(b); err != nil {
 			return nil, err
 		}
 	}
@@ -357,7 +355,7 @@ func (s *Storage) Get(ctx context.Context, name string, version int) (*Release, 
 func (s *Storage) fromSecret(ctx context.Context, sec *corev1.Secret) (*Release, error) {
 	r, err := Decode(string(sec.Data["release"]))
 	if err != nil {
-		return nil, fmt.Errorf("decode release Secret %s/%s: %w", sec.Namespace, sec.Name, err)
+		return nil, &RecordError{Namespace: sec.Namespace, Name: sec.Name, Err: err}
 	}
 	r.Labels = map[string]string{}
 	r.SecretLabels = maps.Clone(sec.Labels)
@@ -398,12 +396,19 @@ func (s *Storage) loadParts(ctx context.Context, sec *corev1.Secret, n int, sum 
 			return nil, fmt.Errorf("release %q revision %d: continuation Secret %s/%s: %w", r.Name, r.Version, sec.Namespace, partName(r.Name, rev, i), err)
 		}
 		raw = append(raw, p.Data["part"]...)
+		if len(raw) > MaxRecordBytes {
+			return nil, &RecordError{Namespace: sec.Namespace, Name: sec.Name, Err: fmt.Errorf("%w: its continuation Secrets hold more than %d MiB", ErrRecordTooLarge, MaxRecordBytes>>20)}
+		}
 	}
 	got := sha256.Sum256(raw)
 	if hex.EncodeToString(got[:]) != sum {
 		return nil, fmt.Errorf("release %q revision %d: continuation Secrets do not match the record (checksum mismatch)", r.Name, r.Version)
 	}
-	return decodeBytes(raw)
+	full, err := decodeBytes(raw)
+	if err != nil {
+		return nil, &RecordError{Namespace: sec.Namespace, Name: sec.Name, Err: err}
+	}
+	return full, nil
 }
 
 func isSystemLabel(k string) bool {

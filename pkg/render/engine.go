@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"text/template"
 	"text/template/parse"
+	"time"
 
 	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/chart"
@@ -41,6 +42,12 @@ type Engine struct {
 	Parallelism int
 	// Warn receives lint-mode warnings from `required` and `fail`; nil logs them.
 	Warn func(msg string)
+	// Limits bound the render's time, output and nesting (zero fields:
+	// the defaults).
+	Limits Limits
+
+	// stats, when set (tests), records how much of each limit renders use.
+	stats *limitStats
 
 	// beforeShared, when set, runs before the first template that may
 	// change objects templates share; its error ends the render.
@@ -66,7 +73,49 @@ type tplSource struct {
 // Render executes every template of ch (and its subcharts) with the render
 // values top (see NewRenderValues) and returns the output by template path
 // ("chart/templates/x.yaml"). Partials (_*) are parsed but not returned.
+//
+// The render stops at the first limit of e.Limits it reaches, with a
+// *LimitError. Templates run under the render deadline in a goroutine of
+// their own: one that loops without writing anything or calling a function
+// cannot be interrupted, and is left running when Render returns.
 func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any) (map[string]string, error) {
+	lim := e.Limits.withDefaults()
+	ctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, timeoutError(lim.Timeout))
+	defer cancel()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go watchMemory(ctx, stop, lim.MaxMemoryBytes)
+	g, release := newGuard(ctx, lim, e.stats)
+	defer release()
+	type result struct {
+		out map[string]string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := e.render(ctx, g, ch, top)
+		done <- result{out, err}
+	}()
+	select {
+	case res := <-done:
+		return res.out, res.err
+	case <-ctx.Done():
+	}
+	// Templates stop at their next write or function call, with an error
+	// naming the template chain: give them a moment.
+	select {
+	case res := <-done:
+		return res.out, res.err
+	case <-time.After(stopGrace):
+		return nil, g.stopped(nil)
+	}
+}
+
+// stopGrace is how long Render waits, after the deadline, for templates to
+// notice it.
+const stopGrace = time.Second
+
+func (e *Engine) render(ctx context.Context, g *guard, ch *chart.Chart, top map[string]any) (map[string]string, error) {
 	srcs := collectTemplates(ch, top)
 	set, shared, err := e.parse(srcs, !e.LintMode)
 	if err != nil {
@@ -76,8 +125,8 @@ func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any
 	if shared {
 		before = copyRenderValues(top)
 	}
-	out, err := e.execute(ctx, set, srcs)
-	if err != nil && shared && ctx.Err() == nil {
+	out, err := e.execute(ctx, g, set, srcs)
+	if err != nil && shared && ctx.Err() == nil && !errors.Is(err, ErrLimit) {
 		// Errors name the file a template came from, and a shared parse
 		// names only one of the identical files: render again, parsing
 		// each file, from the values as they were, for Helm's error.
@@ -85,7 +134,8 @@ func (e *Engine) Render(ctx context.Context, ch *chart.Chart, top map[string]any
 		if set, _, err = e.parse(srcs, false); err != nil {
 			return nil, err
 		}
-		return e.execute(ctx, set, srcs)
+		g.out.Store(0)
+		return e.execute(ctx, g, set, srcs)
 	}
 	return out, err
 }
@@ -247,7 +297,7 @@ func parseError(name string, err error) error {
 // (istio's charts `set $ "Values"`, vault's `set . "mode"`): such a template
 // runs alone, after everything before it and before everything after it, as
 // in Helm (see mutate.go); the rest runs concurrently again.
-func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tplSource) (map[string]string, error) {
+func (e *Engine) execute(ctx context.Context, g *guard, set *template.Template, srcs []*tplSource) (map[string]string, error) {
 	var jobs []int
 	for i, s := range srcs {
 		if !s.partial {
@@ -264,13 +314,16 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 	fruitless := 0 // concurrent phases stopped by their first template
 	for phase := 0; len(pending) > 0; phase++ {
 		if min(workers, len(pending)) <= 1 || phase == maxPhases || fruitless == maxFruitless {
-			return e.executeSerial(ctx, set, srcs, pending, rendered, keys)
+			return e.executeSerial(ctx, g, set, srcs, pending, rendered, keys)
 		}
-		outs, stop, err := e.executeParallel(ctx, set, srcs, pending, min(workers, len(pending)), keys)
+		outs, stop, err := e.executeParallel(ctx, g, set, srcs, pending, min(workers, len(pending)), keys)
 		if err != nil {
 			return nil, err
 		}
 		for _, i := range pending[:stop] {
+			if err := g.keep(outs[i]); err != nil {
+				return nil, err
+			}
 			rendered[srcs[i].name] = outs[i]
 		}
 		if stop == len(pending) {
@@ -282,7 +335,7 @@ func (e *Engine) execute(ctx context.Context, set *template.Template, srcs []*tp
 		// pending[stop] is about to change a shared object and nothing ran
 		// after it: run it alone on the shared objects, as Helm does, then
 		// go on concurrently with what follows it.
-		if _, err := e.executeSerial(ctx, set, srcs, pending[stop:stop+1], rendered, keys); err != nil {
+		if _, err := e.executeSerial(ctx, g, set, srcs, pending[stop:stop+1], rendered, keys); err != nil {
 			return nil, err
 		}
 		pending = pending[stop+1:]
@@ -313,7 +366,7 @@ var errNeedSerial = errors.New("template mutates shared state: render serially")
 // objects; jobs[stop], if any, was about to change one (see mutate.go), and
 // what ran after it is void. The first template in order that failed
 // otherwise is the error, as in Helm.
-func (e *Engine) executeParallel(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, workers int, keys *keyReplay) ([]string, int, error) {
+func (e *Engine) executeParallel(ctx context.Context, g *guard, set *template.Template, srcs []*tplSource, jobs []int, workers int, keys *keyReplay) ([]string, int, error) {
 	roots := make([]map[string]any, len(srcs))
 	shared := newSharedMaps()
 	for _, i := range jobs {
@@ -349,7 +402,7 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 				return nil, 0, fmt.Errorf("clone templates: %w", err)
 			}
 		}
-		r := e.newRunner(ctx, ws, guards, keys)
+		r := e.newRunner(ctx, g, ws, guards, keys)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -373,8 +426,8 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 	}
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+	if ctx.Err() != nil {
+		return nil, 0, g.stopped(nil)
 	}
 	for p := range jobs {
 		if errs[p] == nil {
@@ -390,20 +443,23 @@ func (e *Engine) executeParallel(ctx context.Context, set *template.Template, sr
 
 // executeSerial runs jobs one after the other on the shared objects, adding
 // their outputs to rendered.
-func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs []*tplSource, jobs []int, rendered map[string]string, keys *keyReplay) (map[string]string, error) {
+func (e *Engine) executeSerial(ctx context.Context, g *guard, set *template.Template, srcs []*tplSource, jobs []int, rendered map[string]string, keys *keyReplay) (map[string]string, error) {
 	if e.beforeShared != nil {
 		if err := e.beforeShared(); err != nil {
 			return nil, err
 		}
 	}
-	r := e.newRunner(ctx, set, nil, keys)
+	r := e.newRunner(ctx, g, set, nil, keys)
 	for _, i := range jobs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, g.stopped(nil)
 		}
 		// Like Helm, .Template is set on the chart's shared object.
 		out, err := r.run(srcs[i], srcs[i].vals)
 		if err != nil {
+			return nil, err
+		}
+		if err := g.keep(out); err != nil {
 			return nil, err
 		}
 		rendered[srcs[i].name] = out
@@ -415,6 +471,9 @@ func (e *Engine) executeSerial(ctx context.Context, set *template.Template, srcs
 type runner struct {
 	e        *Engine
 	ctx      context.Context
+	g        *guard
+	stack    []frame // the template chain running now
+	live     int64   // bytes held by the limitedBuffers of the chain
 	set      *template.Template
 	depth    map[string]int
 	tplCache map[string]*template.Template
@@ -429,8 +488,8 @@ type runner struct {
 
 // newRunner binds the per-render functions to set; guards (for concurrent
 // runners) replace the functions that change maps.
-func (e *Engine) newRunner(ctx context.Context, set *template.Template, guards template.FuncMap, keys *keyReplay) *runner {
-	r := &runner{e: e, ctx: ctx, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}, yaml: newParsedCache(), keys: keys}
+func (e *Engine) newRunner(ctx context.Context, g *guard, set *template.Template, guards template.FuncMap, keys *keyReplay) *runner {
+	r := &runner{e: e, ctx: ctx, g: g, set: set, depth: map[string]int{}, tplCache: map[string]*template.Template{}, yaml: newParsedCache(), keys: keys}
 	funcs := certFuncs(baseFuncs(), r.key)
 	maps.Copy(funcs, template.FuncMap{
 		"include":  r.includeIn(set),
@@ -439,6 +498,7 @@ func (e *Engine) newRunner(ctx context.Context, set *template.Template, guards t
 		"fail":     r.fail,
 		"fromYaml": r.yaml.fromYAML,
 	})
+	maps.Copy(funcs, limitFuncs(r, baseFuncs()))
 	if e.Lookup != nil && !e.LintMode {
 		funcs["lookup"] = e.Lookup
 	}
@@ -473,17 +533,27 @@ func (r *runner) run(s *tplSource, vals map[string]any) (out string, err error) 
 		// was remembered for the last template's root is of no more use.
 		r.inc.epoch++
 		clear(r.inc.entries)
+		r.inc.bytes = 0
 	}
 	vals["Template"] = common.Values{"Name": s.name, "BasePath": s.basePath}
 	r.current, r.keyCount = s.name, 0
-	var b strings.Builder
-	if err := r.set.ExecuteTemplate(&b, s.name, vals); err != nil {
+	r.stack = append(r.stack[:0], frame{name: s.name})
+	r.live = 0
+	b := &limitedBuffer{r: r, kind: 't', name: s.name}
+	if err := r.set.ExecuteTemplate(b, s.name, vals); err != nil {
 		if errors.Is(err, errNeedSerial) {
 			return "", errNeedSerial
 		}
+		var le *LimitError
+		if errors.As(err, &le) {
+			return "", le
+		}
+		if r.g.stop.Load() {
+			return "", r.g.stopped(r)
+		}
 		return "", execError(s.name, err)
 	}
-	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+	return strings.ReplaceAll(b.done(), "<no value>", ""), nil
 }
 
 // key hands the current template its next RSA key.
@@ -510,25 +580,35 @@ func (r *runner) includeIn(set *template.Template) func(string, any) (string, er
 			return "", fmt.Errorf("rendering template has a nested reference name: %s: %w",
 				name, errors.New("unable to execute template"))
 		}
+		if err := r.enter(frame{include: true, name: name}); err != nil {
+			return "", err
+		}
+		defer r.leave()
 		r.depth[name]++
 		defer func() { r.depth[name]-- }()
+		b := &limitedBuffer{r: r, kind: 'i', name: name}
 		if c == nil {
-			var b strings.Builder
-			err := set.ExecuteTemplate(&b, name, data)
-			return b.String(), err
+			err := set.ExecuteTemplate(b, name, data)
+			if le := limitErrorIn(err); le != nil {
+				return "", le
+			}
+			return b.done(), err
 		}
 		impure, epoch, saved := c.impure, c.epoch, c.peak
 		c.nesting++
 		c.peak = c.nesting
-		var b strings.Builder
-		err := set.ExecuteTemplate(&b, name, data)
+		err := set.ExecuteTemplate(b, name, data)
+		out := b.done()
+		if le := limitErrorIn(err); le != nil {
+			return "", le
+		}
 		deepest := c.peak - c.nesting + 1 // levels this call went down
 		c.nesting--
 		c.peak = max(saved, c.peak)
 		if err == nil && cacheable && c.impure == impure && c.epoch == epoch && deepest+c.nesting < maxCachedNesting {
-			c.entries[key] = includeEntry{data: data, epoch: epoch, out: b.String()}
+			c.put(key, includeEntry{data: data, epoch: epoch, out: out})
 		}
-		return b.String(), err
+		return out, err
 	}
 }
 
@@ -568,15 +648,24 @@ func (e *Engine) warn(msg string) {
 // tpl renders a string as a template. Parsed strings are cached per worker:
 // Helm clones and re-parses the whole template set on every call.
 func (r *runner) tpl(src string, vals any) (string, error) {
+	if err := r.enter(frame{}); err != nil {
+		return "", err
+	}
+	defer r.leave()
 	t, err := r.tplTemplate(src)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, vals); err != nil {
+	b := &limitedBuffer{r: r, kind: 'p'}
+	err = t.Execute(b, vals)
+	out := b.done()
+	if err != nil {
+		if le := limitErrorIn(err); le != nil {
+			return "", le // once, not once per level of a deep chain
+		}
 		return "", fmt.Errorf("error during tpl function execution for %q: %w", src, err)
 	}
-	return strings.ReplaceAll(b.String(), "<no value>", ""), nil
+	return strings.ReplaceAll(out, "<no value>", ""), nil
 }
 
 func (r *runner) tplTemplate(src string) (*template.Template, error) {
@@ -607,9 +696,14 @@ func (r *runner) tplTemplate(src string) (*template.Template, error) {
 			return nil, fmt.Errorf("cannot parse template %q: %w", src, err)
 		}
 	}
-	r.tplCache[src] = t
+	if len(r.tplCache) < maxTplCache {
+		r.tplCache[src] = t
+	}
 	return t, nil
 }
+
+// maxTplCache bounds the strings a runner keeps parsed for tpl.
+const maxTplCache = 4096
 
 // tplProto is the runner's template that tpl strings share functions with.
 func (r *runner) tplProto() *template.Template {

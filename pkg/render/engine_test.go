@@ -355,7 +355,9 @@ func runConcurrently(t *testing.T, c *chart.Chart, vals map[string]any) ([]*tplS
 			jobs = append(jobs, i)
 		}
 	}
-	outs, stop, err := e.executeParallel(context.Background(), set, srcs, jobs, 4, newKeyReplay())
+	g, release := newGuard(context.Background(), DefaultLimits(), nil)
+	defer release()
+	outs, stop, err := e.executeParallel(context.Background(), g, set, srcs, jobs, 4, newKeyReplay())
 	return srcs, jobs, outs, stop, err
 }
 
@@ -412,7 +414,9 @@ func (e *Engine) renderUnshared(c *chart.Chart, vals map[string]any) (map[string
 	if err != nil {
 		return nil, err
 	}
-	return e.execute(context.Background(), set, srcs)
+	g, release := newGuard(context.Background(), DefaultLimits(), nil)
+	defer release()
+	return e.execute(context.Background(), g, set, srcs)
 }
 
 // TestIncludeCacheKeepsMeaning: remembered includes never change what a

@@ -31,6 +31,19 @@ type includeCache struct {
 	impure  uint64
 	nesting int // includes running now
 	peak    int // deepest nesting reached by the running includes
+	bytes   int // output held by entries
+}
+
+// maxIncludeCacheBytes bounds the output an includeCache holds.
+const maxIncludeCacheBytes = 16 << 20
+
+// put remembers an entry, unless the cache holds too much already.
+func (c *includeCache) put(k includeKey, e includeEntry) {
+	if c.bytes+len(e.out) > maxIncludeCacheBytes {
+		return
+	}
+	c.entries[k] = e
+	c.bytes += len(e.out)
 }
 
 type includeKey struct {

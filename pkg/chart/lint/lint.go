@@ -52,6 +52,8 @@ type Options struct {
 	Ignore []string
 	// Nodes is the cluster's node count for the anti-affinity rule (0: unknown).
 	Nodes int
+	// Limits bound the render (zero fields: render's defaults).
+	Limits render.Limits
 }
 
 // Result is the outcome of linting one chart.
@@ -155,6 +157,7 @@ func lintInput(ctx context.Context, in *rules.Input, o Options) []Message {
 		Values:               o.Values,
 		KubeVersion:          o.KubeVersion,
 		SkipSchemaValidation: o.SkipSchemaValidation,
+		Limits:               o.Limits,
 	})
 	for _, m := range deps {
 		l.Add(m)

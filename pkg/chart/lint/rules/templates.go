@@ -33,6 +33,7 @@ type TemplateOptions struct {
 	Values               map[string]any
 	KubeVersion          *render.KubeVersion // nil: render.DefaultKubeVersion
 	SkipSchemaValidation bool
+	Limits               render.Limits // zero fields: render's defaults
 }
 
 // Doc is one parsed YAML document of a rendered template.
@@ -116,7 +117,7 @@ func Templates(ctx context.Context, l *support.Linter, in *Input, o TemplateOpti
 			return nil
 		}
 	}
-	eng := render.Engine{LintMode: true, Warn: lintWarn}
+	eng := render.Engine{LintMode: true, Warn: lintWarn, Limits: o.Limits}
 	files, err := eng.Render(ctx, ch, top)
 	if !l.Run(support.Error, rule, templatesDir, err) {
 		return nil
