@@ -65,6 +65,7 @@ test-interop:
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
+	@files=$$(gofmt -l cmd internal pkg hack test); if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	@for m in $(INTEROP); do (cd $$m && GOFLAGS=-mod=mod $(GO) vet ./...) || exit 1; done
