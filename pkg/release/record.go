@@ -1,6 +1,8 @@
 package release
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
 
 	"github.com/lade-dev/lade/pkg/chart"
@@ -41,6 +43,33 @@ type Info struct {
 	Notes            string    `json:"notes,omitempty"`
 }
 
+// UnmarshalJSON reads Info as Helm 3 and Helm 4 write it: Helm 3 writes an
+// unset time (deleted, or all of them in a record it never deployed) as
+// "", Helm 4 leaves it out; both mean the zero time.
+func (i *Info) UnmarshalJSON(b []byte) error {
+	type plain Info
+	aux := struct {
+		*plain
+		FirstDeployed helmTime `json:"first_deployed"`
+		LastDeployed  helmTime `json:"last_deployed"`
+		Deleted       helmTime `json:"deleted"`
+	}{plain: (*plain)(i)}
+	aux.FirstDeployed.t, aux.LastDeployed.t, aux.Deleted.t = &i.FirstDeployed, &i.LastDeployed, &i.Deleted
+	return json.Unmarshal(b, &aux)
+}
+
+// helmTime decodes a time of a Helm record into *t: RFC 3339, or "" and
+// null for the zero time (Helm 3's helm.sh/helm/v3/pkg/time writes "").
+type helmTime struct{ t *time.Time }
+
+func (h *helmTime) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte(`""`)) || bytes.Equal(b, []byte("null")) {
+		*h.t = time.Time{}
+		return nil
+	}
+	return h.t.UnmarshalJSON(b)
+}
+
 // HookPhase is the outcome of a hook's last run.
 type HookPhase string
 
@@ -57,6 +86,19 @@ type HookExecution struct {
 	StartedAt   time.Time `json:"started_at,omitzero"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
 	Phase       HookPhase `json:"phase"`
+}
+
+// UnmarshalJSON reads a hook's last run as Helm 3 (unset times as "") and
+// Helm 4 (unset times left out) write it.
+func (h *HookExecution) UnmarshalJSON(b []byte) error {
+	type plain HookExecution
+	aux := struct {
+		*plain
+		StartedAt   helmTime `json:"started_at"`
+		CompletedAt helmTime `json:"completed_at"`
+	}{plain: (*plain)(h)}
+	aux.StartedAt.t, aux.CompletedAt.t = &h.StartedAt, &h.CompletedAt
+	return json.Unmarshal(b, &aux)
 }
 
 // Hook is a hook as stored in a release record (Helm's JSON).
