@@ -209,7 +209,10 @@ type ApplyOptions struct {
 	// Owned holds the keys (Resource.Key) of objects the release already
 	// manages: their conflicts are forced, since the other manager is the
 	// release's previous writer (Helm, whose field manager is its program
-	// name, or lade). Other objects are forced only with Force.
+	// name, or lade). Other objects are forced only with Force. Before a
+	// real apply, the client-side ownership (Helm 3's "helm", kubectl's
+	// client-side apply) of owned objects is converted to lade's apply
+	// (TakeOver), so fields the new objects drop are removed.
 	Owned map[string]bool
 	// Unchanged holds the keys of objects whose desired state is identical
 	// to what lade applied for them in the release's deployed revision.
@@ -232,6 +235,7 @@ type ApplyOptions struct {
 // Apply server-side applies objects in order: consecutive objects of one kind
 // concurrently (bounded), kinds in sequence.
 func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) error {
+	known := map[*Resource]*metav1.ObjectMeta{} // live metadata read already
 	if len(o.Unchanged) > 0 && !o.DryRun {
 		var cand []*Resource
 		for _, r := range rs {
@@ -247,6 +251,8 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 		for i, r := range cand {
 			if UpToDateFor(r.Object, live[i], o.manager()) {
 				skip[r] = true
+			} else if live[i] != nil {
+				known[r] = &metav1.ObjectMeta{ResourceVersion: live[i].GetResourceVersion(), ManagedFields: live[i].GetManagedFields()}
 			}
 		}
 		if len(skip) > 0 {
@@ -258,6 +264,11 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 			}
 			slog.Debug("server-side apply skipped for unchanged objects", "skipped", len(skip), "applied", len(todo))
 			rs = todo
+		}
+	}
+	if len(o.Owned) > 0 && !o.DryRun {
+		if err := c.takeOverOwned(ctx, rs, o.Owned, known); err != nil {
+			return err
 		}
 	}
 	for start := 0; start < len(rs); {
@@ -272,6 +283,39 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 		start = end
 	}
 	return nil
+}
+
+// takeOverOwned runs TakeOver on the objects of rs the release already
+// owns (see ownership takeover in takeover.go), reading the live metadata
+// of those not in known (one metadata-only LIST per resource type and
+// namespace).
+func (c *Client) takeOverOwned(ctx context.Context, rs []*Resource, owned map[string]bool, known map[*Resource]*metav1.ObjectMeta) error {
+	var mine, unread []*Resource
+	for _, r := range rs {
+		if !owned[r.Key()] {
+			continue
+		}
+		mine = append(mine, r)
+		if _, ok := known[r]; !ok {
+			unread = append(unread, r)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	read, err := c.liveMetadata(ctx, unread)
+	if err != nil {
+		return err
+	}
+	for i, r := range unread {
+		known[r] = read[i]
+	}
+	live := make([]*metav1.ObjectMeta, len(mine))
+	for i, r := range mine {
+		live[i] = known[r]
+	}
+	_, err = c.TakeOver(ctx, mine, live)
+	return err
 }
 
 func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) error {

@@ -34,6 +34,11 @@ func UpToDateFor(desired, live *unstructured.Unstructured, manager string) bool 
 	if live == nil || live.GetDeletionTimestamp() != nil {
 		return false
 	}
+	if ClientSideManagers(live.GetManagedFields()).Len() > 0 {
+		// Applied after a takeover, it may remove fields Helm's or
+		// kubectl's client-side apply set (see takeover.go).
+		return false
+	}
 	var owned map[string]any
 	for _, mf := range live.GetManagedFields() {
 		if mf.Manager != manager || mf.Operation != metav1.ManagedFieldsOperationApply || mf.Subresource != "" {
