@@ -6,7 +6,10 @@
 // fields, resource version, uid, generation, creation timestamp and status
 // are dropped). Objects the operation creates or deletes are listed too,
 // Secret values are masked unless asked for, and field-manager conflicts are
-// reported with the fields and the manager owning them.
+// reported with the fields and the manager owning them. Objects of the
+// release whose fields Helm 3 or kubectl applied client-side are predicted
+// as the upgrade leaves them after converting that ownership to lade's
+// (kube.Client.PredictTakeOver): the fields the chart dropped are removed.
 //
 // Output: unified diffs per object (WriteText), one line per object
 // (WriteSummary) or a stable JSON document (WriteJSON).

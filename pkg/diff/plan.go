@@ -10,6 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/sets"
 
 	"github.com/lade-dev/lade/pkg/kube"
 )
@@ -221,6 +222,16 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 				return err
 			}
 		}
+		if owned[r.Key()] && p.pred != nil {
+			// The apply first converts Helm's and kubectl's client-side
+			// ownership to lade's (kube.Client.TakeOver): predict that too.
+			pred, csa, err := kc.PredictTakeOver(ctx, r, l, p.pred)
+			if err != nil {
+				return err
+			}
+			p.pred = pred
+			p.conflicts = withoutManagers(p.conflicts, csa)
+		}
 		desired[i] = compare(r, p, l, o)
 		return nil
 	})
@@ -339,6 +350,20 @@ func compare(r *kube.Resource, p prediction, live *unstructured.Unstructured, o 
 	}
 	finishNormalized(c, Normalize(old), newObj, o)
 	return c
+}
+
+// withoutManagers drops the conflicts with the managers a takeover converts.
+func withoutManagers(cs []Conflict, managers sets.Set[string]) []Conflict {
+	if managers.Len() == 0 {
+		return cs
+	}
+	var out []Conflict
+	for _, c := range cs {
+		if !managers.Has(c.Manager) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func groupConflicts(fcs []kube.FieldConflict, forced bool) []Conflict {
