@@ -220,7 +220,7 @@ func upgradeReport(ctx context.Context, cfg *release.Config, uo release.UpgradeO
 		}
 		in.Desired = append(fresh, in.Desired...)
 	}
-	in.ForceConflicts = uo.ForceConflicts
+	in.ForceConflicts, in.Adopt = uo.ForceConflicts, uo.TakeOwnership
 	in.Unchanged = release.UnchangedObjects(next, current, in.Desired, in.Previous)
 	rep, err := diff.Apply(ctx, cfg.Kube, in, o)
 	if err != nil {

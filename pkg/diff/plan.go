@@ -118,6 +118,10 @@ type Input struct {
 	Previous []*kube.Resource
 	// ForceConflicts is --force-conflicts.
 	ForceConflicts bool
+	// Adopt is --take-ownership: the client-side ownership of every
+	// existing object is converted, not only of Previous's (see
+	// kube.ApplyOptions.Adopt).
+	Adopt bool
 	// ReadLive, when set, returns the live objects of Desired (kube.GetAll,
 	// same order), e.g. from a read the caller started beforehand; Apply
 	// reads them itself otherwise. Dry-runs start before they are needed.
@@ -222,7 +226,7 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 				return err
 			}
 		}
-		if owned[r.Key()] && p.pred != nil {
+		if (owned[r.Key()] || in.Adopt) && p.pred != nil {
 			// The apply first converts Helm's and kubectl's client-side
 			// ownership to lade's (kube.Client.TakeOver): predict that too.
 			pred, csa, err := kc.PredictTakeOver(ctx, r, l, p.pred)

@@ -214,6 +214,9 @@ type ApplyOptions struct {
 	// client-side apply) of owned objects is converted to lade's apply
 	// (TakeOver), so fields the new objects drop are removed.
 	Owned map[string]bool
+	// Adopt (--take-ownership) converts the client-side ownership of every
+	// existing object, as of the owned ones: the release adopts them.
+	Adopt bool
 	// Unchanged holds the keys of objects whose desired state is identical
 	// to what lade applied for them in the release's deployed revision.
 	// Apply reads their live state (a LIST per resource type and namespace)
@@ -266,8 +269,8 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 			rs = todo
 		}
 	}
-	if len(o.Owned) > 0 && !o.DryRun {
-		if err := c.takeOverOwned(ctx, rs, o.Owned, known); err != nil {
+	if (len(o.Owned) > 0 || o.Adopt) && !o.DryRun {
+		if err := c.takeOverOwned(ctx, rs, o, known); err != nil {
 			return err
 		}
 	}
@@ -286,13 +289,13 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 }
 
 // takeOverOwned runs TakeOver on the objects of rs the release already
-// owns (see ownership takeover in takeover.go), reading the live metadata
-// of those not in known (one metadata-only LIST per resource type and
-// namespace).
-func (c *Client) takeOverOwned(ctx context.Context, rs []*Resource, owned map[string]bool, known map[*Resource]*metav1.ObjectMeta) error {
+// owns, or adopts (see ownership takeover in takeover.go), reading the
+// live metadata of those not in known (one metadata-only LIST per resource
+// type and namespace).
+func (c *Client) takeOverOwned(ctx context.Context, rs []*Resource, o ApplyOptions, known map[*Resource]*metav1.ObjectMeta) error {
 	var mine, unread []*Resource
 	for _, r := range rs {
-		if !owned[r.Key()] {
+		if !o.Adopt && !o.Owned[r.Key()] {
 			continue
 		}
 		mine = append(mine, r)

@@ -191,22 +191,43 @@ func (c *Client) PredictTakeOver(ctx context.Context, r *Resource, live, pred *u
 		return pred, csa, nil
 	}
 	keep := applied.Union(others)
+	drop := owned.Difference(keep)
 	var gone []fieldpath.Path
-	owned.Difference(keep).Iterate(func(p fieldpath.Path) {
-		if !hasDescendants(keep, p) {
-			gone = append(gone, p.Copy())
+	drop.Iterate(func(p fieldpath.Path) {
+		if hasDescendants(keep, p) {
+			return
 		}
+		for i := 1; i < len(p); i++ {
+			if drop.Has(p[:i]) && !hasDescendants(keep, p[:i]) {
+				return // removed with its ancestor (whose key it may be)
+			}
+		}
+		gone = append(gone, p.Copy())
 	})
 	if len(gone) == 0 {
 		return pred, csa, nil
 	}
-	// Deepest and last first, so list indexes stay valid.
+	// Last first, so list indexes stay valid.
 	sort.Slice(gone, func(i, j int) bool { return gone[j].Compare(gone[i]) < 0 })
 	out := pred.DeepCopy()
 	for _, p := range gone {
 		out.Object = removePath(out.Object, p).(map[string]any)
 	}
-	got, err := c.client(r).Update(ctx, out, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+	// The object may have changed since it was read (a controller's status
+	// update): the dry-run update goes to the newest version of it.
+	var got *unstructured.Unstructured
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var err error
+		got, err = c.client(r).Update(ctx, out, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+		if apierrors.IsConflict(err) {
+			cur, gerr := c.client(r).Get(ctx, r.Name(), metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
+			}
+			out.SetResourceVersion(cur.GetResourceVersion())
+		}
+		return err
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("predict the ownership takeover of %s: dry-run update: %w", r, err)
 	}

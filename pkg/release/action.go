@@ -556,7 +556,7 @@ func (c *Config) deployObjects(ctx context.Context, rel *Release, objs, old []*k
 	for _, r := range old {
 		owned[r.Key()] = true
 	}
-	ao := kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned, Unchanged: unchanged, FieldManager: rel.FieldManager, TakeOverFrom: o.takeOverFrom}
+	ao := kube.ApplyOptions{Force: o.ForceConflicts, Owned: owned, Adopt: o.TakeOwnership, Unchanged: unchanged, FieldManager: rel.FieldManager, TakeOverFrom: o.takeOverFrom}
 	var handed handOver
 	if len(ao.TakeOverFrom) > 0 {
 		ao.Unchanged, ao.TookOver = nil, handed.add

@@ -30,6 +30,35 @@
 // dropping unknown JSON fields and Secret annotations: lade's own data (the
 // field manager, the overlay) lives in the record's chart (helmform.go).
 //
+// Records Helm 3 wrote. lade reads every record Helm 3 writes: every
+// status (deployed, superseded, failed, uninstalled with --keep-history,
+// uninstalling, pending-install/upgrade/rollback), charts of apiVersion v1
+// (with requirements.yaml) and v2, unset times written as "" (Helm 3's
+// helm.sh/helm/v3/pkg/time: info.deleted of every live revision, a hook's
+// last_run before it ran), null or left out, and records without what Helm 4 and lade add (apply_method, lade's
+// annotations and lade_overlay; missing createdAt or modifiedAt labels).
+// What lade writes, Helm 3 reads: it writes Helm 4's record format, whose
+// unset times are left out (Helm 3 reads them as zero) and whose other
+// fields Helm 3 either knows or ignores (apply_method, lade_overlay, a
+// file's modtime); a split record's reduced record Secret is an ordinary
+// record to Helm 3 (test/interop-helm3 checks list, history and rollback
+// with Helm 3's own code). A pending revision Helm 3 left is refused until
+// --recover-pending marks it failed (see Locking).
+//
+// Ownership takeover. Helm 3 applied objects client-side: their fields are
+// owned by Update entries of field manager "helm" (kubectl's client-side
+// apply leaves Update entries owning the last-applied-configuration
+// annotation). Before an upgrade or a rollback applies the objects the
+// release already owns, kube.Client.TakeOver merges those entries into
+// lade's apply entry (csaupgrade, as Helm 4 does when it switches to
+// server-side apply), so the apply removes the fields the chart no longer
+// renders, as Helm 3's three-way merge would have; the last-applied
+// annotation goes with them. Only objects whose live managedFields hold
+// such entries get a request; Update entries of other managers (kubectl
+// edit, controllers) and of subresources are left alone. diff predicts the
+// same (kube.Client.PredictTakeOver). With --take-ownership every existing
+// object is converted, as the release adopts it (Helm 4 does the same).
+//
 // Locking. Mutating operations hold the coordination.k8s.io Lease
 // lade.release.NAME (holder host/pid/nonce, renewed every third of its
 // 30 s duration). A live holder makes a second operation fail with
