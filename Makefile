@@ -58,8 +58,9 @@ bench: build
 	HELM=$(HELM) scripts/bench-release.sh
 
 # Interop with Helm's own code (separate modules importing helm.sh/helm/v4,
-# never a dependency of lade's go.mod): OCI format and release records.
-INTEROP := test/interop test/interop-release
+# or helm.sh/helm/v3 in test/interop-helm3; never a dependency of lade's
+# go.mod): OCI format, release records, taking over Helm 3's releases.
+INTEROP := test/interop test/interop-release test/interop-helm3
 test-interop:
 	@for m in $(INTEROP); do echo "== $$m"; (cd $$m && GOFLAGS=-mod=mod $(GO) test -count=1 ./...) || exit 1; done
 
