@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -209,13 +210,15 @@ type ApplyOptions struct {
 	// Owned holds the keys (Resource.Key) of objects the release already
 	// manages: their conflicts are forced, since the other manager is the
 	// release's previous writer (Helm, whose field manager is its program
-	// name, or lade). Other objects are forced only with Force. Before a
-	// real apply, the client-side ownership (Helm 3's "helm", kubectl's
-	// client-side apply) of owned objects is converted to lade's apply
-	// (TakeOver), so fields the new objects drop are removed.
+	// name, or lade). Other objects are forced only with Force. When a
+	// real apply of an owned object finds client-side ownership on it
+	// (Helm 3's "helm", kubectl's client-side apply), it converts it to
+	// lade's apply (TakeOver) and applies again, so fields the new object
+	// drops are removed.
 	Owned map[string]bool
 	// Adopt (--take-ownership) converts the client-side ownership of every
-	// existing object, as of the owned ones: the release adopts them.
+	// existing object that is not owned before applying: the release
+	// adopts them.
 	Adopt bool
 	// Unchanged holds the keys of objects whose desired state is identical
 	// to what lade applied for them in the release's deployed revision.
@@ -238,7 +241,6 @@ type ApplyOptions struct {
 // Apply server-side applies objects in order: consecutive objects of one kind
 // concurrently (bounded), kinds in sequence.
 func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) error {
-	known := map[*Resource]*metav1.ObjectMeta{} // live metadata read already
 	if len(o.Unchanged) > 0 && !o.DryRun {
 		var cand []*Resource
 		for _, r := range rs {
@@ -254,8 +256,6 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 		for i, r := range cand {
 			if UpToDateFor(r.Object, live[i], o.manager()) {
 				skip[r] = true
-			} else if live[i] != nil {
-				known[r] = &metav1.ObjectMeta{ResourceVersion: live[i].GetResourceVersion(), ManagedFields: live[i].GetManagedFields()}
 			}
 		}
 		if len(skip) > 0 {
@@ -269,8 +269,8 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 			rs = todo
 		}
 	}
-	if (len(o.Owned) > 0 || o.Adopt) && !o.DryRun {
-		if err := c.takeOverOwned(ctx, rs, o, known); err != nil {
+	if o.Adopt && !o.DryRun {
+		if err := c.takeOverAdopted(ctx, rs, o.Owned, o.manager()); err != nil {
 			return err
 		}
 	}
@@ -288,77 +288,58 @@ func (c *Client) Apply(ctx context.Context, rs []*Resource, o ApplyOptions) erro
 	return nil
 }
 
-// takeOverOwned runs TakeOver on the objects of rs the release already
-// owns, or adopts (see ownership takeover in takeover.go), reading the
-// live metadata of those not in known (one metadata-only LIST per resource
-// type and namespace).
-func (c *Client) takeOverOwned(ctx context.Context, rs []*Resource, o ApplyOptions, known map[*Resource]*metav1.ObjectMeta) error {
-	var mine, unread []*Resource
+// takeOverAdopted runs TakeOver, before their apply, on the objects of rs
+// the release adopts (--take-ownership), not those it owns: applyOne
+// converts those after their apply, with no read. An adopted object's
+// apply is not forced, so the other manager's ownership must go first.
+func (c *Client) takeOverAdopted(ctx context.Context, rs []*Resource, owned map[string]bool, manager string) error {
+	var adopted []*Resource
 	for _, r := range rs {
-		if !o.Adopt && !o.Owned[r.Key()] {
-			continue
-		}
-		mine = append(mine, r)
-		if _, ok := known[r]; !ok {
-			unread = append(unread, r)
+		if !owned[r.Key()] {
+			adopted = append(adopted, r)
 		}
 	}
-	if len(mine) == 0 {
+	if len(adopted) == 0 {
 		return nil
 	}
-	read, err := c.liveMetadata(ctx, unread)
-	if err != nil {
-		return err
-	}
-	for i, r := range unread {
-		known[r] = read[i]
-	}
-	live := make([]*metav1.ObjectMeta, len(mine))
-	for i, r := range mine {
-		live[i] = known[r]
-	}
-	_, err = c.TakeOver(ctx, mine, live)
+	_, err := c.TakeOver(ctx, adopted, nil, manager)
 	return err
 }
 
 func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) error {
-	body, err := marshalObject(r.Object.Object)
-	if err != nil {
+	owned, manager := o.Owned[r.Key()], o.manager()
+	raw, err := c.sendApply(ctx, r, manager, o.Force || owned, o.DryRun)
+	if err != nil || o.DryRun {
 		return err
 	}
-	rc, err := c.rawClient(true)
-	if err != nil {
-		return err
+	if owned && bytes.Contains(raw, updateOperation) {
+		// An object of the release still written client-side (by Helm 3
+		// or kubectl): its apply left what those entries own. Convert
+		// them, as kubectl does after an apply, and apply again to remove
+		// what the object no longer sets. Checking the response costs
+		// nothing when there is nothing to convert (almost always);
+		// reading every object first would cost a request per resource
+		// type each operation.
+		live, err := decodeObject(raw)
+		if err != nil {
+			return fmt.Errorf("apply %s: decode the response: %w", r, err)
+		}
+		if ClientSideManagers(live.GetManagedFields(), manager).Len() > 0 {
+			meta := &metav1.ObjectMeta{ResourceVersion: live.GetResourceVersion(), ManagedFields: live.GetManagedFields()}
+			if _, err := c.TakeOver(ctx, []*Resource{r}, []*metav1.ObjectMeta{meta}, manager); err != nil {
+				return err
+			}
+			if raw, err = c.sendApply(ctx, r, manager, true, false); err != nil {
+				return err
+			}
+		}
 	}
-	// The response (the stored object) is decoded only to find the
-	// entries of managers to take over from.
-	req := rc.Patch(types.ApplyPatchType).AbsPath(urlSegments(r.Mapping.Resource, r.namespaceIfScoped(), r.Name())...).
-		Body(body).Param("fieldManager", o.manager())
-	if force := o.Force || o.Owned[r.Key()]; force {
-		req.Param("force", "true")
-	}
-	if o.DryRun {
-		req.Param("dryRun", metav1.DryRunAll)
-	}
-	if skipFieldValidation(r.Mapping.Resource) {
-		req.Param("fieldValidation", string(metav1.FieldValidationIgnore))
-	}
-	res := req.Do(ctx)
-	err = res.Error()
-	if apierrors.IsConflict(err) {
-		return fmt.Errorf("apply %s: %w (another field manager owns these fields; pass --force-conflicts to take them over)", r, err)
-	}
-	if err != nil {
-		return fmt.Errorf("apply %s: %w", r, err)
-	}
-	if len(o.TakeOverFrom) == 0 || o.DryRun {
+	if len(o.TakeOverFrom) == 0 {
 		return nil
 	}
-	raw, err := res.Raw()
-	if err != nil {
-		return fmt.Errorf("apply %s: %w", r, err)
-	}
-	prev, err := previousAppliers(raw, o.TakeOverFrom, o.manager())
+	// The response (the stored object) is read only to find the entries
+	// of managers to take over from.
+	prev, err := previousAppliers(raw, o.TakeOverFrom, manager)
 	if err != nil {
 		return fmt.Errorf("apply %s: read the applied object: %w", r, err)
 	}
@@ -372,6 +353,44 @@ func (c *Client) applyOne(ctx context.Context, r *Resource, o ApplyOptions) erro
 		o.TookOver(r, prev)
 	}
 	return nil
+}
+
+// updateOperation is how a managedFields entry of an Update appears in an
+// API response (JSON, compact).
+var updateOperation = []byte(`"operation":"Update"`)
+
+// sendApply server-side applies r as field manager manager and returns the
+// response body (the object as stored).
+func (c *Client) sendApply(ctx context.Context, r *Resource, manager string, force, dryRun bool) ([]byte, error) {
+	body, err := marshalObject(r.Object.Object)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := c.rawClient(true)
+	if err != nil {
+		return nil, err
+	}
+	req := rc.Patch(types.ApplyPatchType).AbsPath(urlSegments(r.Mapping.Resource, r.namespaceIfScoped(), r.Name())...).
+		Body(body).Param("fieldManager", manager)
+	if force {
+		req.Param("force", "true")
+	}
+	if dryRun {
+		req.Param("dryRun", metav1.DryRunAll)
+	}
+	if skipFieldValidation(r.Mapping.Resource) {
+		req.Param("fieldValidation", string(metav1.FieldValidationIgnore))
+	}
+	res := req.Do(ctx)
+	err = res.Error()
+	if apierrors.IsConflict(err) {
+		return nil, fmt.Errorf("apply %s: %w (another field manager owns these fields; pass --force-conflicts to take them over)", r, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("apply %s: %w", r, err)
+	}
+	raw, _ := res.Raw()
+	return raw, nil
 }
 
 // Create creates objects (skipping those that exist), used for CRDs which

@@ -34,7 +34,7 @@ func UpToDateFor(desired, live *unstructured.Unstructured, manager string) bool 
 	if live == nil || live.GetDeletionTimestamp() != nil {
 		return false
 	}
-	if ClientSideManagers(live.GetManagedFields()).Len() > 0 {
+	if ClientSideManagers(live.GetManagedFields(), manager).Len() > 0 {
 		// Applied after a takeover, it may remove fields Helm's or
 		// kubectl's client-side apply set (see takeover.go).
 		return false

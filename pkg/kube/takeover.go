@@ -39,11 +39,12 @@ const HelmClientSideManager = "helm"
 var lastAppliedPath = fieldpath.NewSet(fieldpath.MakePathOrDie("metadata", "annotations", corev1.LastAppliedConfigAnnotation))
 
 // ClientSideManagers returns the managers whose Update entries lade converts
-// into its apply entry before applying: Helm's "helm", and every manager
-// that owns kubectl's last-applied-configuration annotation with an Update,
-// as kubectl finds its own client-side managers. Entries of subresources
-// (status, scale) are never converted. Empty when there is nothing to do.
-func ClientSideManagers(mf []metav1.ManagedFieldsEntry) sets.Set[string] {
+// into the apply entry of manager (the release's field manager): Helm's
+// "helm", and every other manager that owns kubectl's
+// last-applied-configuration annotation with an Update, as kubectl finds its
+// own client-side managers. Entries of subresources (status, scale) are
+// never converted. Empty when there is nothing to do.
+func ClientSideManagers(mf []metav1.ManagedFieldsEntry, manager string) sets.Set[string] {
 	out := sets.New[string]()
 	for _, e := range mf {
 		if e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == "" && e.Manager == HelmClientSideManager {
@@ -51,7 +52,7 @@ func ClientSideManagers(mf []metav1.ManagedFieldsEntry) sets.Set[string] {
 		}
 	}
 	for _, e := range csaupgrade.FindFieldsOwners(mf, metav1.ManagedFieldsOperationUpdate, lastAppliedPath) {
-		if e.Subresource == "" && e.Manager != FieldManager {
+		if e.Subresource == "" && e.Manager != manager && e.Manager != FieldManager {
 			out.Insert(e.Manager)
 		}
 	}
@@ -61,7 +62,7 @@ func ClientSideManagers(mf []metav1.ManagedFieldsEntry) sets.Set[string] {
 // takeOverPatch is the JSON patch converting obj's client-side entries into
 // manager's apply entry (with a resourceVersion guard), nil when obj has none.
 func takeOverPatch(obj runtime.Object, mf []metav1.ManagedFieldsEntry, manager string) ([]byte, error) {
-	csa := ClientSideManagers(mf)
+	csa := ClientSideManagers(mf, manager)
 	if csa.Len() == 0 {
 		return nil, nil
 	}
@@ -69,13 +70,16 @@ func takeOverPatch(obj runtime.Object, mf []metav1.ManagedFieldsEntry, manager s
 }
 
 // TakeOver converts, on each live object of rs, the Update entries of
-// ClientSideManagers into lade's apply entry, so that the next apply owns
-// (and may remove) the fields they set. live holds the objects' live
-// metadata, in rs's order (nil where an object does not exist; a nil slice
-// reads it). Only objects with such entries get a request: one JSON patch
-// of managedFields, retried on a resourceVersion conflict. It returns the
-// keys of the objects it converted.
-func (c *Client) TakeOver(ctx context.Context, rs []*Resource, live []*metav1.ObjectMeta) (map[string]bool, error) {
+// ClientSideManagers into the apply entry of manager ("" = FieldManager),
+// so that its next apply owns (and may remove) the fields they set. live
+// holds the objects' live metadata, in rs's order (nil where an object does
+// not exist; a nil slice reads it). Only objects with such entries get a
+// request: one JSON patch of managedFields, retried on a resourceVersion
+// conflict. It returns the keys of the objects it converted.
+func (c *Client) TakeOver(ctx context.Context, rs []*Resource, live []*metav1.ObjectMeta, manager string) (map[string]bool, error) {
+	if manager == "" {
+		manager = FieldManager
+	}
 	if live == nil {
 		var err error
 		if live, err = c.liveMetadata(ctx, rs); err != nil {
@@ -84,7 +88,7 @@ func (c *Client) TakeOver(ctx context.Context, rs []*Resource, live []*metav1.Ob
 	}
 	var todo []int
 	for i, m := range live {
-		if m != nil && ClientSideManagers(m.ManagedFields).Len() > 0 {
+		if m != nil && ClientSideManagers(m.ManagedFields, manager).Len() > 0 {
 			todo = append(todo, i)
 		}
 	}
@@ -111,11 +115,11 @@ func (c *Client) TakeOver(ctx context.Context, rs []*Resource, live []*metav1.Ob
 				return nil
 			}
 			pm := &metav1.PartialObjectMetadata{ObjectMeta: *meta}
-			patch, err := takeOverPatch(pm, meta.ManagedFields, FieldManager)
+			patch, err := takeOverPatch(pm, meta.ManagedFields, manager)
 			if err != nil || patch == nil {
 				return err
 			}
-			_, err = c.client(r).Patch(ctx, r.Name(), types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: FieldManager})
+			_, err = c.client(r).Patch(ctx, r.Name(), types.JSONPatchType, patch, metav1.PatchOptions{FieldManager: manager})
 			if err == nil {
 				done[i] = true
 			}
@@ -138,8 +142,9 @@ func (c *Client) TakeOver(ctx context.Context, rs []*Resource, live []*metav1.Ob
 	return out, err
 }
 
-// PredictTakeOver corrects pred, a dry-run server-side apply of r as lade
-// against live, for the TakeOver the real apply does first: the fields the
+// PredictTakeOver corrects pred, a dry-run server-side apply of r as
+// manager ("" = FieldManager) against live, for the TakeOver of the real
+// apply: the fields the
 // converted entries owned that the apply no longer sets, and no other
 // manager owns, are removed as the API server's apply removes them, and
 // the result is sent as a dry-run update so that the API server defaults
@@ -147,16 +152,19 @@ func (c *Client) TakeOver(ctx context.Context, rs []*Resource, live []*metav1.Ob
 // no managers when live has no client-side entries; else the corrected
 // object and the managers converted (conflicts with them are gone after
 // the takeover).
-func (c *Client) PredictTakeOver(ctx context.Context, r *Resource, live, pred *unstructured.Unstructured) (*unstructured.Unstructured, sets.Set[string], error) {
+func (c *Client) PredictTakeOver(ctx context.Context, r *Resource, manager string, live, pred *unstructured.Unstructured) (*unstructured.Unstructured, sets.Set[string], error) {
+	if manager == "" {
+		manager = FieldManager
+	}
 	if live == nil || pred == nil {
 		return pred, nil, nil
 	}
-	csa := ClientSideManagers(live.GetManagedFields())
+	csa := ClientSideManagers(live.GetManagedFields(), manager)
 	if csa.Len() == 0 {
 		return pred, nil, nil
 	}
 	conv := live.DeepCopy()
-	if err := csaupgrade.UpgradeManagedFields(conv, csa, FieldManager); err != nil {
+	if err := csaupgrade.UpgradeManagedFields(conv, csa, manager); err != nil {
 		return nil, nil, fmt.Errorf("predict the ownership takeover of %s: %w", r, err)
 	}
 	var owned *fieldpath.Set // lade's apply entry after the conversion
@@ -166,7 +174,7 @@ func (c *Client) PredictTakeOver(ctx context.Context, r *Resource, live, pred *u
 		if err != nil {
 			return nil, nil, fmt.Errorf("predict the ownership takeover of %s: managed fields of %q: %w", r, e.Manager, err)
 		}
-		if e.Manager == FieldManager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
+		if e.Manager == manager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
 			if e.APIVersion != pred.GetAPIVersion() {
 				// The apply converts between versions; paths cannot be
 				// compared here. The server's dry-run stands.
@@ -179,7 +187,7 @@ func (c *Client) PredictTakeOver(ctx context.Context, r *Resource, live, pred *u
 	}
 	applied := fieldpath.NewSet()
 	for _, e := range pred.GetManagedFields() {
-		if e.Manager == FieldManager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
+		if e.Manager == manager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
 			s, err := entrySet(e)
 			if err != nil {
 				return nil, nil, fmt.Errorf("predict the ownership takeover of %s: %w", r, err)
@@ -218,7 +226,7 @@ func (c *Client) PredictTakeOver(ctx context.Context, r *Resource, live, pred *u
 	var got *unstructured.Unstructured
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		var err error
-		got, err = c.client(r).Update(ctx, out, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+		got, err = c.client(r).Update(ctx, out, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: manager})
 		if apierrors.IsConflict(err) {
 			cur, gerr := c.client(r).Get(ctx, r.Name(), metav1.GetOptions{})
 			if gerr != nil {

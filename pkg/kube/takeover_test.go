@@ -23,11 +23,11 @@ func TestClientSideManagers(t *testing.T) {
 		entry("lade", metav1.ManagedFieldsOperationApply, "", lastApplied),
 		entry("helm", metav1.ManagedFieldsOperationUpdate, "status", `{"f:status":{}}`),
 	}
-	got := strings.Join(sets.List(ClientSideManagers(mf)), ",")
+	got := strings.Join(sets.List(ClientSideManagers(mf, FieldManager)), ",")
 	if want := "helm,kubectl-client-side-apply"; got != want {
 		t.Fatalf("managers %s, want %s", got, want)
 	}
-	if n := ClientSideManagers(mf[3:]).Len(); n != 0 {
+	if n := ClientSideManagers(mf[3:], FieldManager).Len(); n != 0 {
 		t.Fatalf("%d managers to convert without helm's or kubectl's entries", n)
 	}
 }

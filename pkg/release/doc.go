@@ -48,16 +48,18 @@
 // Ownership takeover. Helm 3 applied objects client-side: their fields are
 // owned by Update entries of field manager "helm" (kubectl's client-side
 // apply leaves Update entries owning the last-applied-configuration
-// annotation). Before an upgrade or a rollback applies the objects the
-// release already owns, kube.Client.TakeOver merges those entries into
-// lade's apply entry (csaupgrade, as Helm 4 does when it switches to
-// server-side apply), so the apply removes the fields the chart no longer
-// renders, as Helm 3's three-way merge would have; the last-applied
-// annotation goes with them. Only objects whose live managedFields hold
-// such entries get a request; Update entries of other managers (kubectl
-// edit, controllers) and of subresources are left alone. diff predicts the
-// same (kube.Client.PredictTakeOver). With --take-ownership every existing
-// object is converted, as the release adopts it (Helm 4 does the same).
+// annotation). When an upgrade or a rollback applies an object the
+// release already owns and the API server's answer shows such entries,
+// kube.Client.TakeOver merges them into lade's apply entry (csaupgrade, as
+// Helm 4 does when it switches to server-side apply, and kubectl after an
+// apply) and the object is applied again: the fields the chart no longer
+// renders are removed, as Helm 3's three-way merge would have removed
+// them, and the last-applied annotation goes with them. Objects without
+// such entries cost nothing more (no read); Update entries of other
+// managers (kubectl edit, controllers) and of subresources are left alone.
+// diff predicts the same (kube.Client.PredictTakeOver). With
+// --take-ownership every existing object the release adopts is converted
+// before its apply (Helm 4 converts on adoption too).
 //
 // Locking. Mutating operations hold the coordination.k8s.io Lease
 // lade.release.NAME (holder host/pid/nonce, renewed every third of its

@@ -3,14 +3,17 @@ package release_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/lade-dev/lade/internal/testenv"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/kube"
@@ -143,9 +146,14 @@ func TestUpgradeTakesOverClientSideOwnership(t *testing.T) {
 		}
 	}
 
-	// The upgrade does what the diff said.
+	// The upgrade does what the diff said, with one managedFields patch
+	// per object that had client-side entries.
+	patches := countJSONPatches(t, f)
 	if _, err := f.cfg.Upgrade(ctx, uo); err != nil {
 		t.Fatal(err)
+	}
+	if n := patches.take(); n != 2 {
+		t.Errorf("%d managedFields patches, want 2 (the ConfigMap and the Deployment)", n)
 	}
 	live, err := f.cfg.Kube.Clientset.CoreV1().ConfigMaps(f.ns).Get(ctx, "to-cm", metav1.GetOptions{})
 	if err != nil {
@@ -177,12 +185,20 @@ func TestUpgradeTakesOverClientSideOwnership(t *testing.T) {
 		}
 	}
 
-	// Nothing left to convert: TakeOver patches no object.
+	// Nothing left to convert: the next upgrade patches no object.
+	uo.Values = map[string]any{"old": false, "unused": 1}
+	if _, err := f.cfg.Upgrade(ctx, uo); err != nil {
+		t.Fatal(err)
+	}
+	if n := patches.take(); n != 0 {
+		t.Errorf("%d managedFields patches on the second upgrade", n)
+	}
+	// Nor does TakeOver asked directly.
 	objs, err := f.cfg.Kube.Build(next.Manifest, f.ns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := f.cfg.Kube.TakeOver(ctx, objs, nil)
+	done, err := f.cfg.Kube.TakeOver(ctx, objs, nil, "")
 	if err != nil || len(done) != 0 {
 		t.Fatalf("second takeover: %v %v", done, err)
 	}
@@ -224,6 +240,45 @@ func TestRollbackTakesOverClientSideOwnership(t *testing.T) {
 	if got, want := f.cm("rb-cm"), map[string]string{"keep": "1"}; !mapsEqual(got, want) {
 		t.Fatalf("ConfigMap after the rollback: %v, want %v", got, want)
 	}
+}
+
+// jsonPatches counts the JSON patch requests of a client (lade sends them
+// only to convert managedFields).
+type jsonPatches struct {
+	mu   sync.Mutex
+	n    int
+	next http.RoundTripper
+}
+
+func (p *jsonPatches) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPatch && req.Header.Get("Content-Type") == string(types.JSONPatchType) {
+		p.mu.Lock()
+		p.n++
+		p.mu.Unlock()
+	}
+	return p.next.RoundTrip(req)
+}
+
+func (p *jsonPatches) take() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.n
+	p.n = 0
+	return n
+}
+
+// countJSONPatches gives f a client whose JSON patch requests are counted.
+func countJSONPatches(t *testing.T, f *fixture) *jsonPatches {
+	t.Helper()
+	p := &jsonPatches{}
+	cfg := testenv.Shared(t).Config()
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { p.next = rt; return p })
+	kc, err := kube.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cfg.Kube = kc
+	return p
 }
 
 func mapsEqual(a, b map[string]string) bool {
