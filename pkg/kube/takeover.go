@@ -25,11 +25,18 @@ import (
 // entry (manager "kubectl-client-side-apply", "kubectl" in old versions)
 // owning the last-applied-configuration annotation. A server-side apply by
 // lade does not remove fields such an entry owns, so a field a new chart
-// drops would stay. Before lade applies an object of its release it merges
-// those entries into its own apply entry (k8s.io/client-go/util/csaupgrade,
-// as Helm 4 does for its own manager and kubectl when it switches to
-// server-side apply): the apply then removes what the chart no longer
-// renders, as Helm 3's three-way merge (or kubectl apply) would have.
+// drops would stay. When lade's apply of an object of its release returns
+// it with such entries, lade merges them into its own apply entry
+// (k8s.io/client-go/util/csaupgrade, as Helm 4 does for its own manager and
+// kubectl when it switches to server-side apply) and applies again, which
+// removes what the chart no longer renders, as Helm 3's three-way merge (or
+// kubectl apply) would have. Objects the release adopts are converted
+// before their apply.
+// Helm 4 converts its own manager only, on the first upgrade after a
+// client-side revision, on every rollback and on adoption; lade converts
+// whenever an apply of a release's object finds such entries (Helm 3 may
+// have written the release again since) and on adoption, and kubectl's
+// client-side managers too.
 
 // HelmClientSideManager is the field manager of Helm's client-side apply
 // (its program name).
