@@ -62,8 +62,9 @@ func helmConfig(t *testing.T, ns string) *action.Configuration {
 	return hcfg
 }
 
-// helmInstall installs dir as release name with Helm 3's code.
-func helmInstall(t *testing.T, hcfg *action.Configuration, ns, name, dir string, vals map[string]any) {
+// helmInstall installs dir as release name with Helm 3's code, with the
+// record labels (--labels) labels.
+func helmInstall(t *testing.T, hcfg *action.Configuration, ns, name, dir string, vals map[string]any, labels ...string) {
 	t.Helper()
 	ch, err := loader.Load(dir)
 	if err != nil {
@@ -71,6 +72,12 @@ func helmInstall(t *testing.T, hcfg *action.Configuration, ns, name, dir string,
 	}
 	in := action.NewInstall(hcfg)
 	in.ReleaseName, in.Namespace, in.Timeout = name, ns, 30*time.Second
+	if len(labels) > 0 {
+		in.Labels = map[string]string{}
+		for i := 0; i+1 < len(labels); i += 2 {
+			in.Labels[labels[i]] = labels[i+1]
+		}
+	}
 	if _, err := in.Run(ch, vals); err != nil {
 		t.Fatalf("helm3 install %s: %v", name, err)
 	}

@@ -27,8 +27,9 @@ import (
 // written with its storage driver, as the interrupted command left them.
 func helm3Releases(t *testing.T, hcfg *action.Configuration, ns string) []string {
 	t.Helper()
-	// deployed (chart apiVersion v2, test hooks with unset run times)
-	helmInstall(t, hcfg, ns, "dep", appChart, map[string]any{"data": "d1"})
+	// deployed (chart apiVersion v2, test hooks with unset run times, a
+	// record label)
+	helmInstall(t, hcfg, ns, "dep", appChart, map[string]any{"data": "d1"}, "team", "a")
 	// superseded, deployed, then a Helm 3 rollback (rollback revision)
 	helmInstall(t, hcfg, ns, "sup", appChart, map[string]any{"data": "s1", "extra": true})
 	helmUpgrade(t, hcfg, ns, "sup", appChart, map[string]any{"data": "s2"})
@@ -222,6 +223,9 @@ func TestLadeOnHelm3Releases(t *testing.T) {
 	for _, name := range names {
 		checkRead(t, hcfg, ns, name)
 	}
+	if got := lade(t, ns, "list", "-q", "-l", "team=a"); got != "dep\n" {
+		t.Errorf("lade list -l team=a: %q", got)
+	}
 
 	// diff upgrade, upgrade and rollback of Helm 3's releases.
 	diff := lade(t, ns, "diff", "upgrade", "dep", appChart, "--set", "data=d2", "--color", "never")
@@ -280,6 +284,12 @@ func TestLadeOnHelm3Releases(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, wantList) {
 		t.Errorf("helm3 list after lade:\n got %v\nwant %v", got, wantList)
+	}
+	sl := action.NewList(hcfg)
+	sl.All, sl.Selector = true, "team=a"
+	sl.SetStateMask()
+	if labelled, err := sl.Run(); err != nil || len(labelled) != 1 || labelled[0].Name != "dep" || labelled[0].Version != 3 {
+		t.Errorf("helm3 list -l team=a after lade's upgrade and rollback: %v %d", err, len(labelled))
 	}
 	for name := range wantList {
 		for _, r := range helmHistory(t, hcfg, name) {
