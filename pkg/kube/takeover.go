@@ -38,10 +38,6 @@ import (
 // have written the release again since) and on adoption, and kubectl's
 // client-side managers too.
 
-// HelmClientSideManager is the field manager of Helm's client-side apply
-// (its program name).
-const HelmClientSideManager = "helm"
-
 // lastAppliedPath is kubectl's client-side apply annotation.
 var lastAppliedPath = fieldpath.NewSet(fieldpath.MakePathOrDie("metadata", "annotations", corev1.LastAppliedConfigAnnotation))
 
@@ -54,7 +50,7 @@ var lastAppliedPath = fieldpath.NewSet(fieldpath.MakePathOrDie("metadata", "anno
 func ClientSideManagers(mf []metav1.ManagedFieldsEntry, manager string) sets.Set[string] {
 	out := sets.New[string]()
 	for _, e := range mf {
-		if e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == "" && e.Manager == HelmClientSideManager {
+		if e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == "" && e.Manager == HelmFieldManager {
 			out.Insert(e.Manager)
 		}
 	}

@@ -45,7 +45,7 @@ func (f *fixture) clientSideInstall(name string) {
 	}
 	kube.SetOwnership(objs, name, f.ns)
 	for _, r := range objs {
-		if _, err := f.cfg.Kube.Dynamic.Resource(r.Mapping.Resource).Namespace(f.ns).Create(ctx, r.Object, metav1.CreateOptions{FieldManager: kube.HelmClientSideManager}); err != nil {
+		if _, err := f.cfg.Kube.Dynamic.Resource(r.Mapping.Resource).Namespace(f.ns).Create(ctx, r.Object, metav1.CreateOptions{FieldManager: kube.HelmFieldManager}); err != nil {
 			f.t.Fatal(err)
 		}
 	}
@@ -165,7 +165,9 @@ func TestUpgradeTakesOverClientSideOwnership(t *testing.T) {
 	if _, ok := live.Annotations[corev1.LastAppliedConfigAnnotation]; ok {
 		t.Error("the last-applied-configuration annotation kubectl owned is still there")
 	}
-	if got, want := managers(live.ManagedFields), []string{"kubectl-edit/Update", "lade/Apply"}; !slices.Equal(got, want) {
+	want := []string{"kubectl-edit/Update", release.DefaultFieldManager + "/Apply"}
+	slices.Sort(want)
+	if got := managers(live.ManagedFields); !slices.Equal(got, want) {
 		t.Errorf("ConfigMap managers %v, want %v", got, want)
 	}
 	d, err := f.cfg.Kube.Clientset.AppsV1().Deployments(f.ns).Get(ctx, "to-web", metav1.GetOptions{})
@@ -180,8 +182,8 @@ func TestUpgradeTakesOverClientSideOwnership(t *testing.T) {
 		t.Errorf("Deployment env after the upgrade: %+v", env)
 	}
 	for _, e := range d.ManagedFields {
-		if e.Manager == kube.HelmClientSideManager {
-			t.Errorf("Deployment still has a %s entry of helm", e.Operation)
+		if e.Operation == metav1.ManagedFieldsOperationUpdate && e.Manager == kube.HelmFieldManager {
+			t.Error("Deployment still has an Update entry of helm")
 		}
 	}
 
@@ -218,7 +220,7 @@ func TestRollbackTakesOverClientSideOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.cfg.Kube.Clientset.CoreV1().ConfigMaps(f.ns).Patch(ctx, "rb-cm", types.StrategicMergePatchType, []byte(`{"data":{"drop":"2"}}`), metav1.PatchOptions{FieldManager: kube.HelmClientSideManager}); err != nil {
+	if _, err := f.cfg.Kube.Clientset.CoreV1().ConfigMaps(f.ns).Patch(ctx, "rb-cm", types.StrategicMergePatchType, []byte(`{"data":{"drop":"2"}}`), metav1.PatchOptions{FieldManager: kube.HelmFieldManager}); err != nil {
 		t.Fatal(err)
 	}
 	st := f.cfg.Storage()

@@ -24,7 +24,7 @@ import (
 func TestMain(m *testing.M) {
 	// Helm 3's field manager is its program name: "helm" for the CLI, the
 	// test binary's name here unless set.
-	helmkube.ManagedFieldsManager = ladekube.HelmClientSideManager
+	helmkube.ManagedFieldsManager = ladekube.HelmFieldManager
 	testenv.Main(m)
 }
 
