@@ -8,7 +8,8 @@
 // Secret values are masked unless asked for, and field-manager conflicts are
 // reported with the fields and the manager owning them. Objects of the
 // release whose fields Helm 3 or kubectl applied client-side are predicted
-// as the upgrade leaves them after converting that ownership to lade's
+// as the upgrade leaves them after converting that ownership to the
+// release's field manager
 // (kube.Client.PredictTakeOver): the fields the chart dropped are removed.
 //
 // Output: unified diffs per object (WriteText), one line per object

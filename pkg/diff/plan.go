@@ -228,7 +228,8 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 		}
 		if (owned[r.Key()] || in.Adopt) && p.pred != nil {
 			// The apply first converts Helm's and kubectl's client-side
-			// ownership to lade's (kube.Client.TakeOver): predict that too.
+			// ownership to the release's manager (kube.Client.TakeOver):
+			// predict that too.
 			pred, csa, err := kc.PredictTakeOver(ctx, r, manager, l, p.pred)
 			if err != nil {
 				return err

@@ -213,7 +213,7 @@ type ApplyOptions struct {
 	// name, or lade). Other objects are forced only with Force. When a
 	// real apply of an owned object finds client-side ownership on it
 	// (Helm 3's "helm", kubectl's client-side apply), it converts it to
-	// lade's apply (TakeOver) and applies again, so fields the new object
+	// the apply entry of the field manager (TakeOver) and applies again, so fields the new object
 	// drops are removed.
 	Owned map[string]bool
 	// Adopt (--take-ownership) converts the client-side ownership of every

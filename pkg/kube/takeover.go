@@ -26,7 +26,8 @@ import (
 // owning the last-applied-configuration annotation. A server-side apply by
 // lade does not remove fields such an entry owns, so a field a new chart
 // drops would stay. When lade's apply of an object of its release returns
-// it with such entries, lade merges them into its own apply entry
+// it with such entries, lade merges them into the apply entry of the
+// release's field manager
 // (k8s.io/client-go/util/csaupgrade, as Helm 4 does for its own manager and
 // kubectl when it switches to server-side apply) and applies again, which
 // removes what the chart no longer renders, as Helm 3's three-way merge (or
@@ -140,7 +141,7 @@ func (c *Client) TakeOver(ctx context.Context, rs []*Resource, live []*metav1.Ob
 		}
 	}
 	if len(out) > 0 {
-		slog.Debug("converted client-side field ownership to lade's apply", "objects", len(out))
+		slog.Debug("converted client-side field ownership to server-side apply", "manager", manager, "objects", len(out))
 	}
 	return out, err
 }
@@ -170,7 +171,7 @@ func (c *Client) PredictTakeOver(ctx context.Context, r *Resource, manager strin
 	if err := csaupgrade.UpgradeManagedFields(conv, csa, manager); err != nil {
 		return nil, nil, fmt.Errorf("predict the ownership takeover of %s: %w", r, err)
 	}
-	var owned *fieldpath.Set // lade's apply entry after the conversion
+	var owned *fieldpath.Set // manager's apply entry after the conversion
 	others := fieldpath.NewSet()
 	for _, e := range conv.GetManagedFields() {
 		s, err := entrySet(e)

@@ -50,11 +50,12 @@
 // apply leaves Update entries owning the last-applied-configuration
 // annotation). When an upgrade or a rollback applies an object the
 // release already owns and the API server's answer shows such entries,
-// kube.Client.TakeOver merges them into lade's apply entry (csaupgrade, as
-// Helm 4 does when it switches to server-side apply, and kubectl after an
-// apply) and the object is applied again: the fields the chart no longer
-// renders are removed, as Helm 3's three-way merge would have removed
-// them, and the last-applied annotation goes with them. Objects without
+// kube.Client.TakeOver merges them into the apply entry of the release's
+// field manager (csaupgrade, as Helm 4 does when it switches to
+// server-side apply, and kubectl after an apply) and the object is applied
+// again: the fields the chart no longer renders are removed, as Helm 3's
+// three-way merge would have removed them, and the last-applied
+// annotation goes with them. Objects without
 // such entries cost nothing more (no read); Update entries of other
 // managers (kubectl edit, controllers) and of subresources are left alone.
 // diff predicts the same (kube.Client.PredictTakeOver). With
