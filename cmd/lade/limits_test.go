@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,21 +37,18 @@ func writeChart(t *testing.T, templates map[string]string, values string) string
 // its peak resident set (from the child's rusage).
 //
 // Go starts children with vfork, and Linux carries the parent's peak RSS
-// into the child's at exec: the test process first returns its free
-// memory and resets its own peak (clear_refs 5), so that the child's
-// figure is its own (or this process's current RSS, if larger).
+// into the child's at exec, so a child of this (large) test process would
+// report at least this process's size. The child is therefore started by a
+// small shim, this test binary re-executed (rusageShim): lade's figure is
+// its own, or the shim's few MiB.
 func childRun(t *testing.T, bin string, args ...string) (result, time.Duration, int64) {
 	t.Helper()
-	debug.FreeOSMemory()
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Fatalf("reset this process's peak RSS: %v", err)
-	}
-	cmd := exec.Command(bin, args...)
+	report := filepath.Join(t.TempDir(), "rusage")
+	cmd := exec.Command(os.Args[0], append([]string{bin}, args...)...)
+	cmd.Env = append(os.Environ(), rusageShimEnv+"="+report)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
 	err := cmd.Run()
-	took := time.Since(start)
 	code := 0
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)
@@ -61,11 +57,48 @@ func childRun(t *testing.T, bin string, args ...string) (result, time.Duration, 
 		}
 		code = ee.ExitCode()
 	}
+	data, rerr := os.ReadFile(report)
+	var took time.Duration
+	var maxRSS int64
+	if rerr != nil {
+		t.Fatalf("lade's rusage: %v (stderr: %s)", rerr, errb.String())
+	}
+	if _, err := fmt.Sscan(string(data), &took, &maxRSS); err != nil {
+		t.Fatalf("lade's rusage %q: %v", data, err)
+	}
+	return result{code, out.String(), errb.String()}, took, maxRSS
+}
+
+// rusageShimEnv, when set, makes the test binary the shim of childRun: it
+// runs its arguments as a command and writes the command's wall time (in
+// nanoseconds) and peak RSS (in bytes) to the file the variable names.
+const rusageShimEnv = "LADE_TEST_RUSAGE_SHIM"
+
+func rusageShim(report string, argv []string) int {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			fmt.Fprintln(os.Stderr, "rusage shim:", err)
+			return 127
+		}
+		code = ee.ExitCode()
+	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
-		t.Fatal("no rusage for the child")
+		fmt.Fprintln(os.Stderr, "rusage shim: no rusage for the child")
+		return 127
 	}
-	return result{code, out.String(), errb.String()}, took, ru.Maxrss << 10 // Maxrss is in KiB on Linux
+	if err := os.WriteFile(report, fmt.Appendf(nil, "%d %d\n", int64(took), ru.Maxrss<<10), 0o644); err != nil { // Maxrss is in KiB on Linux
+		fmt.Fprintln(os.Stderr, "rusage shim:", err)
+		return 127
+	}
+	return code
 }
 
 // The hostile templates of issue 17 end, in a lade process of their own,
@@ -187,17 +220,27 @@ func TestTemplateLimitFlagsRaiseLimits(t *testing.T) {
 		{"timeout", slow, "--render-timeout", "5m", "10ms", func(s string) bool { return strings.Contains(s, "x: 1\n") }},
 		{"memory", heavy, "--max-render-memory", "1Gi", "100Mi", func(s string) bool { return strings.Contains(s, "x: 240000000\n") }},
 	}
+	// The heap limit watches the whole process: that case runs in a lade
+	// process of its own, not beside the other tests of this package.
+	bin := buildLade(t)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			exit := ladeExit
+			if tc.flag == "--max-render-memory" {
+				exit = func(args ...string) (int, string, string) {
+					r := runBin(t, bin, args...)
+					return r.code, r.stdout, r.stderr
+				}
+			}
 			args := []string{"template", "x", tc.dir}
 			if tc.lowValue != "" {
 				args = append(args, tc.flag, tc.lowValue)
 			}
-			code, _, stderr := ladeExit(args...)
+			code, _, stderr := exit(args...)
 			if code == 0 || !strings.Contains(stderr, "raise the limit with "+tc.flag) {
 				t.Fatalf("without %s: exit %d\n%.1000s", tc.flag, code, stderr)
 			}
-			code, stdout, stderr := ladeExit("template", "x", tc.dir, tc.flag, tc.value)
+			code, stdout, stderr := exit("template", "x", tc.dir, tc.flag, tc.value)
 			if code != 0 {
 				t.Fatalf("with %s %s: exit %d\n%.1000s", tc.flag, tc.value, code, stderr)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -12,7 +13,12 @@ import (
 	"github.com/lade-dev/lade/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	if report := os.Getenv(rusageShimEnv); report != "" {
+		os.Exit(rusageShim(report, os.Args[1:]))
+	}
+	testenv.Main(m)
+}
 
 func TestReleaseCommands(t *testing.T) {
 	env := testenv.Shared(t)
