@@ -1,9 +1,7 @@
 package values
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/lade-dev/lade/pkg/chart"
 )
@@ -265,51 +263,4 @@ func cleanNilValues(m map[string]any) {
 			cleanNilValues(sub)
 		}
 	}
-}
-
-// errNoTable and errNoValue are Helm's ErrNoTable and ErrNoValue; their
-// texts appear in warnings.
-type errNoTable struct{ key string }
-
-func (e errNoTable) Error() string { return fmt.Sprintf("%q is not a table", e.key) }
-
-type errNoValue struct{ key string }
-
-func (e errNoValue) Error() string { return fmt.Sprintf("%q is not a value", e.key) }
-
-// table returns the table at the dotted path name of v (Helm's Values.Table).
-func table(v map[string]any, name string) (map[string]any, error) {
-	t := v
-	for _, k := range strings.Split(name, ".") {
-		next, ok := t[k]
-		if !ok {
-			return t, errNoTable{k}
-		}
-		m, ok := next.(map[string]any)
-		if !ok {
-			return map[string]any{}, errNoTable{k}
-		}
-		t = m
-	}
-	return t, nil
-}
-
-// pathValue returns the non-table value at the dotted path of v (Helm's Values.PathValue).
-func pathValue(v map[string]any, path string) (any, error) {
-	if path == "" {
-		return nil, errors.New("YAML path cannot be empty")
-	}
-	keys := strings.Split(path, ".")
-	last := keys[len(keys)-1]
-	t := v
-	if len(keys) > 1 {
-		var err error
-		if t, err = table(v, strings.Join(keys[:len(keys)-1], ".")); err != nil {
-			return nil, errNoValue{last}
-		}
-	}
-	if x, ok := t[last]; ok && !istable(x) {
-		return x, nil
-	}
-	return nil, errNoValue{last}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/render/common"
 )
 
 // ProcessDependencies applies Chart.yaml dependencies to c in place, as Helm's
@@ -52,14 +53,14 @@ func processDependencyConditions(log logger, reqs []*chart.Dependency, cvals map
 			if cond == "" {
 				continue
 			}
-			v, err := pathValue(cvals, cpath+cond)
+			v, err := common.Values(cvals).PathValue(cpath + cond)
 			if err == nil {
 				if b, ok := v.(bool); ok {
 					r.Enabled = b
 					break
 				}
 				log.warn("returned non-bool value", "path", cond, "chart", r.Name)
-			} else if !errors.As(err, new(errNoValue)) {
+			} else if !errors.As(err, new(common.ErrNoValue)) {
 				log.warn("the method PathValue returned error", slog.Any("error", err))
 			}
 		}
@@ -72,7 +73,7 @@ func processDependencyTags(log logger, reqs []*chart.Dependency, cvals map[strin
 	if reqs == nil {
 		return
 	}
-	tags, err := table(cvals, "tags")
+	tags, err := common.Values(cvals).Table("tags")
 	if err != nil {
 		return
 	}
@@ -264,7 +265,7 @@ func processImportValues(log logger, c *chart.Chart) error {
 				child := fmt.Sprintf("%v", iv["child"])
 				parent := fmt.Sprintf("%v", iv["parent"])
 				out = append(out, map[string]string{"child": child, "parent": parent})
-				t, err := table(cvals, r.Name+"."+child)
+				t, err := common.Values(cvals).Table(r.Name + "." + child)
 				if err != nil {
 					log.warn("ImportValues missing table from chart", slog.String("chart", r.Name), slog.Any("error", err))
 					continue
@@ -273,7 +274,7 @@ func processImportValues(log logger, c *chart.Chart) error {
 			case string:
 				child := "exports." + iv
 				out = append(out, map[string]string{"child": child, "parent": "."})
-				t, err := table(cvals, r.Name+"."+child)
+				t, err := common.Values(cvals).Table(r.Name + "." + child)
 				if err != nil {
 					log.warn("ImportValues missing table", slog.Any("error", err))
 					continue
