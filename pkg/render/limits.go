@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -232,8 +233,12 @@ func (g *guard) stopped(r *runner) error {
 }
 
 // watchMemory cancels a render, with the memory limit's error, when the
-// process heap (live objects and garbage not yet swept) passes max. It
-// samples every 10 ms until ctx is done.
+// process's live heap passes max. It samples the heap (live objects and
+// garbage not yet swept) every 10 ms until ctx is done; only when that is
+// over max does it collect garbage and compare what is still live. So
+// garbage, which a program that raised its GC target holds plenty of, never
+// trips the limit, and collections are forced only once the heap is over
+// max, at most once per max-minus-live bytes allocated.
 func watchMemory(ctx context.Context, cancel context.CancelCauseFunc, max int64) {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -248,8 +253,13 @@ func watchMemory(ctx context.Context, cancel context.CancelCauseFunc, max int64)
 		if sample[0].Value.Kind() != metrics.KindUint64 {
 			return
 		}
-		if heap := int64(sample[0].Value.Uint64()); heap > max {
-			have, lim := amounts(heap, max)
+		if heap := int64(sample[0].Value.Uint64()); heap <= max {
+			continue
+		}
+		runtime.GC()
+		metrics.Read(sample)
+		if live := int64(sample[0].Value.Uint64()); live > max {
+			have, lim := amounts(live, max)
 			cancel(&LimitError{Flag: FlagMaxRenderMemory, Limit: byteSize(max),
 				What: fmt.Sprintf("the heap reached %s while templates ran, over the %s limit", have, lim)})
 			return
