@@ -91,6 +91,8 @@ Shell completion: lade completion bash|zsh|fish|powershell.`,
 		newEnvCmd(g),
 		newCompletionCmd(),
 		newCreateCmd(),
+		newRepoCmd(),
+		newSearchCmd(),
 	)
 	registerCompletions(root, g)
 	for _, c := range root.Commands() {
