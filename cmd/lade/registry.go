@@ -295,7 +295,11 @@ func (r *registryFlags) updateDependencies(cmd *cobra.Command, dir string) error
 		return err
 	}
 	defer c.Close()
-	return c.UpdateDependencies(cmd.Context(), dir, registry.DependencyOptions{Out: cmd.ErrOrStderr()})
+	rc, err := r.repoPaths.client(r.cacheDir)
+	if err != nil {
+		return err
+	}
+	return c.UpdateDependencies(cmd.Context(), dir, registry.DependencyOptions{Out: cmd.ErrOrStderr(), Repos: rc.Dependencies()})
 }
 
 // addDevelFlag adds --devel, which develVersion reads.

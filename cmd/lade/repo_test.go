@@ -378,3 +378,113 @@ func TestRepoSearchSameAsHelm(t *testing.T) {
 		t.Errorf("Helm using a repository lade added:\n%s", out)
 	}
 }
+
+// copyDir copies a directory tree of regular files.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withoutGenerated drops the generated: line of a lock file.
+func withoutGenerated(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(l, "generated:") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// dependency update with https:// repositories (added or not), @NAME and
+// alias:NAME writes the Chart.lock Helm writes; Helm builds from lade's
+// lock, and both render the chart byte for byte the same.
+func TestDependencyUpdateFromChartRepositories(t *testing.T) {
+	helm := helmRef()
+	if _, err := os.Stat(helm); err != nil {
+		t.Skipf("reference Helm %s: %v", helm, err)
+	}
+	home := repoHome(t)
+	pub := t.TempDir()
+	publishCharts(t, pub, "web@1.0.0", "web@1.1.0", "db@0.3.0", "db@0.4.0-rc.1")
+	added := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: pub})
+	other := t.TempDir()
+	publishCharts(t, other, "cache@2.0.0", "cache@2.1.0")
+	unadded := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: other})
+	mustLade(t, "repo", "add", "charts", added.URL)
+
+	parent := filepath.Join(t.TempDir(), "parent")
+	writeFiles(t, parent, map[string]string{
+		"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n" +
+			"- name: web\n  version: ^1.0.0\n  repository: " + added.URL + "\n" +
+			"- name: db\n  version: '*'\n  repository: '@charts'\n" +
+			"- name: db\n  alias: olddb\n  version: 0.3.0\n  repository: alias:charts\n" +
+			"- name: cache\n  version: ~2.0.0\n  repository: " + unadded.URL + "/\n",
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: parent\n",
+	})
+	viaHelm := filepath.Join(t.TempDir(), "parent")
+	copyDir(t, parent, viaHelm)
+
+	out := mustLade(t, "dependency", "update", parent).stdout
+	for _, want := range []string{"Getting updates for unmanaged Helm repositories...", "Saving 4 charts", "Downloading cache from repo " + unadded.URL + "/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dependency update output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"web-1.1.0.tgz", "db-0.3.0.tgz", "cache-2.0.0.tgz"} {
+		if _, err := os.Stat(filepath.Join(parent, "charts", f)); err != nil {
+			t.Errorf("charts/%s: %v", f, err)
+		}
+	}
+
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HELM_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HELM_CONFIG_HOME="+filepath.Join(home, "helmconfig"), "HELM_CACHE_HOME="+filepath.Join(home, "helmcache"), "HELM_DATA_HOME="+t.TempDir())
+	runH := func(args ...string) string {
+		cmd := exec.Command(helm, args...)
+		cmd.Env = env
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("helm %v: %v\n%s", args, err, b)
+		}
+		return string(b)
+	}
+	runH("dependency", "update", viaHelm)
+	ladeLock, _ := os.ReadFile(filepath.Join(parent, "Chart.lock"))
+	helmLock, _ := os.ReadFile(filepath.Join(viaHelm, "Chart.lock"))
+	if !strings.Contains(string(ladeLock), "repository: "+added.URL+"\n  version: 1.1.0") {
+		t.Errorf("lade's Chart.lock:\n%s", ladeLock)
+	}
+	if withoutGenerated(string(ladeLock)) != withoutGenerated(string(helmLock)) {
+		t.Errorf("Chart.lock differs:\nlade:\n%s\nhelm:\n%s", ladeLock, helmLock)
+	}
+	// Helm builds from lade's lock (its digest check passes); Helm's build
+	// wants every repository of the lock added.
+	runH("repo", "add", "other", unadded.URL)
+	runH("dependency", "build", parent)
+	// lade builds from Helm's lock.
+	mustLade(t, "dependency", "build", viaHelm)
+	if got, want := mustLade(t, "template", "x", parent).stdout, runH("template", "x", viaHelm); got != want {
+		t.Errorf("rendered chart differs:\nlade:\n%s\nhelm:\n%s", got, want)
+	}
+}
