@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/lade-dev/lade/internal/testenv"
 )
 
@@ -486,5 +488,34 @@ func TestDependencyUpdateFromChartRepositories(t *testing.T) {
 	mustLade(t, "dependency", "build", viaHelm)
 	if got, want := mustLade(t, "template", "x", parent).stdout, runH("template", "x", viaHelm); got != want {
 		t.Errorf("rendered chart differs:\nlade:\n%s\nhelm:\n%s", got, want)
+	}
+}
+
+// The Helm user's two commands: repo add, then install REPO/CHART into the
+// real test cluster; upgrade to a constrained version from the same repo.
+func TestInstallFromChartRepository(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	repoHome(t)
+	pub := t.TempDir()
+	publishCharts(t, pub, "web@1.0.0", "web@1.1.0")
+	srv := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: pub})
+	mustLade(t, "repo", "add", "charts", srv.URL)
+
+	r := mustLade(t, append([]string{"install", "site", "charts/web", "--version", "1.0.0"}, kc...)...)
+	if !strings.Contains(r.stdout, "STATUS: deployed") {
+		t.Fatalf("install output:\n%s", r.stdout)
+	}
+	r = mustLade(t, append([]string{"upgrade", "site", "charts/web"}, kc...)...)
+	if !strings.Contains(r.stdout, `Release "site" has been upgraded`) {
+		t.Fatalf("upgrade output:\n%s", r.stdout)
+	}
+	if r = mustLade(t, append([]string{"list"}, kc...)...); !strings.Contains(r.stdout, "web-1.1.0") {
+		t.Fatalf("list after upgrade:\n%s", r.stdout)
+	}
+	cm, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(t.Context(), "site-web", metav1.GetOptions{})
+	if err != nil || cm.Data["version"] != "1.1.0" {
+		t.Fatalf("ConfigMap site-web: %v %v", cm, err)
 	}
 }
