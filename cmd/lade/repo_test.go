@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -517,5 +519,60 @@ func TestInstallFromChartRepository(t *testing.T) {
 	cm, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(t.Context(), "site-web", metav1.GetOptions{})
 	if err != nil || cm.Data["version"] != "1.1.0" {
 		t.Fatalf("ConfigMap site-web: %v %v", cm, err)
+	}
+}
+
+// BenchmarkInstallFromRepository installs the same chart from a directory
+// and as REPO/CHART with a warm cache into the test cluster (issue: within
+// 10% of each other). Run: go test ./cmd/lade -run '^$' -bench InstallFromRepository -benchtime 10x
+func BenchmarkInstallFromRepository(b *testing.B) {
+	env := testenv.Shared(b)
+	ns := env.NewNamespace(b)
+	home := b.TempDir()
+	for k, v := range map[string]string{"HOME": home, "XDG_CACHE_HOME": home + "/cache", "HELM_CONFIG_HOME": home + "/hc", "HELM_CACHE_HOME": home + "/hk"} {
+		b.Setenv(k, v)
+	}
+	src := filepath.Join(home, "src", "web")
+	files := map[string]string{"Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n"}
+	for i := range 20 {
+		files[fmt.Sprintf("templates/cm%d.yaml", i)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-%d\ndata:\n  v: x\n", i)
+	}
+	for name, data := range files {
+		p := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pub := filepath.Join(home, "pub")
+	run := func(args ...string) {
+		cmd := newRootCmd()
+		cmd.SetArgs(args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		if err := cmd.ExecuteContext(context.Background()); err != nil {
+			b.Fatalf("lade %v: %v", args, err)
+		}
+	}
+	run("package", src, "-d", pub)
+	run("repo", "index", pub)
+	srv, err := testenv.StartChartRepo(testenv.ChartRepoConfig{Dir: pub})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	run("repo", "add", "charts", srv.URL)
+	run("template", "x", "charts/web") // warm the content cache
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	n := 0
+	for _, c := range []struct{ name, ref string }{{"dir", src}, {"repo", "charts/web"}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				n++
+				run(append([]string{"install", fmt.Sprintf("r%d", n), c.ref}, kc...)...)
+			}
+		})
 	}
 }
