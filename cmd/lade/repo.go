@@ -69,6 +69,7 @@ func newRepoAddCmd() *cobra.Command {
 	var pf repoPathFlags
 	var e repo.Entry
 	var passwordStdin, force bool
+	var password string
 	cmd := &cobra.Command{
 		Use:   "add NAME URL",
 		Short: "add a chart repository",
@@ -80,14 +81,19 @@ func newRepoAddCmd() *cobra.Command {
 			if err := repo.ValidateName(e.Name); err != nil {
 				return err
 			}
-			if e.Username != "" {
+			switch {
+			case password != "" && passwordStdin:
+				return errors.New("--password and --password-stdin are mutually exclusive")
+			case e.Username == "" && (password != "" || passwordStdin):
+				return errors.New("a password needs --username")
+			case password != "":
+				e.Password = password
+			case e.Username != "":
 				pw, err := repoPassword(cmd, passwordStdin)
 				if err != nil {
 					return err
 				}
 				e.Password = pw
-			} else if passwordStdin {
-				return errors.New("--password-stdin needs --username")
 			}
 			c, err := pf.client("")
 			if err != nil {
@@ -108,6 +114,7 @@ func newRepoAddCmd() *cobra.Command {
 	f := cmd.Flags()
 	pf.add(f)
 	f.StringVar(&e.Username, "username", "", "chart repository username")
+	f.StringVar(&password, "password", "", "chart repository password (prefer --password-stdin)")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read chart repository password from stdin")
 	f.BoolVar(&force, "force-update", false, "replace (overwrite) the repo if it already exists")
 	f.StringVar(&e.CertFile, "cert-file", "", "identify HTTPS client using this SSL certificate file")

@@ -136,6 +136,9 @@ func TestRepoAddSearchTemplatePull(t *testing.T) {
 	failLade(t, `chart "web" version "3.x" not found in repository "charts"`, "template", "site", "charts/web", "--version", "3.x")
 	failLade(t, `repository not found: "nope"`, "template", "site", "nope/web")
 
+	if r := mustLade(t, "lint", "charts/web"); !strings.Contains(r.stdout, "1 chart(s) linted, 0 chart(s) failed") {
+		t.Errorf("lint charts/web:\n%s", r.stdout)
+	}
 	dest := t.TempDir()
 	mustLade(t, "pull", "charts/db", "-d", dest)
 	if _, err := os.Stat(filepath.Join(dest, "db-0.3.0.tgz")); err != nil {
@@ -201,6 +204,23 @@ func TestRepoUpdateNotModified(t *testing.T) {
 		t.Errorf("search after update: %v", g)
 	}
 	failLade(t, `repository not found: "nope"`, "repo", "update", "nope")
+
+	// Several repositories: one line each; a failing one is named and the
+	// others are still updated.
+	mustLade(t, "repo", "add", "second", srv.URL)
+	down := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: pub})
+	mustLade(t, "repo", "add", "third", down.URL)
+	down.Close()
+	r := lade(t, "", "repo", "update")
+	for _, want := range []string{`...The "charts" chart repository is unchanged`, `...The "second" chart repository is unchanged`,
+		`...Unable to get an update from the "third" chart repository (` + down.URL + `)`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("update of three repositories lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r.code == 0 || !strings.Contains(r.stderr, "failed to update the following repositories: ["+down.URL+"]") {
+		t.Errorf("a failed repository must fail the update: %+v", r)
+	}
 }
 
 // Credentials go only to the repository's own host unless --pass-credentials.
@@ -508,6 +528,10 @@ func TestInstallFromChartRepository(t *testing.T) {
 	r := mustLade(t, append([]string{"install", "site", "charts/web", "--version", "1.0.0"}, kc...)...)
 	if !strings.Contains(r.stdout, "STATUS: deployed") {
 		t.Fatalf("install output:\n%s", r.stdout)
+	}
+	r = mustLade(t, append([]string{"diff", "upgrade", "site", "charts/web"}, kc...)...)
+	if !strings.Contains(r.stdout, "-  version: '1.0.0'\n+  version: '1.1.0'") {
+		t.Errorf("diff upgrade to charts/web:\n%s", r.stdout)
 	}
 	r = mustLade(t, append([]string{"upgrade", "site", "charts/web"}, kc...)...)
 	if !strings.Contains(r.stdout, `Release "site" has been upgraded`) {
