@@ -80,6 +80,15 @@ func TestLoadIndexLimits(t *testing.T) {
 	if err != nil || len(i.Entries["a"]) != 1 || i.Entries["a"][0].APIVersion != "v1" {
 		t.Errorf("valid index: %+v %v", i, err)
 	}
+	// Alias bombs are refused by the parser, not expanded.
+	bomb := "apiVersion: v1\nentries: {}\na: &a [x,x,x,x,x,x,x,x,x]\n"
+	for i, c := range "bcdefghi" {
+		prev := string("abcdefgh"[i])
+		bomb += string(c) + ": &" + string(c) + " [" + strings.Repeat("*"+prev+",", 8) + "*" + prev + "]\n"
+	}
+	if _, err := LoadIndex([]byte(bomb), "test", 0, nil); err == nil || !strings.Contains(err.Error(), "excessive aliasing") {
+		t.Errorf("alias bomb: %v", err)
+	}
 	// JSON is accepted, as Helm.
 	if _, err := LoadIndex([]byte(`{"apiVersion":"v1","entries":{}}`), "test", 0, nil); err != nil {
 		t.Errorf("JSON index: %v", err)
