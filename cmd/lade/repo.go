@@ -31,15 +31,15 @@ func (r *repoPathFlags) add(f *pflag.FlagSet) {
 
 // client makes a repository client; warnings go to the log (stderr).
 func (r *repoPathFlags) client(cacheDir string) (*repo.Client, error) {
-	p, err := repo.ResolvePaths(os.Getenv)
-	if err != nil {
-		return nil, err
-	}
+	p := repo.DefaultPaths()
 	if r.config != "" {
 		p.Config = r.config
 	}
 	if r.cache != "" {
 		p.Cache = r.cache
+	}
+	if p.Config == "" || p.Cache == "" {
+		return nil, errors.New("HELM_REPOSITORY_CONFIG or HELM_REPOSITORY_CACHE is set but empty: unset it or pass --repository-config/--repository-cache")
 	}
 	return repo.NewClient(repo.Options{
 		Paths:        p,

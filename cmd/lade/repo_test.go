@@ -27,8 +27,10 @@ func repoHome(t *testing.T) string {
 	t.Setenv("HOME", home)
 	t.Setenv("HELM_CONFIG_HOME", filepath.Join(home, "helmconfig"))
 	t.Setenv("HELM_CACHE_HOME", filepath.Join(home, "helmcache"))
-	t.Setenv("HELM_REPOSITORY_CONFIG", "")
-	t.Setenv("HELM_REPOSITORY_CACHE", "")
+	for _, k := range []string{"HELM_REPOSITORY_CONFIG", "HELM_REPOSITORY_CACHE", "XDG_CONFIG_HOME"} {
+		t.Setenv(k, "") // restored after the test
+		os.Unsetenv(k)
+	}
 	return home
 }
 

@@ -2,31 +2,28 @@ package repo
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
 
-func TestResolvePaths(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	for _, c := range []struct {
-		env           map[string]string
-		config, cache string
-	}{
-		{map[string]string{"HOME": "/h"}, "/h/.config/helm/repositories.yaml", "/h/.cache/helm/repository"},
-		{map[string]string{"HOME": "/h", "XDG_CONFIG_HOME": "/x", "XDG_CACHE_HOME": "/y"}, "/x/helm/repositories.yaml", "/y/helm/repository"},
-		{map[string]string{"HOME": "/h", "XDG_CONFIG_HOME": "/x", "HELM_CONFIG_HOME": "/hc", "HELM_CACHE_HOME": "/hk"}, "/hc/repositories.yaml", "/hk/repository"},
-		{map[string]string{"HOME": "/h", "HELM_CONFIG_HOME": "/hc", "HELM_REPOSITORY_CONFIG": "/r.yaml", "HELM_REPOSITORY_CACHE": "/rc"}, "/r.yaml", "/rc"},
-	} {
-		p, err := ResolvePaths(env(c.env))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Config != c.config || p.Cache != c.cache {
-			t.Errorf("%v: got %+v, want %s %s", c.env, p, c.config, c.cache)
-		}
+func TestDefaultPaths(t *testing.T) {
+	t.Setenv("HELM_REPOSITORY_CONFIG", "")
+	t.Setenv("HELM_REPOSITORY_CACHE", "")
+	os.Unsetenv("HELM_REPOSITORY_CONFIG")
+	os.Unsetenv("HELM_REPOSITORY_CACHE")
+	t.Setenv("HELM_CONFIG_HOME", "/hc")
+	t.Setenv("HELM_CACHE_HOME", "/hk")
+	if p := DefaultPaths(); p.Config != "/hc/repositories.yaml" || p.Cache != "/hk/repository" {
+		t.Errorf("HELM_*_HOME: %+v", p)
 	}
-	p, _ := ResolvePaths(env(map[string]string{"HELM_REPOSITORY_CACHE": "/c", "HELM_REPOSITORY_CONFIG": "/r"}))
-	if p.IndexFile("b") != "/c/b-index.yaml" || p.ChartsFile("b") != "/c/b-charts.txt" {
+	t.Setenv("HELM_REPOSITORY_CONFIG", "/r.yaml")
+	t.Setenv("HELM_REPOSITORY_CACHE", "/rc")
+	p := DefaultPaths()
+	if p.Config != "/r.yaml" || p.Cache != "/rc" {
+		t.Errorf("HELM_REPOSITORY_*: %+v", p)
+	}
+	if p.IndexFile("b") != "/rc/b-index.yaml" || p.ChartsFile("b") != "/rc/b-charts.txt" {
 		t.Errorf("cache file names: %s %s", p.IndexFile("b"), p.ChartsFile("b"))
 	}
 }
