@@ -602,3 +602,34 @@ func BenchmarkInstallFromRepository(b *testing.B) {
 		})
 	}
 }
+
+// Concurrent `repo add` processes (and helm's, which takes the same lock)
+// lose none of each other's repositories.
+func TestRepoAddConcurrentProcesses(t *testing.T) {
+	repoHome(t)
+	bin := buildLade(t)
+	pub := t.TempDir()
+	publishCharts(t, pub, "web@1.0.0")
+	srv := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: pub})
+	const n = 8
+	errs := make(chan string, n)
+	for i := range n {
+		go func() {
+			out, err := exec.Command(bin, "repo", "add", fmt.Sprintf("r%d", i), srv.URL).CombinedOutput()
+			if err != nil {
+				errs <- fmt.Sprintf("r%d: %v %s", i, err, out)
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range n {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+	var rows []map[string]string
+	if err := json.Unmarshal([]byte(mustLade(t, "repo", "list", "-o", "json").stdout), &rows); err != nil || len(rows) != n {
+		t.Errorf("after %d concurrent adds: %d repositories %v (%v)", n, len(rows), rows, err)
+	}
+}

@@ -39,6 +39,16 @@ func (c *Client) Add(ctx context.Context, e *Entry, force bool) (added bool, err
 	if _, err := c.DownloadIndex(ctx, e, false); err != nil {
 		return false, fmt.Errorf("looks like %q is not a valid chart repository or cannot be reached: %w", e.URL, err)
 	}
+	// Read, change and write the file under Helm's lock, so that a
+	// concurrent helm or lade loses nothing.
+	unlock, err := lockFile(c.opts.Paths.Config)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	if f, err = LoadFile(c.opts.Paths.Config); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
 	f.Update(e)
 	return true, f.WriteFile(c.opts.Paths.Config)
 }
@@ -133,6 +143,11 @@ func (c *Client) Update(ctx context.Context, names []string, parallel int, repor
 func (c *Client) Remove(names []string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	unlock, err := lockFile(c.opts.Paths.Config)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	f, err := LoadFile(c.opts.Paths.Config)
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(f.Repositories) == 0) {
 		return ErrNoRepositories
