@@ -99,6 +99,11 @@ func TestRepoAddSearchTemplatePull(t *testing.T) {
 		t.Errorf("second add: %+v", r)
 	}
 	failLade(t, "--force-update", "repo", "add", "charts", srv.URL+"/other")
+	// --insecure-skip-tls-verify instead of the CA, as Helm.
+	if r := lade(t, srv.Password, "repo", "add", "insecure", srv.URL, "--insecure-skip-tls-verify", "--username", "lade", "--password-stdin"); r.code != 0 {
+		t.Fatalf("--insecure-skip-tls-verify: %+v", r)
+	}
+	mustLade(t, "repo", "remove", "insecure")
 
 	if got := mustLade(t, "repo", "list").stdout; got != "NAME  \tURL"+strings.Repeat(" ", len(srv.URL)-3)+"\ncharts\t"+srv.URL+"\n" {
 		t.Errorf("repo list:\n%q", got)
