@@ -408,6 +408,19 @@ func TestRepoSearchSameAsHelm(t *testing.T) {
 	if out := runH("show", "chart", "byLade/db"); !strings.Contains(out, "version: 3.0.0") {
 		t.Errorf("Helm using a repository lade added:\n%s", out)
 	}
+	// Helm updates the index lade added: lade notices (its compact form is
+	// stale) and searches and resolves from Helm's new index.
+	publishCharts(t, pub, "web@1.0.0", "web@1.1.0", "web@2.0.0-rc.1", "webapi@0.1.0", "db@3.0.0", "db@3.1.0", "cache@1.0.0")
+	runH("repo", "update", "byLade")
+	if g := tableCells(mustLade(t, "search", "repo", "byLade/db").stdout); len(g) != 2 || g[1][1] != "3.1.0" {
+		t.Errorf("search after helm repo update: %v", g)
+	}
+	if out := mustLade(t, "show", "chart", "byLade/db").stdout; !strings.Contains(out, "version: 3.1.0") {
+		t.Errorf("show after helm repo update:\n%s", out)
+	}
+	if got, want := mustLade(t, "search", "repo", "db").stdout, runH("search", "repo", "db"); got != want {
+		t.Errorf("after helm repo update:\nlade:\n%s\nhelm:\n%s", got, want)
+	}
 }
 
 // copyDir copies a directory tree of regular files.
