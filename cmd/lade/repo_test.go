@@ -651,3 +651,22 @@ func TestRepoAddConcurrentProcesses(t *testing.T) {
 		t.Errorf("after %d concurrent adds: %d repositories %v (%v)", n, len(rows), rows, err)
 	}
 }
+
+// A repository that requires a client certificate: --cert-file and
+// --key-file are stored with the repository and used for the index and
+// the archives.
+func TestRepoClientCertificate(t *testing.T) {
+	repoHome(t)
+	pub := t.TempDir()
+	publishCharts(t, pub, "web@1.0.0")
+	srv := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: pub, ClientCert: true})
+	failLade(t, "looks like", "repo", "add", "mtls", srv.URL, "--ca-file", srv.CAFile)
+	mustLade(t, "repo", "add", "mtls", srv.URL, "--ca-file", srv.CAFile, "--cert-file", srv.ClientCertFile, "--key-file", srv.ClientKeyFile)
+	if out := mustLade(t, "template", "x", "mtls/web").stdout; !strings.Contains(out, `version: "1.0.0"`) {
+		t.Errorf("template mtls/web:\n%s", out)
+	}
+	// --repo with the same flags, without adding.
+	if out := mustLade(t, "show", "chart", "web", "--repo", srv.URL, "--ca-file", srv.CAFile, "--cert-file", srv.ClientCertFile, "--key-file", srv.ClientKeyFile, "--cache-dir", t.TempDir()).stdout; !strings.Contains(out, "name: web") {
+		t.Errorf("show --repo with a client certificate:\n%s", out)
+	}
+}

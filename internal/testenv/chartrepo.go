@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -30,6 +31,9 @@ type ChartRepoConfig struct {
 	TLS bool
 	// Username and Password, when set, require HTTP basic auth.
 	Username, Password string
+	// ClientCert (implies TLS) requires a client certificate issued by the
+	// same CA (ChartRepo.ClientCertFile, ClientKeyFile).
+	ClientCert bool
 }
 
 // ChartRepo serves a directory as static hosting does (GitHub Pages, S3):
@@ -46,6 +50,9 @@ type ChartRepo struct {
 	CAFile string
 	// Username and Password are the basic-auth credentials (empty without auth).
 	Username, Password string
+	// ClientCertFile and ClientKeyFile are the client certificate the
+	// server requires (ClientCert only).
+	ClientCertFile, ClientKeyFile string
 
 	dir     string
 	certDir string
@@ -82,37 +89,62 @@ func StartChartRepo(cfg ChartRepoConfig) (*ChartRepo, error) {
 	r.Host = ln.Addr().String()
 	r.URL = "http://" + r.Host
 	ln = &countingListener{Listener: ln, r: r}
-	if cfg.TLS {
-		if r.certDir, err = os.MkdirTemp("", "lade-chartrepo-"); err != nil {
-			ln.Close()
-			return nil, err
-		}
-		ca, err := newCA("lade-testenv-chartrepo-ca")
-		if err == nil {
-			var leaf *keyPair
-			if leaf, err = ca.issue(loopbackServerSpec("lade-testenv-chartrepo")); err == nil {
-				var cert tls.Certificate
-				if cert, err = tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM); err == nil {
-					if r.CAFile, _, err = ca.write(r.certDir, "ca"); err == nil {
-						_ = os.Remove(filepath.Join(r.certDir, "ca.key"))
-						ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-						r.URL = "https://" + r.Host
-					}
-				}
-			}
-		}
+	if cfg.TLS || cfg.ClientCert {
+		tl, err := r.setupTLS(cfg.ClientCert)
 		if err != nil {
 			ln.Close()
 			os.RemoveAll(r.certDir)
 			return nil, err
 		}
+		ln = tls.NewListener(ln, tl)
+		r.URL = "https://" + r.Host
 	}
 	r.server = &http.Server{Handler: r, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() { _ = r.server.Serve(ln) }()
 	return r, nil
 }
 
-// NewChartRepo starts a plain-HTTP repository server for this test.
+// setupTLS makes a CA, the serving certificate and, with clientCert, a
+// client certificate the server then requires.
+func (r *ChartRepo) setupTLS(clientCert bool) (*tls.Config, error) {
+	var err error
+	if r.certDir, err = os.MkdirTemp("", "lade-chartrepo-"); err != nil {
+		return nil, err
+	}
+	ca, err := newCA("lade-testenv-chartrepo-ca")
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := ca.issue(loopbackServerSpec("lade-testenv-chartrepo"))
+	if err != nil {
+		return nil, err
+	}
+	cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+	if err != nil {
+		return nil, err
+	}
+	if r.CAFile, _, err = ca.write(r.certDir, "ca"); err != nil {
+		return nil, err
+	}
+	_ = os.Remove(filepath.Join(r.certDir, "ca.key"))
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCert {
+		client, err := ca.issue(certSpec{CommonName: "lade-testenv-chartrepo-client", Client: true})
+		if err != nil {
+			return nil, err
+		}
+		if r.ClientCertFile, r.ClientKeyFile, err = client.write(r.certDir, "client"); err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		pool.AddCert(ca.Cert)
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+// NewChartRepo starts a repository server for this test.
 func NewChartRepo(t testing.TB, cfg ChartRepoConfig) *ChartRepo {
 	t.Helper()
 	r, err := StartChartRepo(cfg)
