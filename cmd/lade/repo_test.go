@@ -670,3 +670,54 @@ func TestRepoClientCertificate(t *testing.T) {
 		t.Errorf("show --repo with a client certificate:\n%s", out)
 	}
 }
+
+// `repo index` writes what `helm repo index` writes (timestamps aside),
+// with --url, archives in subdirectories, and --merge of an older index.
+func TestRepoIndexSameAsHelm(t *testing.T) {
+	helm := helmRef()
+	if _, err := os.Stat(helm); err != nil {
+		t.Skipf("reference Helm %s: %v", helm, err)
+	}
+	repoHome(t)
+	old := t.TempDir()
+	publishCharts(t, old, "legacy@0.9.0", "web@0.5.0")
+	base := t.TempDir()
+	publishCharts(t, base, "web@1.0.0", "db@2.0.0")
+	if err := os.MkdirAll(filepath.Join(base, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(base, "db-2.0.0.tgz"), filepath.Join(base, "sub", "db-2.0.0.tgz")); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(base, "index.yaml"))
+	viaHelm := t.TempDir()
+	copyDir(t, base, viaHelm)
+	mergeFile := filepath.Join(old, "index.yaml")
+	mustLade(t, "repo", "index", base, "--url", "https://charts.example.com/x", "--merge", mergeFile)
+	cmd := exec.Command(helm, "repo", "index", viaHelm, "--url", "https://charts.example.com/x", "--merge", mergeFile)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("helm repo index: %v\n%s", err, out)
+	}
+	strip := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keep []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if !strings.Contains(l, "created:") && !strings.HasPrefix(l, "generated:") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	got, want := strip(filepath.Join(base, "index.yaml")), strip(filepath.Join(viaHelm, "index.yaml"))
+	if got != want {
+		t.Errorf("index.yaml differs:\nlade:\n%s\nhelm:\n%s", got, want)
+	}
+	for _, s := range []string{"legacy", "https://charts.example.com/x/sub/db-2.0.0.tgz", "version: 0.5.0"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("index lacks %q:\n%s", s, got)
+		}
+	}
+}
