@@ -1,14 +1,18 @@
 package interop
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	helmcli "helm.sh/helm/v4/pkg/cli"
+	helmgetter "helm.sh/helm/v4/pkg/getter"
 	helmrepo "helm.sh/helm/v4/pkg/repo/v1"
 
+	"github.com/lade-dev/lade/internal/testenv"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/repo"
 )
@@ -140,5 +144,45 @@ func TestRepositoriesFileBothWays(t *testing.T) {
 	}
 	if e := back.Get("two"); e == nil || !e.InsecureSkipTLSVerify || back.Get("one") == nil || back.Get("one").Username != "u" {
 		t.Fatalf("Helm read lade's file as %+v", back.Repositories)
+	}
+}
+
+// A repository added through Helm's Go API (repositories.yaml entry and
+// the index Helm's ChartRepository downloads into its cache) is searched
+// and installed from by lade without a lade repo command.
+func TestRepositoryAddedByHelmUsedByLade(t *testing.T) {
+	isolate(t)
+	pub := t.TempDir()
+	packageVersions(t, pub, "web", "1.0.0", "1.1.0")
+	if _, err := repo.IndexDirectoryFile(pub, "", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: pub, TLS: true})
+	cfg := filepath.Join(t.TempDir(), "repositories.yaml")
+	cache := t.TempDir()
+
+	entry := &helmrepo.Entry{Name: "viahelm", URL: srv.URL, CAFile: srv.CAFile}
+	cr, err := helmrepo.NewChartRepository(entry, helmgetter.All(helmcli.New()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr.CachePath = cache
+	if _, err := cr.DownloadIndexFile(); err != nil {
+		t.Fatal(err)
+	}
+	f := helmrepo.NewFile()
+	f.Update(entry)
+	if err := f.WriteFile(cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	c := repo.NewClient(repo.Options{Paths: repo.Paths{Config: cfg, Cache: cache}, CacheDir: t.TempDir()})
+	res, err := c.Search(repo.SearchOptions{Keyword: "web"})
+	if err != nil || len(res) != 1 || res[0].Name != "viahelm/web" || res[0].Version != "1.1.0" {
+		t.Fatalf("lade search of Helm's repository: %+v %v", res, err)
+	}
+	got, err := c.Resolve(context.Background(), "viahelm/web", repo.ResolveOptions{Version: "~1.0.0"})
+	if err != nil || got.Chart.Metadata.Version != "1.0.0" {
+		t.Fatalf("lade resolving viahelm/web ~1.0.0: %v %v", got, err)
 	}
 }
