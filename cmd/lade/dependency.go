@@ -104,5 +104,5 @@ func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Com
 }
 
 func errNotOCI(ref string) error {
-	return fmt.Errorf("%s is not an OCI reference: lade pulls from oci://HOST/PATH/NAME (chart repositories with an index.yaml are not supported)", ref)
+	return fmt.Errorf("%s is not a chart reference lade can pull: use oci://HOST/PATH/NAME, REPO/CHART of an added repository, --repo URL CHART, or an https:// archive URL", ref)
 }
