@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -21,6 +22,12 @@ import (
 type repoPathFlags struct {
 	config, cache string
 	maxIndexSize  int64
+	timeout       time.Duration
+}
+
+// addTimeout adds Helm's --timeout of index downloads (repo add, update).
+func (r *repoPathFlags) addTimeout(f *pflag.FlagSet) {
+	f.DurationVar(&r.timeout, "timeout", 120*time.Second, "time to wait for the index file download to complete")
 }
 
 func (r *repoPathFlags) add(f *pflag.FlagSet) {
@@ -44,6 +51,7 @@ func (r *repoPathFlags) client(cacheDir string) (*repo.Client, error) {
 	return repo.NewClient(repo.Options{
 		Paths:        p,
 		MaxIndexSize: r.maxIndexSize,
+		Timeout:      r.timeout,
 		CacheDir:     cacheDir,
 		Warn:         func(msg string) { slog.Warn(msg) },
 	}), nil
@@ -113,6 +121,7 @@ func newRepoAddCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	pf.add(f)
+	pf.addTimeout(f)
 	f.StringVar(&e.Username, "username", "", "chart repository username")
 	f.StringVar(&password, "password", "", "chart repository password (prefer --password-stdin)")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read chart repository password from stdin")
@@ -241,6 +250,7 @@ unchanged repository answers 304 Not Modified and costs one small request.`,
 		},
 	}
 	pf.add(cmd.Flags())
+	pf.addTimeout(cmd.Flags())
 	cmd.Flags().IntVar(&parallel, "parallel", 4, "how many repositories to update at once")
 	return cmd
 }
