@@ -156,6 +156,14 @@ func TestRepoAddSearchTemplatePull(t *testing.T) {
 		t.Errorf("show chart --repo:\n%s", out)
 	}
 
+	// A plain archive URL, with the same TLS and credential flags.
+	archiveURL := srv.URL + "/web-1.0.0.tgz"
+	if out := mustLade(t, "template", "site", archiveURL, "--ca-file", srv.CAFile, "--username", "lade", "--password", srv.Password).stdout; !strings.Contains(out, `version: "1.0.0"`) {
+		t.Errorf("template %s:\n%s", archiveURL, out)
+	}
+	failLade(t, "401 Unauthorized", "template", "site", archiveURL, "--ca-file", srv.CAFile, "--cache-dir", t.TempDir())
+	failLade(t, "cannot be used with the archive URL", "template", "site", archiveURL, "--version", "1.0.0")
+
 	mustLade(t, "repo", "remove", "charts")
 	if _, err := os.Stat(filepath.Join(home, "helmcache/repository/charts-index.yaml")); err == nil {
 		t.Error("repo remove left the cached index")
