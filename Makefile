@@ -56,6 +56,7 @@ bench: build
 	cd test/interop && GOFLAGS=-mod=mod HELM=$(HELM) $(GO) test -run '^$$' -bench . -benchmem -benchtime 5x .
 	HELM=$(HELM) scripts/bench-render.sh
 	HELM=$(HELM) scripts/bench-release.sh
+	HELM=$(HELM) scripts/bench-repo.sh
 
 # Interop with Helm's own code (separate modules importing helm.sh/helm/v4,
 # or helm.sh/helm/v3 in test/interop-helm3; never a dependency of lade's

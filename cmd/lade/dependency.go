@@ -16,10 +16,12 @@ func newDependencyCmd() *cobra.Command {
 		Short:   "manage a chart's dependencies",
 		Long: `Manage the dependencies of a chart directory (Chart.yaml's dependencies).
 
-Repositories may be oci:// registries, file:// directories, or empty (the
-chart is already under charts/). 'update' resolves versions and constraints,
+Repositories may be oci:// registries, http(s):// chart repositories (added
+with 'lade repo add' or not), @NAME or alias:NAME of an added repository,
+file:// directories, or empty (the chart is already under charts/). 'update' resolves versions and constraints,
 downloads the charts into charts/ and writes Chart.lock, in Helm's format plus
-each oci:// dependency's manifest digest. 'build' fetches exactly what
+each oci:// dependency's manifest digest (chart repository archives are
+checked against their index's digest). 'build' fetches exactly what
 Chart.lock pins, verifying the digests; charts already in the cache are not
 fetched again. 'list' shows each dependency and the state of charts/ for it.`,
 		Args: noArgs(),
@@ -68,6 +70,7 @@ Entries of charts/ that are not charts, or not in Chart.yaml, are warned about.`
 
 func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Command {
 	var rf registryFlags
+	var skipRefresh bool
 	cmd := &cobra.Command{
 		Use:     name + " [CHART]",
 		Aliases: aliases,
@@ -83,7 +86,11 @@ func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Com
 				return err
 			}
 			defer c.Close()
-			opts := registry.DependencyOptions{Out: cmd.OutOrStdout()}
+			rc, err := rf.repoPaths.client(rf.cacheDir)
+			if err != nil {
+				return err
+			}
+			opts := registry.DependencyOptions{Out: cmd.OutOrStdout(), Repos: rc.Dependencies(), SkipRefresh: skipRefresh}
 			if name == "update" {
 				return c.UpdateDependencies(cmd.Context(), dir, opts)
 			}
@@ -91,9 +98,11 @@ func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Com
 		},
 	}
 	rf.add(cmd.Flags())
+	rf.repoPaths.add(cmd.Flags())
+	cmd.Flags().BoolVar(&skipRefresh, "skip-refresh", false, "do not refresh the local repository cache")
 	return cmd
 }
 
 func errNotOCI(ref string) error {
-	return fmt.Errorf("%s is not an OCI reference: lade pulls from oci://HOST/PATH/NAME (chart repositories with an index.yaml are not supported)", ref)
+	return fmt.Errorf("%s is not a chart reference lade can pull: use oci://HOST/PATH/NAME, REPO/CHART of an added repository, --repo URL CHART, or an https:// archive URL", ref)
 }

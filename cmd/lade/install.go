@@ -35,6 +35,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	i.values.add(f)
 	i.common.add(f, true)
 	i.reg.add(f)
+	i.reg.addRepo(f)
 	i.reg.addDependencyUpdate(f)
 	i.out.add(f)
 	i.ov.add(f)

@@ -96,6 +96,7 @@ func newLintCmd(g *globalFlags) *cobra.Command {
 	f.BoolVar(&lf.listRules, "list-rules", false, "list lade's rule ids, severities and reasons, then exit")
 	f.StringVar(&lf.version, "version", "", "chart version or constraint, for oci:// charts")
 	lf.registry.add(f)
+	lf.registry.addRepo(f)
 	lf.values.add(f)
 	return cmd
 }
@@ -109,7 +110,7 @@ func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) e
 	// oci:// charts are pulled (through the cache) and linted as archives.
 	args = slices.Clone(args)
 	for i, a := range args {
-		if !registry.IsOCI(a) {
+		if !registry.IsOCI(a) && !lf.registry.isRepoRef(a) {
 			continue
 		}
 		dir, err := os.MkdirTemp("", "lade-lint-")

@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-
-	"github.com/lade-dev/lade/pkg/registry"
 )
 
 func newPullCmd() *cobra.Command {
@@ -14,26 +12,22 @@ func newPullCmd() *cobra.Command {
 	var devel bool
 	var untar bool
 	cmd := &cobra.Command{
-		Use:   "pull oci://HOST/PATH/NAME[:TAG][@DIGEST]",
-		Short: "download a chart from an OCI registry",
+		Use:   "pull oci://HOST/PATH/NAME[:TAG][@DIGEST] | REPO/CHART | https://.../CHART.tgz",
+		Short: "download a chart from an OCI registry or a chart repository",
 		Long: `Download a chart from an OCI registry into the current directory (or -d DIR)
 as NAME-VERSION.tgz, or unpacked with --untar.
 
 --version takes an exact version or a SemVer constraint ("^1.2", ">=2.0 <3");
 without it the highest release is pulled. A @sha256:... digest pins the exact
 manifest; digests are verified, and charts already in the cache
-($XDG_CACHE_HOME/lade, --cache-dir) are not fetched again.`,
+($XDG_CACHE_HOME/lade, --cache-dir) are not fetched again.
+
+REPO/CHART takes the chart from a repository added with 'lade repo add',
+--repo URL CHART from a repository not added; archives are checked against
+the index's digest and share the cache with OCI pulls.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !registry.IsOCI(args[0]) {
-				return errNotOCI(args[0])
-			}
-			c, err := rf.client(cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			res, err := c.Pull(cmd.Context(), args[0], develVersion(version, devel))
+			res, err := rf.pullAny(cmd, cmd.OutOrStdout(), args[0], develVersion(version, devel))
 			if err != nil {
 				return err
 			}
@@ -51,6 +45,7 @@ manifest; digests are verified, and charts already in the cache
 	}
 	f := cmd.Flags()
 	rf.add(f)
+	rf.addRepo(f)
 	f.StringVar(&version, "version", "", "a version or SemVer constraint for the chart (default: the highest release)")
 	addDevelFlag(f, &devel)
 	f.StringVarP(&dest, "destination", "d", ".", "location to write the chart")

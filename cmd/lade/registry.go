@@ -14,6 +14,7 @@ import (
 
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/registry"
+	"github.com/lade-dev/lade/pkg/repo"
 )
 
 // registryFlags are the flags of every command that may talk to a registry.
@@ -30,6 +31,71 @@ type registryFlags struct {
 	cacheDir       string
 	// depUpdate (--dependency-update) fetches a local chart's missing dependencies.
 	depUpdate bool
+	// repoURL (--repo) and passCredentials are for chart repositories.
+	repoURL         string
+	passCredentials bool
+	repoPaths       repoPathFlags
+}
+
+// addRepo adds the flags of commands that take REPO/CHART references.
+func (r *registryFlags) addRepo(f *pflag.FlagSet) {
+	f.StringVar(&r.repoURL, "repo", "", "chart repository url where to locate the requested chart")
+	f.BoolVar(&r.passCredentials, "pass-credentials", false, "pass credentials to all domains")
+	r.repoPaths.add(f)
+}
+
+// isRepoRef reports whether ref names a chart in an HTTP chart repository
+// (REPO/CHART, --repo, or an http(s) archive URL) rather than a local path.
+func (r *registryFlags) isRepoRef(ref string) bool {
+	if registry.IsOCI(ref) {
+		return false
+	}
+	if r.repoURL != "" || repo.IsURL(ref) {
+		return true
+	}
+	if _, err := os.Stat(ref); err == nil {
+		return false
+	}
+	return repo.IsReference(ref)
+}
+
+// resolveRepo fetches a repository chart reference (see pkg/repo.Resolve).
+func (r *registryFlags) resolveRepo(cmd *cobra.Command, ref, version string) (*repo.Resolved, error) {
+	c, err := r.repoPaths.client(r.cacheDir)
+	if err != nil {
+		return nil, err
+	}
+	return c.Resolve(cmd.Context(), ref, repo.ResolveOptions{
+		Version:               version,
+		RepoURL:               r.repoURL,
+		Username:              r.username,
+		Password:              r.password,
+		PassCredentials:       r.passCredentials,
+		CAFile:                r.caFile,
+		CertFile:              r.certFile,
+		KeyFile:               r.keyFile,
+		InsecureSkipTLSVerify: r.insecure,
+	})
+}
+
+// pullAny fetches an oci:// or repository reference as a PullResult.
+func (r *registryFlags) pullAny(cmd *cobra.Command, out io.Writer, ref, version string) (*registry.PullResult, error) {
+	if r.isRepoRef(ref) {
+		res, err := r.resolveRepo(cmd, ref, version)
+		if err != nil {
+			return nil, err
+		}
+		return &registry.PullResult{Archive: res.Archive, Chart: res.Chart, Cached: res.Cached}, nil
+	}
+	if !registry.IsOCI(ref) {
+		return nil, errNotOCI(ref)
+	}
+	c, err := r.client(out)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.Pull(cmd.Context(), ref, version)
 }
 
 // addTLS adds the connection flags (all registry commands, login included).
@@ -68,9 +134,17 @@ func (r *registryFlags) client(out io.Writer) (*registry.Client, error) {
 }
 
 // load reads CHART for template, show and friends: a directory, an archive,
-// or an oci:// reference pulled at version (through the cache). Registry
+// an oci:// reference pulled at version (through the cache), or a chart
+// repository reference (REPO/CHART, --repo URL CHART, an https:// archive). Registry
 // progress goes to stderr, as Helm's does.
 func (r *registryFlags) load(cmd *cobra.Command, ref, version string) (*chart.Chart, error) {
+	if r.isRepoRef(ref) {
+		res, err := r.resolveRepo(cmd, ref, version)
+		if err != nil {
+			return nil, err
+		}
+		return res.Chart, nil
+	}
 	if !registry.IsOCI(ref) {
 		return chart.Load(ref)
 	}
@@ -202,12 +276,7 @@ func newRegistryLogoutCmd() *cobra.Command {
 // fetch pulls an oci:// reference at version and saves the archive under dir,
 // returning its path (commands that work on chart paths, such as lint).
 func (r *registryFlags) fetch(cmd *cobra.Command, ref, version, dir string) (string, error) {
-	c, err := r.client(cmd.ErrOrStderr())
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	res, err := c.Pull(cmd.Context(), ref, version)
+	res, err := r.pullAny(cmd, cmd.ErrOrStderr(), ref, version)
 	if err != nil {
 		return "", err
 	}
@@ -226,7 +295,11 @@ func (r *registryFlags) updateDependencies(cmd *cobra.Command, dir string) error
 		return err
 	}
 	defer c.Close()
-	return c.UpdateDependencies(cmd.Context(), dir, registry.DependencyOptions{Out: cmd.ErrOrStderr()})
+	rc, err := r.repoPaths.client(r.cacheDir)
+	if err != nil {
+		return err
+	}
+	return c.UpdateDependencies(cmd.Context(), dir, registry.DependencyOptions{Out: cmd.ErrOrStderr(), Repos: rc.Dependencies()})
 }
 
 // addDevelFlag adds --devel, which develVersion reads.

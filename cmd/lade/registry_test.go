@@ -188,7 +188,7 @@ func TestPackagePushPullTemplate(t *testing.T) {
 		append([]string{"template", "web", "oci://" + reg.Host + "/charts/webapp", "--version", "1.2.4"}, conn...)...)
 	failLade(t, "cannot push directory, must provide chart archive (.tgz)", "push", registryFixture, "oci://"+reg.Host+"/charts")
 	failLade(t, "nope.tgz: no such file", "push", filepath.Join(work, "nope.tgz"), "oci://"+reg.Host+"/charts")
-	failLade(t, "./x is not an OCI reference: lade pulls from oci://HOST/PATH/NAME", "pull", "./x")
+	failLade(t, "./x is not a chart reference lade can pull: use oci://HOST/PATH/NAME, REPO/CHART", "pull", "./x")
 	failLade(t, "need at least one argument, the path to the chart", "package")
 	failLade(t, "registry "+reg.Host+" speaks plain HTTP, not HTTPS: use --plain-http", "pull", "oci://"+reg.Host+"/charts/webapp")
 

@@ -44,10 +44,13 @@ Common actions:
   lade lint CHART                  check a chart for mistakes and pitfalls
   lade package / push / pull       distribute charts through OCI registries
   lade show all CHART              show a chart's metadata, values and README
+  lade repo add NAME URL           add a chart repository (Helm's repositories.yaml)
+  lade search repo KEYWORD         search the added repositories
 
-Charts are directories, .tgz archives or oci:// references. Cluster access
-follows kubectl: --kubeconfig, --kube-context and -n/--namespace, with
-defaults from Helm's HELM_* variables or their LADE_* names (lade env).
+Charts are directories, .tgz archives, oci:// references, REPO/CHART from an
+added repository, or https:// archive URLs. Cluster access follows kubectl:
+--kubeconfig, --kube-context and -n/--namespace, with defaults from Helm's
+HELM_* variables or their LADE_* names (lade env).
 Shell completion: lade completion bash|zsh|fish|powershell.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -91,6 +94,8 @@ Shell completion: lade completion bash|zsh|fish|powershell.`,
 		newEnvCmd(g),
 		newCompletionCmd(),
 		newCreateCmd(),
+		newRepoCmd(),
+		newSearchCmd(),
 	)
 	registerCompletions(root, g)
 	for _, c := range root.Commands() {

@@ -122,7 +122,7 @@ func loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*ch
 		slog.Warn("this chart is deprecated")
 	}
 	if err := chart.CheckDependencies(ch); err != nil {
-		if !reg.depUpdate || registry.IsOCI(ref) {
+		if !reg.depUpdate || registry.IsOCI(ref) || reg.isRepoRef(ref) {
 			return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'lade dependency build' to fetch missing dependencies: %w", err)
 		}
 		// --dependency-update: fetch what Chart.yaml names, then load again.
@@ -245,6 +245,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	f := cmd.Flags()
 	rf.add(f)
 	reg.add(f)
+	reg.addRepo(f)
 	reg.addDependencyUpdate(f)
 	f.BoolVar(&to.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
 	f.BoolVar(&to.SkipTests, "skip-tests", false, "skip tests from templated output")

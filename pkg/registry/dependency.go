@@ -68,6 +68,33 @@ type DependencyOptions struct {
 	Out io.Writer
 	// Now is the lock's generated time. Zero: SOURCE_DATE_EPOCH when set, else now.
 	Now time.Time
+	// SkipRefresh does not refresh chart repository indexes (--skip-refresh).
+	SkipRefresh bool
+	// Repos resolves dependencies in classic chart repositories (http(s)://
+	// URLs, @NAME and alias:NAME). Nil: such dependencies are refused.
+	Repos ChartRepositories
+}
+
+// ChartRepositories resolves dependencies whose repository is a classic
+// chart repository (an index.yaml beside archives); pkg/repo implements it.
+type ChartRepositories interface {
+	// Prepare runs once before resolution: it rewrites @NAME and
+	// alias:NAME repositories to their URLs in place (as Helm does, so the
+	// lock names URLs) and refreshes the indexes the dependencies need.
+	Prepare(ctx context.Context, deps []*chart.Dependency, refresh bool, out io.Writer) error
+	// Versions are the versions of chart name in the repository at repoURL,
+	// newest first, that have an archive URL.
+	Versions(ctx context.Context, repoURL, name string) ([]string, error)
+	// Fetch returns the verified, loaded archive of chart name at exactly
+	// version from the repository at repoURL.
+	Fetch(ctx context.Context, repoURL, name, version string) ([]byte, *chart.Chart, error)
+}
+
+// IsChartRepository reports whether a dependency's repository is a classic
+// chart repository reference: an http(s) URL, @NAME or alias:NAME.
+func IsChartRepository(repo string) bool {
+	return strings.HasPrefix(repo, "https://") || strings.HasPrefix(repo, "http://") ||
+		strings.HasPrefix(repo, "@") || strings.HasPrefix(repo, "alias:")
 }
 
 // UpdateDependencies resolves the dependencies of the chart directory dir
@@ -89,10 +116,13 @@ func (c *Client) UpdateDependencies(ctx context.Context, dir string, opts Depend
 	if len(reqs) == 0 {
 		return nil
 	}
+	if err := prepareRepos(ctx, reqs, opts, out); err != nil {
+		return err
+	}
 	lock := &LockFile{}
 	var missing []string
 	for _, d := range reqs {
-		l, err := c.resolveDependency(ctx, dir, d)
+		l, err := c.resolveDependency(ctx, dir, d, opts.Repos)
 		if err != nil {
 			if errors.Is(err, errNoMatch) {
 				missing = append(missing, fmt.Sprintf("%q (repository %q, version %q)", d.Name, d.Repository, d.Version))
@@ -106,7 +136,7 @@ func (c *Client) UpdateDependencies(ctx context.Context, dir string, opts Depend
 		return fmt.Errorf("can't get a valid version for %d subchart(s): %s. Make sure a matching chart version exists in the repo, or change the version constraint in Chart.yaml",
 			len(missing), strings.Join(missing, ", "))
 	}
-	if err := c.downloadAll(ctx, dir, lock.Dependencies, out); err != nil {
+	if err := c.downloadAll(ctx, dir, lock.Dependencies, opts.Repos, out); err != nil {
 		return err
 	}
 	if lock.Digest, err = HashRequirements(reqs, lock.Dependencies); err != nil {
@@ -151,6 +181,9 @@ func (c *Client) BuildDependencies(ctx context.Context, dir string, opts Depende
 	if err != nil {
 		return err
 	}
+	if err := prepareRepos(ctx, ch.Metadata.Dependencies, opts, out); err != nil {
+		return err
+	}
 	sum, err := HashRequirements(ch.Metadata.Dependencies, lock.Dependencies)
 	if err != nil || sum != lock.Digest {
 		if name == "requirements.lock" {
@@ -158,13 +191,27 @@ func (c *Client) BuildDependencies(ctx context.Context, dir string, opts Depende
 		}
 		return errors.New("the lock file (Chart.lock) is out of sync with the dependencies file (Chart.yaml). Please update the dependencies with 'lade dependency update'")
 	}
-	return c.downloadAll(ctx, dir, lock.Dependencies, out)
+	return c.downloadAll(ctx, dir, lock.Dependencies, opts.Repos, out)
+}
+
+// prepareRepos lets opts.Repos rewrite aliases and refresh indexes when a
+// dependency names a chart repository.
+func prepareRepos(ctx context.Context, deps []*chart.Dependency, opts DependencyOptions, out io.Writer) error {
+	if opts.Repos == nil {
+		return nil
+	}
+	for _, d := range deps {
+		if IsChartRepository(d.Repository) {
+			return opts.Repos.Prepare(ctx, deps, !opts.SkipRefresh, out)
+		}
+	}
+	return nil
 }
 
 // errNoMatch marks a dependency whose constraint no available version meets.
 var errNoMatch = errors.New("no matching version")
 
-func (c *Client) resolveDependency(ctx context.Context, dir string, d *chart.Dependency) (*LockedDependency, error) {
+func (c *Client) resolveDependency(ctx context.Context, dir string, d *chart.Dependency, repos ChartRepositories) (*LockedDependency, error) {
 	l := &LockedDependency{Dependency: chart.Dependency{Name: d.Name, Repository: d.Repository, Version: d.Version}}
 	constraint, err := semver.NewConstraint(d.Version)
 	if err != nil {
@@ -205,14 +252,29 @@ func (c *Client) resolveDependency(ctx context.Context, dir string, d *chart.Dep
 		}
 		l.Version = version
 		return l, nil
+	case repos != nil && IsChartRepository(d.Repository):
+		versions, err := repos.Versions(ctx, d.Repository, d.Name)
+		if err != nil {
+			return nil, err
+		}
+		// Newest first: the first that meets the constraint, as Helm.
+		for _, s := range versions {
+			if v, err := semver.NewVersion(s); err == nil && constraint.Check(v) {
+				l.Version = v.Original()
+				return l, nil
+			}
+		}
+		return nil, errNoMatch
+	case IsChartRepository(d.Repository):
+		return nil, fmt.Errorf("dependency %q: repository %q is a chart repository, and no chart repository resolver was given (DependencyOptions.Repos)", d.Name, d.Repository)
 	}
-	return nil, fmt.Errorf("dependency %q: repository %q is not supported: lade resolves oci:// registries, file:// directories and charts/ (chart repositories with an index.yaml are not supported)",
+	return nil, fmt.Errorf("dependency %q: repository %q is not supported: lade resolves oci:// registries, http(s):// chart repositories, @NAME/alias:NAME of added repositories, file:// directories and charts/",
 		d.Name, d.Repository)
 }
 
 // downloadAll fetches the locked dependencies into a temporary directory,
 // then moves them into charts/ and removes older archives of the same charts.
-func (c *Client) downloadAll(ctx context.Context, dir string, deps []*LockedDependency, out io.Writer) error {
+func (c *Client) downloadAll(ctx context.Context, dir string, deps []*LockedDependency, repos ChartRepositories, out io.Writer) error {
 	chartsDir := filepath.Join(dir, "charts")
 	if fi, err := os.Stat(chartsDir); err == nil && !fi.IsDir() {
 		return fmt.Errorf("%q is not a directory", chartsDir)
@@ -266,6 +328,20 @@ func (c *Client) downloadAll(ctx context.Context, dir string, deps []*LockedDepe
 					ref, d.Name, d.Version, res.Manifest.Digest, res.Chart.Metadata.Name, got)
 			}
 			d.Digest = res.Manifest.Digest.String()
+			if _, err := res.SaveArchive(tmp); err != nil {
+				return err
+			}
+			managed[d.Name] = true
+		case repos != nil && IsChartRepository(d.Repository):
+			fmt.Fprintf(out, "Downloading %s from repo %s\n", d.Name, d.Repository)
+			archive, ch, err := repos.Fetch(ctx, d.Repository, d.Name, d.Version)
+			if err != nil {
+				return fmt.Errorf("could not download %s from %s: %w", d.Name, d.Repository, err)
+			}
+			if ch.Metadata.Name != d.Name {
+				return fmt.Errorf("%s: the archive of %s %s holds chart %q", d.Repository, d.Name, d.Version, ch.Metadata.Name)
+			}
+			res := &PullResult{Archive: archive, Chart: ch}
 			if _, err := res.SaveArchive(tmp); err != nil {
 				return err
 			}

@@ -252,7 +252,7 @@ func TestDependencyFailuresLeaveNothing(t *testing.T) {
 		{name: "exact version missing", repo: repoURL, constraint: "1.0.1",
 			want: "could not download oci://" + reg.Host + "/charts/webapp: chart oci://" + reg.Host + "/charts/webapp: version 1.0.1 not found; nearest available: 1.0.0"},
 		{name: "chart repository", repo: "https://charts.example.com", constraint: "^1.0",
-			want: `dependency "webapp": repository "https://charts.example.com" is not supported: lade resolves oci:// registries, file:// directories and charts/ (chart repositories with an index.yaml are not supported)`},
+			want: `dependency "webapp": repository "https://charts.example.com" is a chart repository, and no chart repository resolver was given (DependencyOptions.Repos)`},
 		{name: "invalid constraint", repo: repoURL, constraint: "one",
 			want: `dependency "webapp" has an invalid version/constraint format: improper constraint: "one"`},
 		{name: "local dependency missing", repo: repoURL, constraint: "^1.0",
