@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo demo-render test test-interop bench lint fuzz clean pgo
+.PHONY: build demo demo-render test test-interop helm-ref bench lint fuzz clean pgo
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -43,11 +43,22 @@ demo-render: build
 
 # Every test: unit tests, cluster and registry tests (the control plane is built first),
 # and the Helm conformance corpus when it exists beside the project.
-test: build k8s-bins
-	$(GO) test -count=1 ./...
+test: build k8s-bins helm-ref
+	HELM_REF=$(HELM_REF_BIN) $(GO) test -count=1 ./...
 	$(MAKE) test-interop
 	@if [ -d "$(CONFORMANCE)" ]; then $(PYTHON) $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
 	else echo "conformance corpus not found at $(CONFORMANCE): skipped"; fi
+
+# The reference Helm the tests compare with (goldens, lint, env, create,
+# repositories), built from the Go module proxy into bin/helmref, outside
+# lade's module; skipped when it is there already.
+HELM_REF_VERSION := v4.3.1
+HELM_REF_BIN := $(CURDIR)/bin/helmref/helm
+helm-ref:
+	@if ! [ -x "$(HELM_REF_BIN)" ] || [ "$$($(HELM_REF_BIN) version --template '{{.Version}}')" != "$(HELM_REF_VERSION)" ]; then \
+	  echo "building the reference Helm $(HELM_REF_VERSION) into bin/helmref (the tests compare lade with it)"; \
+	  cd "$$(mktemp -d)" && GOBIN="$(dir $(HELM_REF_BIN))" $(GO) install -trimpath \
+	    -ldflags "-X helm.sh/helm/v4/internal/version.version=$(HELM_REF_VERSION)" helm.sh/helm/v4/cmd/helm@$(HELM_REF_VERSION); fi
 
 # Benchmarks: Go benchmarks (time and allocations per render), then whole-process
 # timings beside the reference Helm when HELM=/path/to/helm v4.3.1 is given.

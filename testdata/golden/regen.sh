@@ -5,7 +5,7 @@
 #   HELM_REF=/path/to/helm testdata/golden/regen.sh [-run 'TestTemplateGolden/name']
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export HELM_REF="${HELM_REF:-/opt/helmref/helm}"
+export HELM_REF="${HELM_REF:-$PWD/bin/helmref/helm}"  # make helm-ref builds it
 args=(-run 'TestTemplateGolden')
 if [ $# -gt 0 ]; then args=("$@"); fi
 exec go test ./cmd/lade -count=1 "${args[@]}" -update
