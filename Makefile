@@ -88,7 +88,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadArchive$$' -fuzztime $(FUZZTIME) ./pkg/chart
 	$(GO) test -run '^$$' -fuzz '^FuzzChartYAML$$' -fuzztime $(FUZZTIME) ./pkg/chart
-	$(GO) test -run '^$$' -fuzz '^FuzzParseSet$$' -fuzztime $(FUZZTIME) ./pkg/render/values
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSet$$' -fuzztime $(FUZZTIME) ./pkg/values
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHead$$' -fuzztime $(FUZZTIME) ./pkg/render
 	$(GO) test -run '^$$' -fuzz '^FuzzFastMap$$' -fuzztime $(FUZZTIME) ./internal/yamljson
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/release"
-	"github.com/lade-dev/lade/pkg/render/values"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 func newGetCmd(g *globalFlags) *cobra.Command {

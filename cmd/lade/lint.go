@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lade-dev/lade/internal/version"
-	"github.com/lade-dev/lade/pkg/chart/lint"
+	"github.com/lade-dev/lade/pkg/lint"
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/render"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lade-dev/lade/pkg/release"
-	"github.com/lade-dev/lade/pkg/render/values"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 // fmtTime prints a record's time as Helm does (time.ANSIC, in the zone

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/lade-dev/lade/pkg/render/values"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 // valueFlags are Helm's value flags: -f, --set, --set-string, --set-file,

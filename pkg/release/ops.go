@@ -15,7 +15,7 @@ import (
 
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/values"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 // UpgradeOptions describe an upgrade.

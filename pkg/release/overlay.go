@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
 // Overlay is the kustomize overlay a revision was built with, recorded in

@@ -10,8 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
 const overlays = "../../testdata/overlays/"

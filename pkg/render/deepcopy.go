@@ -5,7 +5,7 @@ import (
 
 	"github.com/mitchellh/copystructure"
 
-	"github.com/lade-dev/lade/pkg/render/common"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // withFastDeepCopy replaces sprig's deepCopy and mustDeepCopy, which copy

@@ -22,7 +22,7 @@ import (
 
 	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/render/common"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // LookupFunc backs the `lookup` template function (apiVersion, kind, namespace, name).

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/lade-dev/lade/pkg/render/common"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // includeCache remembers what `include` returned for a template name and

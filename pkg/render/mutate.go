@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"text/template"
 
-	"github.com/lade-dev/lade/pkg/render/common"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // Helm runs a release's templates one after the other on shared objects, so

@@ -12,8 +12,8 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/render/common"
-	"github.com/lade-dev/lade/pkg/render/values"
+	"github.com/lade-dev/lade/pkg/chart/common"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 // Options describe the release a chart is rendered for.

@@ -8,7 +8,7 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 
-	"github.com/lade-dev/lade/pkg/render/common"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // marshalYAML encodes v exactly as sigs.k8s.io/yaml.Marshal (Helm's toYaml)

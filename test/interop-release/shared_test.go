@@ -21,9 +21,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/internal/testenv"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
 // writeOverlay writes a kustomize overlay for the test chart's release

@@ -7,7 +7,7 @@ package precompile
 
 import (
 	"github.com/lade-dev/lade/cmd/lade/internal/prestart"
-	"github.com/lade-dev/lade/pkg/render/values"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 func init() { prestart.OnSchema(values.CompileAhead) }

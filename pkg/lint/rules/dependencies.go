@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/chart/lint/support"
+	"github.com/lade-dev/lade/pkg/lint/support"
 )
 
 // DependencyMessages checks that Chart.yaml's dependencies and charts/ agree.

@@ -23,8 +23,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	sigsjson "sigs.k8s.io/json"
 
-	"github.com/lade-dev/lade/pkg/chart/lint/rules"
 	"github.com/lade-dev/lade/pkg/kubeapis"
+	"github.com/lade-dev/lade/pkg/lint/rules"
 	"github.com/lade-dev/lade/pkg/render"
 )
 

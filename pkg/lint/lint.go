@@ -17,8 +17,8 @@ import (
 	"sync"
 
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/chart/lint/rules"
-	"github.com/lade-dev/lade/pkg/chart/lint/support"
+	"github.com/lade-dev/lade/pkg/lint/rules"
+	"github.com/lade-dev/lade/pkg/lint/support"
 	"github.com/lade-dev/lade/pkg/render"
 )
 

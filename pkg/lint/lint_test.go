@@ -10,7 +10,7 @@ import (
 	"github.com/lade-dev/lade/pkg/render"
 )
 
-const ruleCharts = "../../../testdata/charts/lint"
+const ruleCharts = "../../testdata/charts/lint"
 
 func lintOne(t *testing.T, dir string, o Options) *Result {
 	t.Helper()

@@ -6,7 +6,7 @@ import (
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/lade-dev/lade/pkg/render/overlay"
+	"github.com/lade-dev/lade/pkg/overlay"
 )
 
 // checkAppendTag requires of a document appendTag accepts what the build

@@ -20,7 +20,7 @@ import (
 )
 
 // chartsDir holds the test charts of this package.
-const chartsDir = "../../../testdata/charts/values"
+const chartsDir = "../../testdata/charts/values"
 
 // dump renders a values tree with its Go types, so that tests tell int64
 // from float64 and nil from "": maps by sorted key, lists in order.

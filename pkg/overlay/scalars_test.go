@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
 func renderChart(t testing.TB, name string) *render.Result {
@@ -171,7 +171,7 @@ func TestCorpusKeepsValues(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	golden, _ := filepath.Glob("../../../../shared/conformance/golden/*.yaml")
+	golden, _ := filepath.Glob("../../../shared/conformance/golden/*.yaml")
 	if len(golden) == 0 {
 		t.Skip("no conformance corpus at ../shared/conformance")
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lade-dev/lade/pkg/render/overlay"
+	"github.com/lade-dev/lade/pkg/overlay"
 )
 
 // TestInvalidDocumentNamed: a rendered document that is not valid YAML (or

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
 // layout is kustomize's standard layout: base/, components/ and

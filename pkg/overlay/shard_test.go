@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
 // docsOf is the base Apply hands Build: manifests, then hooks.
@@ -385,7 +385,7 @@ func TestShardedKustomizeVersion(t *testing.T) {
 	for _, m := range info.Deps {
 		if m.Path == "sigs.k8s.io/kustomize/api" || m.Path == "sigs.k8s.io/kustomize/kyaml" {
 			if m.Version != "v0.21.2" {
-				t.Errorf("%s is %s: check the reasoning in pkg/render/overlay/shard.go (per-object transformers, mapping name references, krusty's default order) against it, then update this test", m.Path, m.Version)
+				t.Errorf("%s is %s: check the reasoning in pkg/overlay/shard.go (per-object transformers, mapping name references, krusty's default order) against it, then update this test", m.Path, m.Version)
 			}
 		}
 	}

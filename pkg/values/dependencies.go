@@ -9,7 +9,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/render/common"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // ProcessDependencies applies Chart.yaml dependencies to c in place, as Helm's

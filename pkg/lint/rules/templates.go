@@ -20,9 +20,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/chart/lint/support"
+	"github.com/lade-dev/lade/pkg/lint/support"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/values"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 const templatesDir = "templates/"

@@ -15,11 +15,11 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
-const testdata = "../../../testdata/overlays"
+const testdata = "../../testdata/overlays"
 
 func renderShop(t testing.TB) *render.Result {
 	t.Helper()

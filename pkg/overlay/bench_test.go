@@ -12,14 +12,14 @@ import (
 
 	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
-	"github.com/lade-dev/lade/pkg/render/overlay"
 )
 
 // generated makes (once per machine) a chart with ../shared/bench/gen-umbrella.
 func generated(b testing.TB, name string, args ...string) string {
 	b.Helper()
-	gen, _ := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "bench", "gen-umbrella"))
+	gen, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "bench", "gen-umbrella"))
 	if _, err := os.Stat(gen); err != nil {
 		b.Skip("../shared/bench/gen-umbrella not found: skipping")
 	}

@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/chart/lint/support"
+	"github.com/lade-dev/lade/pkg/lint/support"
 )
 
 const chartFileName = "Chart.yaml"
