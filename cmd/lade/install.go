@@ -4,8 +4,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/release"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // installFlags are shared by install and upgrade.
@@ -63,7 +63,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 	if err := i.compat.check(); err != nil {
 		return release.InstallOptions{}, err
 	}
-	common, err := i.common.options()
+	co, err := i.common.options()
 	if err != nil {
 		return release.InstallOptions{}, err
 	}
@@ -83,13 +83,13 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 		return release.InstallOptions{}, err
 	}
 	o := release.InstallOptions{
-		CommonOptions: common, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
+		CommonOptions: co, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
 		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
 		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
 		Limits: i.limits.l,
 	}
-	if common.DryRun == "client" {
-		o.Capabilities = render.DefaultCapabilities(nil)
+	if co.DryRun == "client" {
+		o.Capabilities = common.DefaultCapabilities(nil)
 	}
 	return o, nil
 }

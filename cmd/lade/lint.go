@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lade-dev/lade/internal/version"
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/lint"
 	"github.com/lade-dev/lade/pkg/registry"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 const lintLong = `Examine charts for possible issues.
@@ -131,7 +131,7 @@ func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) e
 		Limits:               lf.limits.l,
 	}
 	if lf.kubeVersion != "" {
-		kv, err := render.ParseKubeVersion(lf.kubeVersion)
+		kv, err := common.ParseKubeVersion(lf.kubeVersion)
 		if err != nil {
 			return fmt.Errorf("invalid kube version '%s': %w", lf.kubeVersion, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/kubeapis"
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/release"
@@ -165,9 +166,9 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 			default:
 				return fmt.Errorf("invalid dry-run value (%q). Must be \"none\", \"server\", or \"client\"", dryRun)
 			}
-			var kube *render.KubeVersion
+			var kube *common.KubeVersion
 			if rf.kubeVersion != "" {
-				kv, err := render.ParseKubeVersion(rf.kubeVersion)
+				kv, err := common.ParseKubeVersion(rf.kubeVersion)
 				if err != nil {
 					return fmt.Errorf("invalid kube version '%s': %w", rf.kubeVersion, err)
 				}
@@ -212,7 +213,7 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 				ReleaseName:          name,
 				Namespace:            kf.namespace(),
 				IsUpgrade:            rf.isUpgrade,
-				Capabilities:         render.DefaultCapabilities(kube, rf.apiVersions...),
+				Capabilities:         common.DefaultCapabilities(kube, rf.apiVersions...),
 				SkipSchemaValidation: rf.skipSchemaValidation,
 				SubNotes:             rf.subNotes,
 				Engine:               render.Engine{EnableDNS: rf.enableDNS, Limits: rf.limits.l},
@@ -317,7 +318,7 @@ func printTemplate(cmd *cobra.Command, res *render.Result, name, outputDir strin
 // (kubeapis). The output is unchanged: helm template renders them, and so
 // does lade, since a chart may be rendered for another cluster than the
 // one it names; `lade lint --kube-version` fails on removed versions.
-func warnAPIs(w io.Writer, res *render.Result, kv *render.KubeVersion) {
+func warnAPIs(w io.Writer, res *render.Result, kv *common.KubeVersion) {
 	v, err := kubeapis.ParseVersion(kv.Major + "." + kv.Minor)
 	if err != nil {
 		return

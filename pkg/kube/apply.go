@@ -21,7 +21,6 @@ import (
 	"k8s.io/client-go/metadata"
 
 	"github.com/lade-dev/lade/internal/yamljson"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // Helm's ownership metadata.
@@ -81,7 +80,7 @@ func (c *Client) takeParsed(docs []string) []map[string]any {
 // sigs.k8s.io/yaml gives, without its JSON round trip. Documents given to
 // Preparsed are not parsed again.
 func (c *Client) parseManifest(manifest string) ([]map[string]any, error) {
-	docs := render.SplitDocuments(manifest)
+	docs := yamljson.SplitDocuments(manifest)
 	objs := c.takeParsed(docs)
 	if objs == nil {
 		objs = make([]map[string]any, len(docs))

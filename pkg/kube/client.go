@@ -23,7 +23,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
-	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // FieldManager is the server-side apply field manager of lade.
@@ -41,7 +41,7 @@ type Client struct {
 	Concurrency int
 
 	capsOnce sync.Once
-	caps     *render.Capabilities
+	caps     *common.Capabilities
 	capsErr  error
 
 	parsedMu sync.Mutex
@@ -100,14 +100,14 @@ func FromFlags(f *genericclioptions.ConfigFlags) (*Client, error) {
 
 // Capabilities returns the cluster's version and API versions as Helm's
 // .Capabilities reports them: every group/version and group/version/Kind.
-func (c *Client) Capabilities() (*render.Capabilities, error) {
+func (c *Client) Capabilities() (*common.Capabilities, error) {
 	c.capsOnce.Do(func() {
 		sv, err := c.Discovery.ServerVersion()
 		if err != nil {
 			c.capsErr = fmt.Errorf("kubernetes cluster unreachable: %w", err)
 			return
 		}
-		kv, err := render.ParseKubeVersion(sv.GitVersion)
+		kv, err := common.ParseKubeVersion(sv.GitVersion)
 		if err != nil {
 			c.capsErr = err
 			return
@@ -117,9 +117,9 @@ func (c *Client) Capabilities() (*render.Capabilities, error) {
 			c.capsErr = fmt.Errorf("could not get apiVersions from Kubernetes: %w", err)
 			return
 		}
-		caps := render.DefaultCapabilities(kv)
+		caps := common.DefaultCapabilities(kv)
 		seen := map[string]bool{}
-		var set render.VersionSet
+		var set common.VersionSet
 		for _, l := range lists {
 			if !seen[l.GroupVersion] {
 				seen[l.GroupVersion] = true

@@ -23,9 +23,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	sigsjson "sigs.k8s.io/json"
 
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/kubeapis"
 	"github.com/lade-dev/lade/pkg/lint/rules"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // IgnoreAnnotation suppresses rules for one object: "lade.dev/lint-ignore: ID[,ID]"
@@ -492,9 +492,9 @@ func (c *checker) removedAPI(ob *object, helmWarns bool) {
 }
 
 // lintKubeVersion is the release APIs are judged at: --kube-version, else
-// render.DefaultKubeVersion.
+// common.DefaultKubeVersion.
 func lintKubeVersion(o Options) kubeapis.Version {
-	s := render.DefaultKubeVersion
+	s := common.DefaultKubeVersion
 	if kv := o.KubeVersion; kv != nil {
 		s = kv.Major + "." + kv.Minor
 	}

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/lint/rules"
 	"github.com/lade-dev/lade/pkg/lint/support"
 	"github.com/lade-dev/lade/pkg/render"
@@ -42,8 +43,8 @@ type Options struct {
 	// Namespace is .Release.Namespace ("default" when empty).
 	Namespace string
 	// KubeVersion is the cluster version for capabilities and API deprecations
-	// (nil: render.DefaultKubeVersion).
-	KubeVersion *render.KubeVersion
+	// (nil: common.DefaultKubeVersion).
+	KubeVersion *common.KubeVersion
 	// SkipSchemaValidation turns off values.schema.json checks.
 	SkipSchemaValidation bool
 	// HelmOnly runs Helm's rules only, so the output is exactly `helm lint`'s.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 const ruleCharts = "../../testdata/charts/lint"
@@ -15,7 +15,7 @@ const ruleCharts = "../../testdata/charts/lint"
 func lintOne(t *testing.T, dir string, o Options) *Result {
 	t.Helper()
 	if o.KubeVersion == nil {
-		kv, err := render.ParseKubeVersion("v1.33.0")
+		kv, err := common.ParseKubeVersion("v1.33.0")
 		if err != nil {
 			t.Fatal(err)
 		}

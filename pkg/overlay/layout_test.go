@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/overlay"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // layout is kustomize's standard layout: base/, components/ and
@@ -147,5 +147,5 @@ func kubectlKustomizeTree(t *testing.T, base []string, tree, entry string) []str
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
 	}
-	return render.SplitDocuments(string(out))
+	return yamljson.SplitDocuments(string(out))
 }

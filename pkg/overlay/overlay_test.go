@@ -14,6 +14,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
@@ -165,7 +166,7 @@ func kubectlKustomize(t *testing.T, base []string, ovDir string) []string {
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
 	}
-	return render.SplitDocuments(string(out))
+	return yamljson.SplitDocuments(string(out))
 }
 
 func diffObjects(t *testing.T, got, want map[string]map[string]any) {
@@ -476,5 +477,5 @@ func TestPackage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	diffObjects(t, got, objects(t, render.SplitDocuments(string(out))))
+	diffObjects(t, got, objects(t, yamljson.SplitDocuments(string(out))))
 }

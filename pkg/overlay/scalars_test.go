@@ -10,6 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/render"
@@ -185,7 +186,7 @@ func TestCorpusKeepsValues(t *testing.T) {
 		}
 		var base []overlay.Doc
 		var read []string
-		for _, d := range render.SplitDocuments(string(data)) {
+		for _, d := range yamljson.SplitDocuments(string(data)) {
 			src := "unknown"
 			if s, ok := strings.CutPrefix(d, "# Source: "); ok {
 				src, _, _ = strings.Cut(s, "\n")

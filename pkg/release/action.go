@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/render"
 )
@@ -159,7 +160,7 @@ type InstallOptions struct {
 	Limits render.Limits
 	Labels map[string]string
 	// Capabilities overrides discovery (client dry-run).
-	Capabilities *render.Capabilities
+	Capabilities *common.Capabilities
 	// Overlay is applied to the render (see overlay.go); recorded in the release.
 	Overlay *Overlay
 	// Replace (--replace) re-uses the name of a release whose newest
@@ -265,7 +266,7 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 	}
 	if o.DryRun == "client" {
 		if o.Capabilities == nil {
-			o.Capabilities = render.DefaultCapabilities(nil)
+			o.Capabilities = common.DefaultCapabilities(nil)
 		}
 		res, err := c.render(ctx, &o, 1, false, true)
 		if err != nil {

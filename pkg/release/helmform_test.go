@@ -13,7 +13,6 @@ import (
 
 	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // helmKnown are the top-level fields of Helm 4's release record
@@ -116,7 +115,7 @@ func TestStubManifest(t *testing.T) {
 	if !IsStubManifest(stub) || IsStubManifest(r.Manifest) {
 		t.Fatal("IsStubManifest does not tell the stand-in from the manifest")
 	}
-	docs := render.SplitDocuments(stub)
+	docs := yamljson.SplitDocuments(stub)
 	if len(docs) != 2 {
 		t.Fatalf("%d documents:\n%s", len(docs), stub)
 	}

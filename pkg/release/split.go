@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/lade-dev/lade/internal/yamljson"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // The Helm-visible record of a split revision (records over 1 MiB, see
@@ -46,7 +45,7 @@ func IsStubManifest(manifest string) bool {
 func stubManifest(r *Release) (string, error) {
 	var b strings.Builder
 	first := true
-	for i, doc := range render.SplitDocuments(r.Manifest) {
+	for i, doc := range yamljson.SplitDocuments(r.Manifest) {
 		var obj map[string]any
 		if err := yamljson.UnmarshalMap([]byte(doc), &obj); err != nil {
 			return "", fmt.Errorf("release %q revision %d: manifest document %d: %w", r.Name, r.Version, i+1, err)

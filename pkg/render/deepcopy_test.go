@@ -11,6 +11,8 @@ import (
 
 	"github.com/Masterminds/sprig/v3"
 	"github.com/mitchellh/copystructure"
+
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // sameCopy fails unless a and b are equal values of the same types whose
@@ -110,7 +112,7 @@ func TestFastDeepCopyIsCopystructure(t *testing.T) {
 		sameCopy(t, fmt.Sprint("tree ", i), got, want, top)
 	}
 
-	caps := DefaultCapabilities(nil)
+	caps := common.DefaultCapabilities(nil)
 	obj := map[string]any{
 		"Values":       map[string]any{"a": []any{int64(1), "x", nil, map[string]any{}}, "n": nil},
 		"Files":        Files{"a.txt": []byte("hello"), "empty": nil, "z": make([]byte, 2, 9)},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/chart/common"
 )
 
 // newChart builds a chart in memory: templates by name (relative to the chart root).
@@ -21,7 +22,7 @@ func newChart(name string, templates map[string]string, deps ...*chart.Chart) *c
 
 func renderTop(t *testing.T, e *Engine, c *chart.Chart, vals map[string]any) (map[string]string, error) {
 	t.Helper()
-	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
+	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, common.DefaultCapabilities(nil))
 	return e.Render(context.Background(), c, top)
 }
 
@@ -342,7 +343,7 @@ func TestNoOpChangesStayConcurrent(t *testing.T) {
 // executeParallel) and returns the sources, the jobs, outputs and stop.
 func runConcurrently(t *testing.T, c *chart.Chart, vals map[string]any) ([]*tplSource, []int, []string, int, error) {
 	t.Helper()
-	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
+	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, common.DefaultCapabilities(nil))
 	e := &Engine{Parallelism: 4}
 	srcs := collectTemplates(c, top)
 	set, _, err := e.parse(srcs, true)
@@ -374,7 +375,7 @@ func TestIdenticalFilesParsedOnce(t *testing.T) {
 	vals := func(bx any) map[string]any {
 		return map[string]any{"a": map[string]any{"x": 1}, "b": map[string]any{"x": bx}, "c": map[string]any{"x": 3}}
 	}
-	srcs := collectTemplates(mk(), NewRenderValues(mk(), vals(2), Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil)))
+	srcs := collectTemplates(mk(), NewRenderValues(mk(), vals(2), Options{ReleaseName: "rel", Namespace: "ns"}, common.DefaultCapabilities(nil)))
 	if _, shared, err := (&Engine{}).parse(srcs, true); err != nil || !shared {
 		t.Fatalf("identical files not shared: %v", err)
 	}
@@ -408,7 +409,7 @@ func TestIdenticalFilesParsedOnce(t *testing.T) {
 
 // renderUnshared renders parsing every file on its own.
 func (e *Engine) renderUnshared(c *chart.Chart, vals map[string]any) (map[string]string, error) {
-	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, DefaultCapabilities(nil))
+	top := NewRenderValues(c, vals, Options{ReleaseName: "rel", Namespace: "ns"}, common.DefaultCapabilities(nil))
 	srcs := collectTemplates(c, top)
 	set, _, err := e.parse(srcs, false)
 	if err != nil {
@@ -481,5 +482,21 @@ func TestTemplatesThatAllChangeTheRoot(t *testing.T) {
 				t.Fatalf("%s: concurrent %q, Helm's order %q", k, got[k], v)
 			}
 		}
+	}
+}
+
+// TestCapabilitiesTypeNames: a chart printing the type of .Capabilities
+// reads Helm v4.3.1's names (`helm template` prints "*common.Capabilities",
+// "common.KubeVersion" and "common.VersionSet"), as it does for .Values.
+func TestCapabilitiesTypeNames(t *testing.T) {
+	c := newChart("caps", map[string]string{
+		"templates/t.yaml": `{{ printf "%T" .Capabilities }}|{{ printf "%T" .Capabilities.KubeVersion }}|{{ printf "%T" .Capabilities.APIVersions }}`,
+	})
+	out, err := renderTop(t, &Engine{}, c, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out["caps/templates/t.yaml"], "*common.Capabilities|common.KubeVersion|common.VersionSet"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -100,7 +100,7 @@ func TestParseHeadConformance(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), "kind:") {
 			continue
 		}
-		for _, doc := range SplitDocuments(string(b)) {
+		for _, doc := range yamljson.SplitDocuments(string(b)) {
 			docs++
 			if checkHead(t, doc) {
 				fast++
@@ -144,7 +144,7 @@ func corpusDocs(b testing.TB) []string {
 	for _, f := range files {
 		data, _ := os.ReadFile(f)
 		if strings.Contains(string(data), "kind:") {
-			docs = append(docs, SplitDocuments(string(data))...)
+			docs = append(docs, yamljson.SplitDocuments(string(data))...)
 		}
 	}
 	return docs

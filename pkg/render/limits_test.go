@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/values"
 )
 
@@ -65,7 +66,7 @@ func TestDefaultLimitsHeadroom(t *testing.T) {
 				apis = append(apis, c.Flags[i+1])
 			}
 		}
-		kv, err := ParseKubeVersion(c.KubeVersion)
+		kv, err := common.ParseKubeVersion(c.KubeVersion)
 		if err != nil {
 			kv = nil
 		}
@@ -75,7 +76,7 @@ func TestDefaultLimitsHeadroom(t *testing.T) {
 		}
 		stats := &limitStats{}
 		_, err = Chart(context.Background(), ch, vals, Options{
-			ReleaseName: c.Release, Namespace: c.Namespace, Capabilities: DefaultCapabilities(kv, apis...),
+			ReleaseName: c.Release, Namespace: c.Namespace, Capabilities: common.DefaultCapabilities(kv, apis...),
 			Engine: Engine{stats: stats},
 		})
 		if errors.Is(err, ErrLimit) {

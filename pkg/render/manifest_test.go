@@ -1,12 +1,8 @@
 package render
 
 import (
-	"math/rand/v2"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/lade-dev/lade/pkg/chart"
 )
@@ -89,62 +85,5 @@ func TestTemplateTextFraming(t *testing.T) {
 	}
 	if _, err := r.TemplateText(TemplateOptions{ShowOnly: []string{"templates/nope.yaml"}}); err == nil || err.Error() != "could not find template templates/nope.yaml in chart" {
 		t.Fatalf("show-only miss: %v", err)
-	}
-}
-
-func TestParseKubeVersion(t *testing.T) {
-	for in, want := range map[string][3]string{
-		"1.33":              {"v1.33", "1", "33"},
-		"v1.33.0":           {"v1.33.0", "1", "33"},
-		"v1.30.4-gke.12000": {"v1.30.4", "1", "30"},
-	} {
-		kv, err := ParseKubeVersion(in)
-		if err != nil {
-			t.Fatalf("%s: %v", in, err)
-		}
-		if kv.String() != want[0] || kv.Major != want[1] || kv.Minor != want[2] {
-			t.Errorf("%s: got %s %s %s", in, kv.String(), kv.Major, kv.Minor)
-		}
-	}
-	if _, err := ParseKubeVersion("banana"); err == nil {
-		t.Fatal("banana parsed as a version")
-	}
-}
-
-// splitByRegexp is Helm's way of splitting, kept here as the reference for
-// the hand-written SplitDocuments.
-func splitByRegexp(s string) []string {
-	sep := regexp.MustCompile(`(?m)^---[ \t]*`)
-	var out []string
-	for _, d := range sep.Split(strings.TrimLeftFunc(s, unicode.IsSpace), -1) {
-		if strings.TrimSpace(d) == "" {
-			continue
-		}
-		out = append(out, strings.TrimLeftFunc(d, unicode.IsSpace))
-	}
-	return out
-}
-
-func TestSplitDocumentsMatchesHelmRegexp(t *testing.T) {
-	cases := []string{
-		"", "---", "---\n", "a: 1", "---\na: 1\n---\nb: 2\n", "a: 1\n---   \t\nb: 2",
-		"----\na: 1", "a: '---'\n  ---\nb: 1", "\n\n  ---\na: 1", "---a: 1\n---\t# c\nb: 2",
-		"a: |\n  ---\n  x\n---\nb", "\r\n---\r\na: 1\r\n---\r\n", "---\n---\n---\n", "x\n---",
-		"\u00a0---\na", "a\n---\u00a0\nb",
-	}
-	// Random documents built from the pieces that matter to the separator.
-	pieces := []string{"---", "-", " ", "\t", "\n", "\r\n", "a: 1", "#", "'", "\u00a0", "x"}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 5000 {
-		var b strings.Builder
-		for range rng.IntN(12) {
-			b.WriteString(pieces[rng.IntN(len(pieces))])
-		}
-		cases = append(cases, b.String())
-	}
-	for _, c := range cases {
-		if got, want := SplitDocuments(c), splitByRegexp(c); !slices.Equal(got, want) {
-			t.Fatalf("SplitDocuments(%q) = %q, want %q", c, got, want)
-		}
 	}
 }

@@ -104,7 +104,7 @@ func TestManifestObjectsMatchManifestText(t *testing.T) {
 		t.Fatalf("hooks or manifests differ: %v %v", gotHooks, got)
 	}
 	res := &Result{Manifests: got}
-	docs := SplitDocuments(res.ManifestText(false))
+	docs := yamljson.SplitDocuments(res.ManifestText(false))
 	if len(docs) != len(got) {
 		t.Fatalf("%d documents in the manifest, %d manifests", len(docs), len(got))
 	}

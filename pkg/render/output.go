@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/lade-dev/lade/internal/yamljson"
 )
 
 // ManifestText joins the manifests (and, with includeCRDs, the crds/ files
@@ -57,7 +59,7 @@ var sourcePath = regexp.MustCompile("# Source: [^/]+/(.+)")
 // showOnly filters a template output down to the documents rendered from
 // templates matching the patterns, in pattern order, as --show-only does.
 func showOnly(all string, patterns []string) (string, error) {
-	docs := SplitDocuments(all)
+	docs := yamljson.SplitDocuments(all)
 	var b strings.Builder
 	for _, p := range patterns {
 		p = filepath.ToSlash(p)

@@ -24,8 +24,8 @@ type Options struct {
 	Revision int
 	// IsUpgrade sets .Release.IsUpgrade instead of .Release.IsInstall.
 	IsUpgrade bool
-	// Capabilities of the target cluster; nil means DefaultCapabilities(nil).
-	Capabilities *Capabilities
+	// Capabilities of the target cluster; nil means common.DefaultCapabilities(nil).
+	Capabilities *common.Capabilities
 	// SkipSchemaValidation turns off values.schema.json checks.
 	SkipSchemaValidation bool
 	// SubNotes includes subcharts' NOTES.txt in Notes.
@@ -85,7 +85,7 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	}
 	caps := opts.Capabilities
 	if caps == nil {
-		caps = DefaultCapabilities(nil)
+		caps = common.DefaultCapabilities(nil)
 	}
 	vals, err := values.CoalesceValues(ch, userVals, append(slices.Clip(vopts), values.SkipSchemaValidation(true))...)
 	if err != nil {
@@ -204,7 +204,7 @@ func (c *schemaCheck) wait() error {
 // NewRenderValues builds the top-level template object: .Values, .Release,
 // .Chart and .Capabilities (each chart's .Files, .Subcharts and .Template are
 // added by the engine).
-func NewRenderValues(ch *chart.Chart, vals map[string]any, opts Options, caps *Capabilities) map[string]any {
+func NewRenderValues(ch *chart.Chart, vals map[string]any, opts Options, caps *common.Capabilities) map[string]any {
 	rev := opts.Revision
 	if rev == 0 {
 		rev = 1

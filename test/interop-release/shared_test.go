@@ -21,9 +21,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/internal/testenv"
+	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
-	"github.com/lade-dev/lade/pkg/render"
 )
 
 // writeOverlay writes a kustomize overlay for the test chart's release
@@ -165,7 +165,7 @@ func TestHelmAndLadeShareARelease(t *testing.T) {
 func objectIDs(t *testing.T, manifest string) []string {
 	t.Helper()
 	var out []string
-	for _, doc := range render.SplitDocuments(manifest) {
+	for _, doc := range yamljson.SplitDocuments(manifest) {
 		var obj struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`

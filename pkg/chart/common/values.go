@@ -1,8 +1,3 @@
-// Package common holds Values, the type templates see as .Values and
-// .Template, with the methods Helm v4's chart values have (AsMap, YAML,
-// Table, PathValue, Encode). It is named after Helm's package so that a
-// chart printing the type (typeOf, printf "%T") reads Helm's
-// "common.Values".
 package common
 
 import (

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/lint/support"
 	"github.com/lade-dev/lade/pkg/render"
 	"github.com/lade-dev/lade/pkg/values"
@@ -31,7 +32,7 @@ const templatesDir = "templates/"
 type TemplateOptions struct {
 	Namespace            string
 	Values               map[string]any
-	KubeVersion          *render.KubeVersion // nil: render.DefaultKubeVersion
+	KubeVersion          *common.KubeVersion // nil: common.DefaultKubeVersion
 	SkipSchemaValidation bool
 	Limits               render.Limits // zero fields: render's defaults
 }
@@ -108,7 +109,7 @@ func Templates(ctx context.Context, l *support.Linter, in *Input, o TemplateOpti
 	if err != nil {
 		return nil
 	}
-	caps := render.DefaultCapabilities(o.KubeVersion)
+	caps := common.DefaultCapabilities(o.KubeVersion)
 	ropts := render.Options{ReleaseName: "test-release", Namespace: o.Namespace}
 	top := render.NewRenderValues(ch, cvals, ropts, caps)
 	if !o.SkipSchemaValidation {
