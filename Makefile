@@ -91,6 +91,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSet$$' -fuzztime $(FUZZTIME) ./pkg/values
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHead$$' -fuzztime $(FUZZTIME) ./pkg/render
 	$(GO) test -run '^$$' -fuzz '^FuzzFastMap$$' -fuzztime $(FUZZTIME) ./internal/yamljson
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./internal/kubejson
+	$(GO) test -run '^$$' -fuzz '^FuzzMarshalObject$$' -fuzztime $(FUZZTIME) ./internal/kubejson
 
 clean:
 	rm -rf bin

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/metadata"
 
+	"github.com/lade-dev/lade/internal/kubejson"
 	"github.com/lade-dev/lade/internal/yamljson"
 )
 
@@ -361,7 +362,7 @@ var updateOperation = []byte(`"operation":"Update"`)
 // sendApply server-side applies r as field manager manager and returns the
 // response body (the object as stored).
 func (c *Client) sendApply(ctx context.Context, r *Resource, manager string, force, dryRun bool) ([]byte, error) {
-	body, err := marshalObject(r.Object.Object)
+	body, err := kubejson.Marshal(r.Object.Object)
 	if err != nil {
 		return nil, err
 	}

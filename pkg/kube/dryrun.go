@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
+
+	"github.com/lade-dev/lade/internal/kubejson"
 )
 
 // DryRunApply server-side applies r with dryRun=All and field manager lade
@@ -27,7 +29,7 @@ func (c *Client) DryRunApply(ctx context.Context, r *Resource, force bool) (*uns
 
 // DryRunApplyAs is DryRunApply as field manager manager.
 func (c *Client) DryRunApplyAs(ctx context.Context, r *Resource, manager string, force bool) (*unstructured.Unstructured, error) {
-	body, err := marshalObject(r.Object.Object)
+	body, err := kubejson.Marshal(r.Object.Object)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +92,7 @@ func skipFieldValidation(gvr schema.GroupVersionResource) bool {
 }
 
 // rawClients holds, per Client, REST clients for the dynamic API whose
-// responses are decoded by decodeJSON rather than the dynamic client's
+// responses are decoded by kubejson.Decode rather than the dynamic client's
 // decoder, or not at all (an apply's response). The limited one has the
 // Client's rate limit (applies, GetAll's LISTs); the other none (dry-runs:
 // they write nothing and their callers bound their concurrency, so a QPS
@@ -147,9 +149,9 @@ func (r *Resource) namespaceIfScoped() string {
 }
 
 // decodeObject decodes an API object as the dynamic client does, with
-// decodeJSON; anything it does not take goes the dynamic client's way.
+// kubejson.Decode; anything it does not take goes the dynamic client's way.
 func decodeObject(raw []byte) (*unstructured.Unstructured, error) {
-	if v, err := decodeJSON(raw); err == nil {
+	if v, err := kubejson.Decode(raw); err == nil {
 		if m, ok := v.(map[string]any); ok && m["kind"] != nil && m["kind"] != "" {
 			if _, list := m["items"]; !list {
 				return &unstructured.Unstructured{Object: m}, nil
@@ -168,7 +170,7 @@ func decodeObject(raw []byte) (*unstructured.Unstructured, error) {
 }
 
 // listObjects reads every object of a resource in a namespace ("" for all
-// or cluster-scoped), decoded with decodeJSON.
+// or cluster-scoped), decoded with kubejson.Decode.
 func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
 	rc, err := c.rawClient(true)
 	if err != nil {
@@ -182,7 +184,7 @@ func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResourc
 	if err != nil {
 		return nil, err
 	}
-	if v, err := decodeJSON(raw); err == nil {
+	if v, err := kubejson.Decode(raw); err == nil {
 		if m, ok := v.(map[string]any); ok {
 			if items, ok := m["items"].([]any); ok {
 				out := make([]*unstructured.Unstructured, 0, len(items))

@@ -1,4 +1,4 @@
-package kube
+package kubejson
 
 import (
 	"encoding/json"
@@ -9,12 +9,12 @@ import (
 	"unicode/utf8"
 )
 
-// marshalObject is json.Marshal(obj) for the objects lade applies (maps,
+// Marshal is json.Marshal(obj) for the objects lade applies (maps,
 // slices and scalars as yamljson and the unstructured setters build them):
 // the same bytes, written without reflection. Request bodies of 200
 // applies or dry-runs were 4% of the client's CPU with encoding/json.
 // Values of other types are left to encoding/json.
-func marshalObject(obj map[string]any) ([]byte, error) {
+func Marshal(obj map[string]any) ([]byte, error) {
 	if b, ok := appendJSON(make([]byte, 0, 2048), obj); ok {
 		return b, nil
 	}

@@ -1,4 +1,4 @@
-package kube
+package kubejson
 
 import (
 	"reflect"
@@ -20,7 +20,7 @@ var jsonSamples = []string{
 func checkDecode(t *testing.T, s string) {
 	var want any
 	werr := utiljson.Unmarshal([]byte(s), &want)
-	got, gerr := decodeJSON([]byte(s))
+	got, gerr := Decode([]byte(s))
 	if (werr != nil) != (gerr != nil) {
 		t.Fatalf("%q: error %v, standard decoder %v", s, gerr, werr)
 	}

@@ -1,4 +1,4 @@
-package kube
+package kubejson
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// decodeJSON decodes a JSON document into the generic form unstructured
+// Decode decodes a JSON document into the generic form unstructured
 // objects hold (map[string]any, []any, string, bool, nil, int64 for integers
 // that fit, float64 for other numbers), as k8s.io/apimachinery's
 // json.Unmarshal does, in one pass. The dynamic client's decoding parses a
@@ -17,7 +17,7 @@ import (
 // escapes or non-ASCII bytes is handed to encoding/json) keeps the standard
 // result; a syntax error is returned and callers fall back to the standard
 // decoder for its error.
-func decodeJSON(data []byte) (any, error) {
+func Decode(data []byte) (any, error) {
 	d := jsonDecoder{data: data}
 	d.space()
 	v, err := d.value(0)

@@ -1,4 +1,4 @@
-package kube
+package kubejson
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 func checkMarshal(t *testing.T, obj map[string]any) {
 	t.Helper()
 	want, werr := json.Marshal(obj)
-	got, gerr := marshalObject(obj)
+	got, gerr := Marshal(obj)
 	if (werr != nil) != (gerr != nil) {
 		t.Fatalf("%#v: error %v, encoding/json %v", obj, gerr, werr)
 	}
