@@ -1,4 +1,3 @@
-// Package fsutil holds small file-system helpers shared by lade's packages.
 package fsutil
 
 import (

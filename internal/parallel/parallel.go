@@ -1,5 +1,3 @@
-// Package parallel runs the bodies of a loop on a bounded number of
-// goroutines.
 package parallel
 
 import (

@@ -1,5 +1,3 @@
-// Package chart holds the Helm chart model (apiVersion v1 and v2) and loads,
-// validates and packages charts from directories and archives.
 package chart
 
 import (

@@ -14,4 +14,6 @@
 //
 // Output: unified diffs per object (WriteText), one line per object
 // (WriteSummary) or a stable JSON document (WriteJSON).
+//
+// It imports pkg/kube only: it knows nothing of releases or charts.
 package diff

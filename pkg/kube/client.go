@@ -1,6 +1,3 @@
-// Package kube is lade's cluster access: REST configuration from
-// cli-runtime flags, server-side apply with Helm's ownership metadata,
-// deletion, kstatus-based waiting and cluster capabilities.
 package kube
 
 import (

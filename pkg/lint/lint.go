@@ -1,7 +1,3 @@
-// Package lint checks charts: Helm's lint rules with Helm's messages (see
-// package rules), strict decoding of rendered built-in objects against
-// k8s.io/api, and lade's orchestration rules (see Rules). Each chart is
-// rendered once per values set; all rules share that render.
 package lint
 
 import (

@@ -1,4 +1,7 @@
-// Storage design
+// Package release records, stores and applies releases: versioned Secrets in
+// Helm's storage format, with install, upgrade, rollback and uninstall.
+//
+// # Storage design
 //
 // Every revision is a Secret named sh.helm.release.v1.NAME.vN, type
 // helm.sh/release.v1, data key "release" = base64(gzip(JSON of Release)),
@@ -108,4 +111,7 @@
 // cannot exist and is skipped. Records are not rewritten: a rollback
 // records the restored revision's manifest as it was stored. A new chart's
 // objects are never mapped: their removed versions fail the build.
+//
+// It imports every stage before it (chart, chart/common, values, render,
+// overlay) and pkg/kube, and nothing of cmd/lade.
 package release

@@ -1,5 +1,3 @@
-// Package release records, stores and applies releases: versioned Secrets in
-// Helm's storage format, with install, upgrade, rollback and uninstall.
 package release
 
 import (

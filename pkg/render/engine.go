@@ -1,6 +1,3 @@
-// Package render turns a chart and its values into Kubernetes manifests the
-// way Helm v4 does: the template engine, Helm's built-in objects and
-// functions, manifest splitting, hook extraction and install ordering.
 package render
 
 import (

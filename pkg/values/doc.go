@@ -12,4 +12,7 @@
 //
 // and puts v under .Values. Warnings go to the *slog.Logger given with
 // WithLogger, as Helm's CLI prints them (its log.Printf warnings at INFO).
+//
+// It imports pkg/chart and pkg/chart/common only: it is the stage between
+// loading a chart and rendering it.
 package values

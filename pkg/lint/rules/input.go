@@ -1,6 +1,3 @@
-// Package rules implements Helm's lint rules (Chart.yaml, values, templates,
-// dependencies, CRDs, deprecated APIs) with Helm's messages and severities,
-// plus the Kubernetes type table lade's schema checks decode against.
 package rules
 
 import (
