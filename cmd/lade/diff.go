@@ -415,7 +415,7 @@ restore; conflicts name the managers that changed fields the release owns.`,
 // printUpgradeDiff prints the diff of an upgrade before it runs (upgrade
 // --diff); with --dry-run it is the whole output and done is true.
 func printUpgradeDiff(cmd *cobra.Command, cfg *release.Config, uo release.UpgradeOptions) (done bool, err error) {
-	plan := uo.DryRun != ""
+	plan := uo.DryRun.Enabled()
 	rep, err := upgradeReport(cmd.Context(), cfg, uo, diff.Options{})
 	if err != nil {
 		return true, err

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lade-dev/lade/internal/table"
+	"github.com/lade-dev/lade/pkg/release"
 )
 
 // historyRow is one revision as `helm history -o json|yaml` prints it: the
@@ -49,7 +49,7 @@ returned to.`,
 				return err
 			}
 			if len(hist) == 0 {
-				return fmt.Errorf("release: not found")
+				return release.ErrNotFound
 			}
 			if max > 0 && len(hist) > max {
 				hist = hist[len(hist)-max:]

@@ -88,7 +88,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
 		Limits: i.limits.l,
 	}
-	if co.DryRun == "client" {
+	if co.DryRun == release.DryRunClient {
 		o.Capabilities = common.DefaultCapabilities(nil)
 	}
 	return o, nil
@@ -129,7 +129,7 @@ chart that needs more:
 			}
 			ns := kf.namespace()
 			var cfg *release.Config
-			if o.DryRun == "client" {
+			if o.DryRun == release.DryRunClient {
 				cfg = &release.Config{Namespace: ns}
 			} else if cfg, err = kf.config(ns, progress()); err != nil {
 				return err

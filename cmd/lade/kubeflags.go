@@ -153,7 +153,7 @@ func (c *commonFlags) options() (release.CommonOptions, error) {
 	default:
 		return c.o, fmt.Errorf("invalid dry-run value %q: must be client, server or none", c.dryRun)
 	}
-	c.o.DryRun = c.dryRun
+	c.o.DryRun = release.DryRun(c.dryRun)
 	if c.o.Atomic {
 		c.o.Wait = true
 	}

@@ -8,6 +8,7 @@ import (
 
 func newUninstallCmd(g *globalFlags) *cobra.Command {
 	var o release.UninstallOptions
+	var dryRun bool
 	var kf *kubeFlags
 	cmd := &cobra.Command{
 		Use:     "uninstall RELEASE_NAME [...]",
@@ -18,6 +19,9 @@ func newUninstallCmd(g *globalFlags) *cobra.Command {
 			cfg, err := kf.config(kf.namespace(), cmd.OutOrStdout())
 			if err != nil {
 				return err
+			}
+			if dryRun {
+				o.DryRun = release.DryRunClient
 			}
 			for _, name := range args {
 				o.Name = name
@@ -44,7 +48,7 @@ func newUninstallCmd(g *globalFlags) *cobra.Command {
 	f.StringVar(&o.Cascade, "cascade", "background", "must be \"background\", \"orphan\", or \"foreground\". Selects the deletion cascading strategy for the dependents")
 	addWaitFlag(f, &o.Wait)
 	f.DurationVar(&o.Timeout, "timeout", 0, "time to wait for any individual Kubernetes operation (default 5m)")
-	f.BoolVar(&o.DryRun, "dry-run", false, "simulate a uninstall")
+	f.BoolVar(&dryRun, "dry-run", false, "simulate a uninstall")
 	f.StringVar(&o.Description, "description", "", "add a custom description")
 	kf = newKubeFlags(g, f)
 	return cmd

@@ -107,7 +107,23 @@ func (c *Config) lock(ctx context.Context, name, command string, recoverPending 
 	return l, nil
 }
 
-// CommonOptions are shared by install, upgrade and rollback.
+// DryRun says whether an operation only simulates, and how far.
+type DryRun string
+
+// The dry-run modes, as --dry-run names them.
+const (
+	// DryRunNone changes the cluster and records a revision.
+	DryRunNone DryRun = ""
+	// DryRunClient renders and plans without writing to the cluster.
+	DryRunClient DryRun = "client"
+	// DryRunServer also sends every object to the API server with dryRun=All.
+	DryRunServer DryRun = "server"
+)
+
+// Enabled reports whether d simulates (client or server).
+func (d DryRun) Enabled() bool { return d != DryRunNone }
+
+// CommonOptions are shared by install, upgrade, rollback and uninstall.
 type CommonOptions struct {
 	NoHooks        bool
 	Wait           bool
@@ -116,10 +132,9 @@ type CommonOptions struct {
 	ForceConflicts bool
 	TakeOwnership  bool
 	// Atomic (--rollback-on-failure) undoes a failed operation.
-	Atomic     bool
-	HistoryMax int
-	// DryRun is "", "client" or "server".
-	DryRun      string
+	Atomic      bool
+	HistoryMax  int
+	DryRun      DryRun
 	Description string
 	// RecoverPending marks a pending revision without a lade lease failed and proceeds.
 	RecoverPending bool
@@ -207,7 +222,7 @@ func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade
 		if caps, err = c.Kube.Capabilities(); err != nil {
 			return nil, err
 		}
-		if o.DryRun == "" || o.DryRun == "server" {
+		if !o.DryRun.Enabled() || o.DryRun == DryRunServer {
 			eng.Lookup = c.Kube.Lookup
 		}
 	}
@@ -258,13 +273,13 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 	if o.Values == nil {
 		o.Values = map[string]any{}
 	}
-	if o.HideSecret && o.DryRun == "" {
+	if o.HideSecret && !o.DryRun.Enabled() {
 		return nil, ErrHideSecretNeedsDryRun
 	}
 	if err := ValidateFieldManager(o.FieldManager); err != nil {
 		return nil, err
 	}
-	if o.DryRun == "client" {
+	if o.DryRun == DryRunClient {
 		if o.Capabilities == nil {
 			o.Capabilities = common.DefaultCapabilities(nil)
 		}
@@ -276,12 +291,12 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 		hideSecrets(&o, rel, res)
 		return rel, nil
 	}
-	if o.CreateNamespace && o.DryRun == "" {
+	if o.CreateNamespace && !o.DryRun.Enabled() {
 		if err := c.createNamespace(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if o.DryRun == "" {
+	if !o.DryRun.Enabled() {
 		return c.withLease(ctx, o.Name, "lade install", o.RecoverPending, func(ctx context.Context) (*Release, error) {
 			return c.install(ctx, &o)
 		})
@@ -343,10 +358,10 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		if err != nil {
 			return nil, fmt.Errorf("CRDs of chart %s: %w", o.Chart.Name(), err)
 		}
-		if err := c.Kube.CreateAs(ctx, crds, o.DryRun != "", fieldManager(o.FieldManager)); err != nil {
+		if err := c.Kube.CreateAs(ctx, crds, o.DryRun.Enabled(), fieldManager(o.FieldManager)); err != nil {
 			return nil, err
 		}
-		if o.DryRun == "" {
+		if !o.DryRun.Enabled() {
 			if err := c.Kube.WaitEstablished(ctx, crds, o.timeout()); err != nil {
 				return nil, err
 			}
@@ -361,7 +376,7 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 	if err != nil {
 		return nil, err
 	}
-	if o.DryRun == "server" {
+	if o.DryRun == DryRunServer {
 		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true, FieldManager: rel.FieldManager}); err != nil {
 			return nil, err
 		}
@@ -406,7 +421,7 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		return rel, nil
 	}
 	return rel, c.failed(ctx, rel, err, o.Atomic, undoUninstall, func(ctx context.Context) error {
-		_, uerr := c.uninstall(ctx, &UninstallOptions{Name: rel.Name, Timeout: o.Timeout, Wait: true})
+		_, uerr := c.uninstall(ctx, &UninstallOptions{Name: rel.Name, CommonOptions: CommonOptions{Timeout: o.Timeout, Wait: true}})
 		return uerr
 	})
 }

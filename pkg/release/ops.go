@@ -42,18 +42,18 @@ func (c *Config) Upgrade(ctx context.Context, o UpgradeOptions) (*Release, error
 	if o.Values == nil {
 		o.Values = map[string]any{}
 	}
-	if o.HideSecret && o.DryRun == "" {
+	if o.HideSecret && !o.DryRun.Enabled() {
 		return nil, ErrHideSecretNeedsDryRun
 	}
 	if err := ValidateFieldManager(o.FieldManager); err != nil {
 		return nil, err
 	}
-	if o.CreateNamespace && o.Install && o.DryRun == "" {
+	if o.CreateNamespace && o.Install && !o.DryRun.Enabled() {
 		if err := c.createNamespace(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if o.DryRun == "" {
+	if !o.DryRun.Enabled() {
 		return c.withLease(ctx, o.Name, "lade upgrade "+o.Name+" CHART", o.RecoverPending, func(ctx context.Context) (*Release, error) {
 			return c.upgrade(ctx, &o)
 		})
@@ -142,8 +142,8 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 			return nil, fmt.Errorf("unable to continue with update: %w", err)
 		}
 	}
-	if o.DryRun != "" {
-		if o.DryRun == "server" {
+	if o.DryRun.Enabled() {
+		if o.DryRun == DryRunServer {
 			if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true, FieldManager: rel.FieldManager}); err != nil {
 				return nil, err
 			}
@@ -300,7 +300,7 @@ func (c *Config) Rollback(ctx context.Context, o RollbackOptions) (*Release, err
 	if err := ValidateFieldManager(o.FieldManager); err != nil {
 		return nil, err
 	}
-	if o.DryRun == "" {
+	if !o.DryRun.Enabled() {
 		return c.withLease(ctx, o.Name, "lade rollback "+o.Name, o.RecoverPending, func(ctx context.Context) (*Release, error) {
 			return c.rollback(ctx, &o)
 		})
@@ -315,7 +315,7 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 		return nil, err
 	}
 	if len(sums) == 0 {
-		return nil, fmt.Errorf("release: not found: %q in namespace %q", o.Name, c.Namespace)
+		return nil, fmt.Errorf("%w: %q in namespace %q", ErrNotFound, o.Name, c.Namespace)
 	}
 	last := sums[len(sums)-1]
 	target := o.Version
@@ -370,12 +370,12 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from current release manifest: %w", err)
 	}
-	if o.DryRun == "server" {
+	if o.DryRun == DryRunServer {
 		if err := c.Kube.Apply(ctx, objs, kube.ApplyOptions{Force: o.ForceConflicts, DryRun: true, FieldManager: rel.FieldManager}); err != nil {
 			return nil, err
 		}
 	}
-	if o.DryRun != "" {
+	if o.DryRun.Enabled() {
 		return rel, nil
 	}
 	if err := st.Create(ctx, rel); err != nil {
@@ -408,23 +408,21 @@ func (c *Config) rollback(ctx context.Context, o *RollbackOptions) (*Release, er
 }
 
 // UninstallOptions describe an uninstall.
+// Of the common options it reads NoHooks, Wait, Timeout, Description and
+// DryRun (any mode only reports the release that would be uninstalled).
 type UninstallOptions struct {
+	CommonOptions
 	Name           string
 	KeepHistory    bool
-	NoHooks        bool
 	IgnoreNotFound bool
 	// Cascade is background (default), foreground or orphan.
-	Cascade     string
-	Wait        bool
-	Timeout     time.Duration
-	DryRun      bool
-	Description string
+	Cascade string
 }
 
 // Uninstall deletes a release's objects (except helm.sh/resource-policy:
 // keep) and its history (unless KeepHistory).
 func (c *Config) Uninstall(ctx context.Context, o UninstallOptions) (*Release, error) {
-	if !o.DryRun {
+	if !o.DryRun.Enabled() {
 		return c.withLease(ctx, o.Name, "lade uninstall "+o.Name, true, func(ctx context.Context) (*Release, error) {
 			return c.uninstall(ctx, &o)
 		})
@@ -439,12 +437,12 @@ func (c *Config) uninstall(ctx context.Context, o *UninstallOptions) (*Release, 
 		if o.IgnoreNotFound {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("uninstall: Release not loaded: %s: release: not found", o.Name)
+		return nil, fmt.Errorf("uninstall: Release not loaded: %s: %w", o.Name, ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if o.DryRun {
+	if o.DryRun.Enabled() {
 		return rel, nil
 	}
 	if rel.Info.Status == StatusUninstalled {

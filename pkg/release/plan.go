@@ -17,7 +17,7 @@ func (c *Config) PlanUpgrade(ctx context.Context, o UpgradeOptions) (next, curre
 	if o.Values == nil {
 		o.Values = map[string]any{}
 	}
-	o.DryRun = ""
+	o.DryRun = DryRunNone
 	st := c.Storage()
 	sums, err := st.Summaries(ctx, o.Name)
 	if err != nil {
@@ -82,7 +82,7 @@ func (c *Config) PlanRollback(ctx context.Context, name string, version int) (ta
 		return nil, nil, err
 	}
 	if len(sums) == 0 {
-		return nil, nil, fmt.Errorf("release: not found: %q in namespace %q", name, c.Namespace)
+		return nil, nil, fmt.Errorf("%w: %q in namespace %q", ErrNotFound, name, c.Namespace)
 	}
 	if version == 0 {
 		for i := len(sums) - 2; i >= 0; i-- {

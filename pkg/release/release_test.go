@@ -428,3 +428,26 @@ func TestLargeRelease(t *testing.T) {
 }
 
 func mkCM(name string) *corev1ConfigMap { return newCM(name) }
+
+// TestMissingReleaseIsErrNotFound: every operation on a release that does
+// not exist fails with an error a caller matches with errors.Is(err,
+// release.ErrNotFound), its text unchanged.
+func TestMissingReleaseIsErrNotFound(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	inNS := `release: not found: "nope" in namespace "` + f.ns + `"`
+	_, err := f.cfg.Rollback(ctx, release.RollbackOptions{Name: "nope"})
+	check := func(op string, err error, want string) {
+		t.Helper()
+		if !errors.Is(err, release.ErrNotFound) || err.Error() != want {
+			t.Errorf("%s: error %v (ErrNotFound: %t), want %q", op, err, errors.Is(err, release.ErrNotFound), want)
+		}
+	}
+	check("rollback", err, inNS)
+	_, _, err = f.cfg.PlanRollback(ctx, "nope", 0)
+	check("plan rollback", err, inNS)
+	_, err = f.cfg.Uninstall(ctx, release.UninstallOptions{Name: "nope"})
+	check("uninstall", err, "uninstall: Release not loaded: nope: release: not found")
+	_, err = f.cfg.Storage().Get(ctx, "nope", 1)
+	check("get revision", err, `release: not found: release "nope" revision 1 in namespace "`+f.ns+`"`)
+}

@@ -112,7 +112,7 @@ func TestHideSecret(t *testing.T) {
 			t.Fatalf("%s manifest:\n%s", what, r.Manifest)
 		}
 	}
-	o := func(dry string) release.InstallOptions {
+	o := func(dry release.DryRun) release.InstallOptions {
 		return release.InstallOptions{Name: "hs", Chart: secretChart(t), HideSecret: true, CommonOptions: release.CommonOptions{DryRun: dry}}
 	}
 	r, err := f.cfg.Install(ctx, o("client"))

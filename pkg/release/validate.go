@@ -23,7 +23,7 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	if o.Values == nil {
 		o.Values = map[string]any{}
 	}
-	o.DryRun, o.Capabilities = "server", nil
+	o.DryRun, o.Capabilities = DryRunServer, nil
 	if !o.SkipCRDs && len(o.Chart.CRDObjects()) > 0 {
 		slog.Warn("This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.")
 	}
