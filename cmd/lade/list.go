@@ -1,12 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"log/slog"
 	"regexp"
-	"sort"
-	"sync"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
@@ -60,25 +56,14 @@ summary, have their newest revision read whole.`,
 			if err != nil {
 				return err
 			}
-			ns := kf.namespace()
-			cfg, err := kf.config(ns, nil)
+			cfg, err := kf.config(kf.namespace(), nil)
 			if err != nil {
 				return err
 			}
-			st := cfg.Storage()
-			if allNS {
-				st = release.NewStorage(cfg.Kube.Clientset, cfg.Kube.Metadata, "")
-			}
-			sums, err := st.Summaries(cmd.Context(), "")
-			if err != nil {
-				return err
-			}
-			mask := map[release.Status]bool{}
+			var statuses []release.Status
 			set := func(on bool, s ...release.Status) {
 				if on {
-					for _, x := range s {
-						mask[x] = true
-					}
+					statuses = append(statuses, s...)
 				}
 			}
 			set(deployed, release.StatusDeployed)
@@ -87,92 +72,17 @@ summary, have their newest revision read whole.`,
 			set(superseded, release.StatusSuperseded)
 			set(uninstalled, release.StatusUninstalled)
 			set(uninstalling, release.StatusUninstalling)
-			onlySuperseded := len(mask) == 1 && superseded
-			if len(mask) == 0 || all {
-				mask = nil
+			// As Helm: --superseded alone lists every superseded revision.
+			onlySuperseded := len(statuses) == 1 && superseded
+			if all {
+				statuses = nil
 			}
-			latest := map[string]*release.Summary{}
-			var picked []*release.Summary
-			for _, sm := range sums {
-				if re != nil && !re.MatchString(sm.Name) {
-					continue
-				}
-				if onlySuperseded {
-					picked = append(picked, sm)
-					continue
-				}
-				k := sm.Namespace + "/" + sm.Name
-				if cur, ok := latest[k]; !ok || cur.Version < sm.Version {
-					latest[k] = sm
-				}
-			}
-			for _, sm := range latest {
-				picked = append(picked, sm)
-			}
-			var rows []*release.Summary
-			for _, sm := range picked {
-				if mask != nil && !mask[sm.Status] {
-					continue
-				}
-				if !sel.Matches(labels.Set(sm.Labels)) {
-					continue
-				}
-				rows = append(rows, sm)
-			}
-			// Records written by Helm carry no summary annotations: read those
-			// (newest revision only), a few at a time.
-			var wg sync.WaitGroup
-			sem := make(chan struct{}, 8)
-			errs := make([]error, len(rows))
-			for i, sm := range rows {
-				if sm.Chart != "" {
-					continue
-				}
-				wg.Add(1)
-				sem <- struct{}{}
-				go func() {
-					defer wg.Done()
-					defer func() { <-sem }()
-					errs[i] = st.Fill(cmd.Context(), sm)
-				}()
-			}
-			wg.Wait()
-			kept := rows[:0]
-			for i, err := range errs {
-				// Anyone who may create Secrets can plant a record: one
-				// that cannot be read (corrupt, or over the size limit) is
-				// left out, as Helm does, and named.
-				var re *release.RecordError
-				if errors.As(err, &re) {
-					slog.Warn("skipping release " + rows[i].Namespace + "/" + rows[i].Name + ": " + err.Error())
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				kept = append(kept, rows[i])
-			}
-			rows = kept
-			// As Helm 4: by name, or with --date oldest first (to the
-			// second, then by name); --reverse reverses either order.
-			sort.Slice(rows, func(i, j int) bool {
-				a, b := rows[i], rows[j]
-				if reverse {
-					a, b = b, a
-				}
-				if byDate && a.Updated.Unix() != b.Updated.Unix() {
-					return a.Updated.Unix() < b.Updated.Unix()
-				}
-				return a.Name < b.Name
+			rows, err := cfg.List(cmd.Context(), release.ListOptions{
+				AllNamespaces: allNS, Statuses: statuses, AllRevisions: onlySuperseded,
+				Filter: re, Selector: sel, ByDate: byDate, Reverse: reverse, Offset: offset, Max: max,
 			})
-			if offset >= len(rows) {
-				rows = nil
-			} else {
-				last := len(rows)
-				if max > 0 && offset+max < last {
-					last = offset + max
-				}
-				rows = rows[offset:last]
+			if err != nil {
+				return err
 			}
 			w := cmd.OutOrStdout()
 			if short {
