@@ -30,6 +30,7 @@ var mayImport = map[string][]string{
 	"pkg/kube":           {"pkg/chart/common", "pkg/kubeapis", "internal/"},
 	"pkg/diff":           {"pkg/kube"},
 	"pkg/registry":       {"pkg/chart", "internal/"},
+	"pkg/repo":           {"pkg/chart", "pkg/registry", "internal/"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/render", "pkg/overlay", "pkg/kube", "internal/"},
 }
 

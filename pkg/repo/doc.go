@@ -10,4 +10,7 @@
 //
 // Nothing here runs at init time and nothing touches the network until a
 // Client method is called.
+//
+// It imports pkg/chart, pkg/registry (the shared archive cache) and lade's
+// internal helpers.
 package repo
