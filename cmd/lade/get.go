@@ -23,115 +23,124 @@ func newGetCmd(g *globalFlags) *cobra.Command {
 		Short: "download extended information of a named release",
 		Args:  noArgs(),
 	}
-	sub := func(use, short string, show func(w io.Writer, r *release.Release, v getView, out *outputFlag) error, withOutput, withAll bool) *cobra.Command {
-		var revision int
-		var allValues bool
-		var out outputFlag
-		var kf *kubeFlags
-		c := &cobra.Command{
-			Use:   use + " RELEASE_NAME",
-			Short: short,
-			Args:  exactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				if err := out.check(); err != nil {
-					return err
-				}
-				cfg, err := kf.config(kf.namespace(), nil)
-				if err != nil {
-					return err
-				}
-				r, err := getRevision(cmd.Context(), cfg, args[0], revision)
-				if err != nil {
-					return err
-				}
-				return show(cmd.OutOrStdout(), r, getView{allValues: allValues, revision: revision}, &out)
-			},
-		}
-		f := c.Flags()
-		f.IntVar(&revision, "revision", 0, "get the named release with revision")
-		if withOutput {
-			out.add(f)
-		} else {
-			out.format = "table"
-		}
-		if withAll {
-			f.BoolVarP(&allValues, "all", "a", false, "dump all (computed) values")
-		}
-		kf = newKubeFlags(g, f)
-		return c
-	}
-	manifest := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
-		_, err := fmt.Fprintln(w, r.Manifest)
-		return err
-	}
-	notes := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
-		if r.Info.Notes != "" {
-			_, err := fmt.Fprintf(w, "NOTES:\n%s\n", r.Info.Notes)
-			return err
-		}
-		return nil
-	}
-	hooks := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
-		writeHooks(w, r.Hooks)
-		return nil
-	}
-	vals := func(w io.Writer, r *release.Release, view getView, out *outputFlag) error {
-		all := view.allValues
-		v := r.Config
-		if all {
-			var err error
-			if v, err = values.CoalesceValues(r.Chart, r.Config); err != nil {
-				return err
-			}
-		}
-		if done, err := out.encode(w, v); done {
-			return err
-		}
-		if !all {
-			fmt.Fprintln(w, "USER-SUPPLIED VALUES:")
-		} else {
-			fmt.Fprintln(w, "COMPUTED VALUES:")
-		}
-		b, err := yaml.Marshal(v)
-		if err != nil {
-			return err
-		}
-		if len(v) == 0 {
-			b = []byte("null\n")
-		}
-		_, err = w.Write(b)
-		return err
-	}
-	metadata := func(w io.Writer, r *release.Release, view getView, out *outputFlag) error {
-		m := metadataOf(r, view.revision)
-		if done, err := out.encode(w, m); done {
-			return err
-		}
-		var deps []string
-		for _, d := range m.Dependencies {
-			deps = append(deps, d.Name)
-		}
-		sort.Strings(deps)
-		fmt.Fprintf(w, "NAME: %s\nCHART: %s\nVERSION: %s\nAPP_VERSION: %s\nANNOTATIONS: %s\nLABELS: %s\nDEPENDENCIES: %s\nNAMESPACE: %s\nREVISION: %d\nSTATUS: %s\nDEPLOYED_AT: %s\nAPPLY_METHOD: %s\n",
-			m.Name, m.Chart, m.Version, m.AppVersion, labels.Set(m.Annotations), labels.Set(m.Labels), strings.Join(deps, ","),
-			m.Namespace, m.Revision, m.Status, m.DeployedAt, applyMethodText(m.ApplyMethod))
-		return nil
-	}
-	// all prints what `helm get all` prints: the status with the chart,
-	// the values, hooks, manifest and notes.
-	all := func(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
-		return printStatus(w, r, true, true, true)
-	}
 	cmd.AddCommand(
-		sub("all", "download all information for a named release", all, false, false),
-		sub("manifest", "download the manifest for a named release", manifest, false, false),
-		sub("values", "download the values file for a named release", vals, true, true),
-		sub("notes", "download the notes for a named release", notes, false, false),
-		sub("hooks", "download all hooks for a named release", hooks, false, false),
-		sub("metadata", "fetch metadata for a given release", metadata, true, false),
+		newGetSubCmd(g, "all", "download all information for a named release", getAll, false, false),
+		newGetSubCmd(g, "manifest", "download the manifest for a named release", getManifest, false, false),
+		newGetSubCmd(g, "values", "download the values file for a named release", getValues, true, true),
+		newGetSubCmd(g, "notes", "download the notes for a named release", getNotes, false, false),
+		newGetSubCmd(g, "hooks", "download all hooks for a named release", getHooks, false, false),
+		newGetSubCmd(g, "metadata", "fetch metadata for a given release", getMetadata, true, false),
 		newGetOverlayCmd(g),
 	)
 	return cmd
+}
+
+// newGetSubCmd is `lade get USE RELEASE_NAME`: it reads the revision and
+// prints it with show.
+func newGetSubCmd(g *globalFlags, use, short string, show func(w io.Writer, r *release.Release, v getView, out *outputFlag) error, withOutput, withAll bool) *cobra.Command {
+	var revision int
+	var allValues bool
+	var out outputFlag
+	var kf *kubeFlags
+	c := &cobra.Command{
+		Use:   use + " RELEASE_NAME",
+		Short: short,
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			cfg, err := kf.config(kf.namespace(), nil)
+			if err != nil {
+				return err
+			}
+			r, err := getRevision(cmd.Context(), cfg, args[0], revision)
+			if err != nil {
+				return err
+			}
+			return show(cmd.OutOrStdout(), r, getView{allValues: allValues, revision: revision}, &out)
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&revision, "revision", 0, "get the named release with revision")
+	if withOutput {
+		out.add(f)
+	} else {
+		out.format = "table"
+	}
+	if withAll {
+		f.BoolVarP(&allValues, "all", "a", false, "dump all (computed) values")
+	}
+	kf = newKubeFlags(g, f)
+	return c
+}
+
+func getManifest(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
+	_, err := fmt.Fprintln(w, r.Manifest)
+	return err
+}
+
+func getNotes(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
+	if r.Info.Notes != "" {
+		_, err := fmt.Fprintf(w, "NOTES:\n%s\n", r.Info.Notes)
+		return err
+	}
+	return nil
+}
+
+func getHooks(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
+	writeHooks(w, r.Hooks)
+	return nil
+}
+
+func getValues(w io.Writer, r *release.Release, view getView, out *outputFlag) error {
+	all := view.allValues
+	v := r.Config
+	if all {
+		var err error
+		if v, err = values.CoalesceValues(r.Chart, r.Config); err != nil {
+			return err
+		}
+	}
+	if done, err := out.encode(w, v); done {
+		return err
+	}
+	if !all {
+		fmt.Fprintln(w, "USER-SUPPLIED VALUES:")
+	} else {
+		fmt.Fprintln(w, "COMPUTED VALUES:")
+	}
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if len(v) == 0 {
+		b = []byte("null\n")
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+func getMetadata(w io.Writer, r *release.Release, view getView, out *outputFlag) error {
+	m := metadataOf(r, view.revision)
+	if done, err := out.encode(w, m); done {
+		return err
+	}
+	var deps []string
+	for _, d := range m.Dependencies {
+		deps = append(deps, d.Name)
+	}
+	sort.Strings(deps)
+	fmt.Fprintf(w, "NAME: %s\nCHART: %s\nVERSION: %s\nAPP_VERSION: %s\nANNOTATIONS: %s\nLABELS: %s\nDEPENDENCIES: %s\nNAMESPACE: %s\nREVISION: %d\nSTATUS: %s\nDEPLOYED_AT: %s\nAPPLY_METHOD: %s\n",
+		m.Name, m.Chart, m.Version, m.AppVersion, labels.Set(m.Annotations), labels.Set(m.Labels), strings.Join(deps, ","),
+		m.Namespace, m.Revision, m.Status, m.DeployedAt, applyMethodText(m.ApplyMethod))
+	return nil
+}
+
+// getAll prints what `helm get all` prints: the status with the chart,
+// the values, hooks, manifest and notes.
+func getAll(w io.Writer, r *release.Release, _ getView, _ *outputFlag) error {
+	return printStatus(w, r, true, true, true)
 }
 
 // getRevision reads revision rev of a release, or its newest when rev is 0.

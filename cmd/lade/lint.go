@@ -154,15 +154,19 @@ func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) e
 	}
 	opts.Values = vals
 	results := lint.Charts(cmd.Context(), paths, opts, runtime.GOMAXPROCS(0))
+	return printLint(cmd.OutOrStdout(), lf, results, len(paths))
+}
 
-	out := cmd.OutOrStdout()
+// printLint writes the lint results as --output asks, with Helm's summary
+// line; it fails (exit 1) when a chart failed.
+func printLint(out io.Writer, lf *lintFlags, results []*lint.Result, charts int) error {
 	failed := 0
 	for _, r := range results {
 		if r.Failed(lf.strict) {
 			failed++
 		}
 	}
-	summary := fmt.Sprintf("%d chart(s) linted, %d chart(s) failed", len(paths), failed)
+	summary := fmt.Sprintf("%d chart(s) linted, %d chart(s) failed", charts, failed)
 	switch lf.output {
 	case "json":
 		if err := lint.WriteJSON(out, results, lf.strict); err != nil {

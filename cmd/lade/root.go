@@ -26,12 +26,7 @@ type globalFlags struct {
 	stderr io.Writer
 }
 
-func newRootCmd() *cobra.Command {
-	g := &globalFlags{env: helmenv.Load(), kube: map[*pflag.FlagSet]*kubeFlags{}}
-	root := &cobra.Command{
-		Use:   "lade",
-		Short: "Kubernetes package and configuration manager for Helm charts",
-		Long: `lade loads applications into clusters: it renders Helm charts exactly as
+const rootLong = `lade loads applications into clusters: it renders Helm charts exactly as
 Helm v4 does, overlays them with kustomize, diffs them against the live
 cluster and records releases in Helm's storage format.
 
@@ -51,7 +46,14 @@ Charts are directories, .tgz archives, oci:// references, REPO/CHART from an
 added repository, or https:// archive URLs. Cluster access follows kubectl:
 --kubeconfig, --kube-context and -n/--namespace, with defaults from Helm's
 HELM_* variables or their LADE_* names (lade env).
-Shell completion: lade completion bash|zsh|fish|powershell.`,
+Shell completion: lade completion bash|zsh|fish|powershell.`
+
+func newRootCmd() *cobra.Command {
+	g := &globalFlags{env: helmenv.Load(), kube: map[*pflag.FlagSet]*kubeFlags{}}
+	root := &cobra.Command{
+		Use:           "lade",
+		Short:         "Kubernetes package and configuration manager for Helm charts",
+		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {

@@ -137,132 +137,54 @@ func loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*ch
 	return ch, nil
 }
 
+// templateFlags are the flags of lade template.
+type templateFlags struct {
+	g                             *globalFlags
+	rf                            renderFlags
+	reg                           registryFlags
+	to                            render.TemplateOptions
+	outputDir                     string
+	useReleaseName                bool
+	of                            overlayFlags
+	dryRun                        string
+	kf                            *kubeFlags
+	compat                        compatFlags
+	takeOwnership, forceConflicts bool
+}
+
 func newTemplateCmd(g *globalFlags) *cobra.Command {
-	var rf renderFlags
-	var reg registryFlags
-	var to render.TemplateOptions
-	var outputDir string
-	var useReleaseName bool
-	var of overlayFlags
-	var dryRun string
-	var kf *kubeFlags
-	var compat compatFlags
-	var takeOwnership, forceConflicts bool
+	t := &templateFlags{g: g}
 	cmd := &cobra.Command{
 		Use:   "template [NAME] CHART",
 		Short: "render chart templates locally",
 		Long:  templateLong,
 		Args:  minArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			// --server-side only matters to the dry-run apply of
-			// --dry-run=server; a post-renderer is refused either way.
-			if dryRun == "server" || compat.postRenderer != "" || len(compat.postRendererArgs) > 0 {
-				if err := compat.check(); err != nil {
-					return err
-				}
-			}
-			switch dryRun {
-			case "client", "none", "true", "false", "unset", "server":
-			default:
-				return fmt.Errorf("invalid dry-run value (%q). Must be \"none\", \"server\", or \"client\"", dryRun)
-			}
-			var kube *common.KubeVersion
-			if rf.kubeVersion != "" {
-				kv, err := common.ParseKubeVersion(rf.kubeVersion)
-				if err != nil {
-					return fmt.Errorf("invalid kube version '%s': %w", rf.kubeVersion, err)
-				}
-				kube = kv
-			}
-			name, ref, err := rf.names.resolve(args, "release-name")
-			if err != nil {
-				return err
-			}
-			if err := release.ValidateName(name); err != nil {
-				err = fmt.Errorf("release name %q: %w", name, err)
-				slog.Error("release name check failed", slog.Any("error", err))
-				return fmt.Errorf("release name check failed: %w", err)
-			}
-			userVals, err := rf.values.merge()
-			if err != nil {
-				return err
-			}
-			ch, err := of.loadChart(cmd, ref, develVersion(rf.chartVersion, rf.devel), &reg)
-			if err != nil {
-				return err
-			}
-			var res *render.Result
-			if dryRun == "server" {
-				// Rendered for, and checked against, the cluster.
-				ns := kf.namespace()
-				cfg, err := kf.config(ns, nil)
-				if err != nil {
-					return err
-				}
-				res, err = cfg.Validate(cmd.Context(), release.InstallOptions{
-					Name: name, Chart: ch, Values: userVals, SkipSchemaValidation: rf.skipSchemaValidation,
-					SubNotes: rf.subNotes, EnableDNS: rf.enableDNS, Overlay: of.record, Limits: rf.limits.l,
-					CommonOptions: release.CommonOptions{TakeOwnership: takeOwnership, ForceConflicts: forceConflicts},
-				}, rf.isUpgrade)
-				if err != nil {
-					return err
-				}
-				return printTemplate(cmd, res, name, outputDir, useReleaseName, to)
-			}
-			opts := render.Options{
-				ReleaseName:          name,
-				Namespace:            kf.namespace(),
-				IsUpgrade:            rf.isUpgrade,
-				Capabilities:         common.DefaultCapabilities(kube, rf.apiVersions...),
-				SkipSchemaValidation: rf.skipSchemaValidation,
-				SubNotes:             rf.subNotes,
-				Engine:               render.Engine{EnableDNS: rf.enableDNS, Limits: rf.limits.l},
-			}
-			res, err = render.Chart(cmd.Context(), ch, userVals, opts)
-			out := cmd.OutOrStdout()
-			if err != nil {
-				var re *render.RenderError
-				if !errors.As(err, &re) {
-					return err
-				}
-				if g.debug && re.Partial != nil && re.Partial.Rendered != nil {
-					fmt.Fprint(out, re.Partial.RawText())
-					return err
-				}
-				if errors.Is(err, render.ErrLimit) {
-					return err
-				}
-				return fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
-			}
-			if res, err = of.apply(res); err != nil {
-				return err
-			}
-			if kube != nil {
-				warnAPIs(cmd.ErrOrStderr(), res, kube)
-			}
-			return printTemplate(cmd, res, name, outputDir, useReleaseName, to)
-		},
+		RunE:  t.run,
 	}
-	f := cmd.Flags()
-	rf.add(f)
-	reg.add(f)
-	reg.addRepo(f)
-	reg.addDependencyUpdate(f)
-	f.BoolVar(&to.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
-	f.BoolVar(&to.SkipTests, "skip-tests", false, "skip tests from templated output")
-	f.BoolVar(&to.NoHooks, "no-hooks", false, "prevent hooks from being printed")
+	t.add(cmd.Flags())
+	return cmd
+}
+
+func (t *templateFlags) add(f *pflag.FlagSet) {
+	t.rf.add(f)
+	t.reg.add(f)
+	t.reg.addRepo(f)
+	t.reg.addDependencyUpdate(f)
+	f.BoolVar(&t.to.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
+	f.BoolVar(&t.to.SkipTests, "skip-tests", false, "skip tests from templated output")
+	f.BoolVar(&t.to.NoHooks, "no-hooks", false, "prevent hooks from being printed")
 	f.Bool("skip-crds", false, "if set, no CRDs will be installed (CRDs are only printed with --include-crds)")
-	f.StringArrayVarP(&to.ShowOnly, "show-only", "s", nil, "only show manifests rendered from the given templates")
-	f.StringVar(&outputDir, "output-dir", "", "writes the executed templates to files in output-dir instead of stdout")
-	f.BoolVar(&useReleaseName, "release-name", false, "use release name in the output-dir path")
-	of.add(f)
-	f.StringVar(&dryRun, "dry-run", "client", `"client" (the default) renders without a cluster; "server" renders for the cluster (its versions, live lookups) and validates the objects there (conflicts, server-side dry-run apply), changing nothing`)
+	f.StringArrayVarP(&t.to.ShowOnly, "show-only", "s", nil, "only show manifests rendered from the given templates")
+	f.StringVar(&t.outputDir, "output-dir", "", "writes the executed templates to files in output-dir instead of stdout")
+	f.BoolVar(&t.useReleaseName, "release-name", false, "use release name in the output-dir path")
+	t.of.add(f)
+	f.StringVar(&t.dryRun, "dry-run", "client", `"client" (the default) renders without a cluster; "server" renders for the cluster (its versions, live lookups) and validates the objects there (conflicts, server-side dry-run apply), changing nothing`)
 	f.Lookup("dry-run").NoOptDefVal = "unset"
 	// Cluster flags, used only by --dry-run=server.
-	kf = newKubeFlags(g, f)
-	f.BoolVar(&takeOwnership, "take-ownership", false, "with --dry-run=server: objects that exist outside the release are not conflicts")
-	f.BoolVar(&forceConflicts, "force-conflicts", false, "with --dry-run=server: the dry-run apply takes over fields other managers own")
-	compat.add(f, true)
+	t.kf = newKubeFlags(t.g, f)
+	f.BoolVar(&t.takeOwnership, "take-ownership", false, "with --dry-run=server: objects that exist outside the release are not conflicts")
+	f.BoolVar(&t.forceConflicts, "force-conflicts", false, "with --dry-run=server: the dry-run apply takes over fields other managers own")
+	t.compat.add(f, true)
 	// Helm's template takes every install flag; those that only matter to
 	// an install are accepted and do nothing here (hidden from --help).
 	for _, name := range []string{"create-namespace", "replace", "rollback-on-failure", "atomic", "wait-for-jobs", "force-replace"} {
@@ -277,7 +199,107 @@ func newTemplateCmd(g *globalFlags) *cobra.Command {
 	for _, name := range []string{"wait", "timeout", "description", "labels"} {
 		_ = f.MarkHidden(name)
 	}
-	return cmd
+}
+
+func (t *templateFlags) run(cmd *cobra.Command, args []string) error {
+	// --server-side only matters to the dry-run apply of
+	// --dry-run=server; a post-renderer is refused either way.
+	if t.dryRun == "server" || t.compat.postRenderer != "" || len(t.compat.postRendererArgs) > 0 {
+		if err := t.compat.check(); err != nil {
+			return err
+		}
+	}
+	switch t.dryRun {
+	case "client", "none", "true", "false", "unset", "server":
+	default:
+		return fmt.Errorf("invalid dry-run value (%q). Must be \"none\", \"server\", or \"client\"", t.dryRun)
+	}
+	var kube *common.KubeVersion
+	if t.rf.kubeVersion != "" {
+		kv, err := common.ParseKubeVersion(t.rf.kubeVersion)
+		if err != nil {
+			return fmt.Errorf("invalid kube version '%s': %w", t.rf.kubeVersion, err)
+		}
+		kube = kv
+	}
+	name, ref, err := t.rf.names.resolve(args, "release-name")
+	if err != nil {
+		return err
+	}
+	if err := release.ValidateName(name); err != nil {
+		err = fmt.Errorf("release name %q: %w", name, err)
+		slog.Error("release name check failed", slog.Any("error", err))
+		return fmt.Errorf("release name check failed: %w", err)
+	}
+	userVals, err := t.rf.values.merge()
+	if err != nil {
+		return err
+	}
+	ch, err := t.of.loadChart(cmd, ref, develVersion(t.rf.chartVersion, t.rf.devel), &t.reg)
+	if err != nil {
+		return err
+	}
+	if t.dryRun == "server" {
+		return t.serverDryRun(cmd, name, ch, userVals)
+	}
+	res, err := t.render(cmd, name, ch, userVals, kube)
+	if err != nil {
+		return err
+	}
+	if kube != nil {
+		warnAPIs(cmd.ErrOrStderr(), res, kube)
+	}
+	return printTemplate(cmd, res, name, t.outputDir, t.useReleaseName, t.to)
+}
+
+// serverDryRun renders for the cluster of the kubeconfig and validates the
+// objects there (--dry-run=server), changing nothing.
+func (t *templateFlags) serverDryRun(cmd *cobra.Command, name string, ch *chart.Chart, userVals map[string]any) error {
+	// Rendered for, and checked against, the cluster.
+	ns := t.kf.namespace()
+	cfg, err := t.kf.config(ns, nil)
+	if err != nil {
+		return err
+	}
+	res, err := cfg.Validate(cmd.Context(), release.InstallOptions{
+		Name: name, Chart: ch, Values: userVals, SkipSchemaValidation: t.rf.skipSchemaValidation,
+		SubNotes: t.rf.subNotes, EnableDNS: t.rf.enableDNS, Overlay: t.of.record, Limits: t.rf.limits.l,
+		CommonOptions: release.CommonOptions{TakeOwnership: t.takeOwnership, ForceConflicts: t.forceConflicts},
+	}, t.rf.isUpgrade)
+	if err != nil {
+		return err
+	}
+	return printTemplate(cmd, res, name, t.outputDir, t.useReleaseName, t.to)
+}
+
+// render renders the chart without a cluster, as helm template does, and
+// applies the overlay.
+func (t *templateFlags) render(cmd *cobra.Command, name string, ch *chart.Chart, userVals map[string]any, kube *common.KubeVersion) (*render.Result, error) {
+	opts := render.Options{
+		ReleaseName:          name,
+		Namespace:            t.kf.namespace(),
+		IsUpgrade:            t.rf.isUpgrade,
+		Capabilities:         common.DefaultCapabilities(kube, t.rf.apiVersions...),
+		SkipSchemaValidation: t.rf.skipSchemaValidation,
+		SubNotes:             t.rf.subNotes,
+		Engine:               render.Engine{EnableDNS: t.rf.enableDNS, Limits: t.rf.limits.l},
+	}
+	res, err := render.Chart(cmd.Context(), ch, userVals, opts)
+	if err != nil {
+		var re *render.RenderError
+		if !errors.As(err, &re) {
+			return nil, err
+		}
+		if t.g.debug && re.Partial != nil && re.Partial.Rendered != nil {
+			fmt.Fprint(cmd.OutOrStdout(), re.Partial.RawText())
+			return nil, err
+		}
+		if errors.Is(err, render.ErrLimit) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
+	}
+	return t.of.apply(res)
 }
 
 // printTemplate prints a render as `helm template` does: to stdout, or
