@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/lade-dev/lade/internal/gcstart"
 	"github.com/lade-dev/lade/pkg/diff"
-	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/release"
 )
 
@@ -157,7 +154,7 @@ func newDiffUpgradeCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := upgradeReport(cmd.Context(), cfg, release.UpgradeOptions{
+			rep, err := cfg.PreviewUpgrade(cmd.Context(), release.UpgradeOptions{
 				InstallOptions: o, Install: install, ReuseValues: reuse, ResetValues: reset, ResetThenReuseValues: resetThenReuse,
 				ResetOverlay: inf.ov.reset,
 			}, df.options())
@@ -186,94 +183,6 @@ func newDiffUpgradeCmd(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-// upgradeReport predicts an upgrade (or, with Install, an install): the
-// revision Upgrade would render, dry-run applied against the live cluster,
-// with the objects it would delete.
-func upgradeReport(ctx context.Context, cfg *release.Config, uo release.UpgradeOptions, o diff.Options) (*diff.Report, error) {
-	next, current, err := cfg.PlanUpgrade(ctx, uo)
-	if err != nil {
-		return nil, err
-	}
-	in, err := diffInput(ctx, cfg, next, current, false)
-	if err != nil {
-		return nil, err
-	}
-	if current == nil && !uo.SkipCRDs && len(uo.Chart.CRDObjects()) > 0 {
-		// An install creates the chart's crds/ first (those not present yet).
-		var docs strings.Builder
-		for _, crd := range uo.Chart.CRDObjects() {
-			fmt.Fprintf(&docs, "---\n%s\n", crd.File.Data)
-		}
-		crds, err := cfg.Kube.Build(docs.String(), cfg.Namespace)
-		if err != nil {
-			return nil, fmt.Errorf("CRDs of chart %s: %w", uo.Chart.Name(), err)
-		}
-		var fresh []*kube.Resource
-		for _, r := range crds {
-			live, err := cfg.Kube.Get(ctx, r)
-			if err != nil {
-				return nil, err
-			}
-			if live == nil {
-				fresh = append(fresh, r)
-			}
-		}
-		in.Desired = append(fresh, in.Desired...)
-	}
-	in.ForceConflicts, in.Adopt = uo.ForceConflicts, uo.TakeOwnership
-	in.Unchanged = release.UnchangedObjects(next, current, in.Desired, in.Previous)
-	rep, err := diff.Apply(ctx, cfg.Kube, in, o)
-	if err != nil {
-		return nil, err
-	}
-	rep.From = "live"
-	if current == nil {
-		rep.To = fmt.Sprintf("install of %s (revision %d)", next.Name, next.Version)
-	} else {
-		rep.To = fmt.Sprintf("upgrade of %s to revision %d", next.Name, next.Version)
-	}
-	return rep, nil
-}
-
-// diffInput builds the objects of next (with Helm's ownership metadata, as
-// the operation applies them) and of current (the revision replaced). next
-// is a new render, or with nextStored a stored revision (a rollback's
-// target, drift's deployed revision), whose objects of API versions the
-// cluster no longer serves are taken at their replacements, as the
-// operation takes them (release.Config.StoredObjects); current always is.
-func diffInput(ctx context.Context, cfg *release.Config, next, current *release.Release, nextStored bool) (diff.Input, error) {
-	var in diff.Input
-	var err error
-	if nextStored {
-		var b kube.Built
-		b, err = cfg.StoredObjects(next, true)
-		in.Desired, in.Unmapped = b.Resources, b.Unmapped
-	} else {
-		in.Desired, in.Unmapped, err = cfg.Kube.BuildLenient(next.Manifest, cfg.Namespace)
-	}
-	if err != nil {
-		return in, fmt.Errorf("unable to build kubernetes objects from the new manifest: %w", err)
-	}
-	kube.SetOwnership(in.Desired, next.Name, cfg.Namespace)
-	in.FieldManager = release.FieldManagerFor("", next)
-	for _, u := range in.Unmapped {
-		kube.SetOwnership([]*kube.Resource{{Object: u}}, next.Name, cfg.Namespace)
-	}
-	if current != nil {
-		// Read the live objects (a few LISTs: the client waits on the API
-		// server) while the current manifest is parsed (the API server
-		// waits on the client); dry-runs do not wait for them.
-		in.ReadLive = diff.ReadLive(ctx, cfg.Kube, in.Desired)
-		var b kube.Built
-		b, err = cfg.StoredObjects(current, true)
-		in.Previous = b.Resources
-		if err != nil {
-			return in, fmt.Errorf("unable to build kubernetes objects from the current manifest: %w", err)
-		}
-	}
-	return in, nil
-}
-
 func newDiffRollbackCmd(g *globalFlags) *cobra.Command {
 	var df diffFlags
 	var kf *kubeFlags
@@ -298,21 +207,10 @@ func newDiffRollbackCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			target, current, err := cfg.PlanRollback(cmd.Context(), args[0], rev)
+			rep, err := cfg.PreviewRollback(cmd.Context(), args[0], rev, force, df.options())
 			if err != nil {
 				return err
 			}
-			in, err := diffInput(cmd.Context(), cfg, target, current, true)
-			if err != nil {
-				return err
-			}
-			in.FieldManager = release.FieldManagerFor("", current, target)
-			in.ForceConflicts = force
-			rep, err := diff.Apply(cmd.Context(), cfg.Kube, in, df.options())
-			if err != nil {
-				return err
-			}
-			rep.From, rep.To = "live", fmt.Sprintf("rollback of %s to revision %d", target.Name, target.Version)
 			return df.print(cmd, rep)
 		},
 	}
@@ -391,19 +289,10 @@ restore; conflicts name the managers that changed fields the release owns.`,
 			if err != nil {
 				return err
 			}
-			rel, err := cfg.Storage().Deployed(cmd.Context(), args[0])
+			rep, err := cfg.Drift(cmd.Context(), args[0], df.options())
 			if err != nil {
 				return err
 			}
-			in, err := diffInput(cmd.Context(), cfg, rel, nil, true)
-			if err != nil {
-				return err
-			}
-			rep, err := diff.Drift(cmd.Context(), cfg.Kube, in.Desired, in.Unmapped, df.options())
-			if err != nil {
-				return err
-			}
-			rep.From, rep.To = "live", fmt.Sprintf("%s revision %d (deployed)", rel.Name, rel.Version)
 			return df.print(cmd, rep)
 		},
 	}
@@ -416,7 +305,7 @@ restore; conflicts name the managers that changed fields the release owns.`,
 // --diff); with --dry-run it is the whole output and done is true.
 func printUpgradeDiff(cmd *cobra.Command, cfg *release.Config, uo release.UpgradeOptions) (done bool, err error) {
 	plan := uo.DryRun.Enabled()
-	rep, err := upgradeReport(cmd.Context(), cfg, uo, diff.Options{})
+	rep, err := cfg.PreviewUpgrade(cmd.Context(), uo, diff.Options{})
 	if err != nil {
 		return true, err
 	}

@@ -31,7 +31,7 @@ var mayImport = map[string][]string{
 	"pkg/diff":           {"pkg/kube"},
 	"pkg/registry":       {"pkg/chart", "internal/"},
 	"pkg/repo":           {"pkg/chart", "pkg/registry", "internal/"},
-	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/render", "pkg/overlay", "pkg/kube", "internal/"},
+	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "internal/"},
 }
 
 func allowed(pkg, imp string) bool {

@@ -113,5 +113,6 @@
 // objects are never mapped: their removed versions fail the build.
 //
 // It imports every stage before it (chart, chart/common, values, render,
-// overlay) and pkg/kube, and nothing of cmd/lade.
+// overlay), pkg/kube, and pkg/diff for the previews (PreviewUpgrade,
+// PreviewRollback, Drift); nothing of cmd/lade.
 package release
