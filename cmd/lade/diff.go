@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/lade-dev/lade/internal/gcstart"
 	"github.com/lade-dev/lade/pkg/diff"
@@ -244,23 +243,10 @@ func newDiffRevisionCmd(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var sides [2][]*unstructured.Unstructured
-			for i, rev := range revs {
-				r, err := cfg.Storage().Get(cmd.Context(), args[0], rev)
-				if err != nil {
-					return err
-				}
-				b, err := cfg.StoredObjects(r, true)
-				if err != nil {
-					return fmt.Errorf("revision %d: %w", rev, err)
-				}
-				for _, x := range b.Resources {
-					sides[i] = append(sides[i], x.Object)
-				}
-				sides[i] = append(sides[i], b.Unmapped...)
+			rep, err := cfg.DiffRevisions(cmd.Context(), args[0], revs[0], revs[1], df.options())
+			if err != nil {
+				return err
 			}
-			rep := diff.Objects(sides[0], sides[1], df.options())
-			rep.From, rep.To = fmt.Sprintf("revision %d", revs[0]), fmt.Sprintf("revision %d", revs[1])
 			return df.print(cmd, rep)
 		},
 	}

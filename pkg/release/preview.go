@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/kube"
 )
@@ -134,5 +136,28 @@ func (c *Config) Drift(ctx context.Context, name string, o diff.Options) (*diff.
 		return nil, err
 	}
 	rep.From, rep.To = "live", fmt.Sprintf("%s revision %d (deployed)", rel.Name, rel.Version)
+	return rep, nil
+}
+
+// DiffRevisions compares two stored revisions of a release, object by
+// object; the cluster is only read (the records, the kinds they use).
+func (c *Config) DiffRevisions(ctx context.Context, name string, from, to int, o diff.Options) (*diff.Report, error) {
+	var sides [2][]*unstructured.Unstructured
+	for i, rev := range [2]int{from, to} {
+		r, err := c.Storage().Get(ctx, name, rev)
+		if err != nil {
+			return nil, err
+		}
+		b, err := c.StoredObjects(r, true)
+		if err != nil {
+			return nil, fmt.Errorf("revision %d: %w", rev, err)
+		}
+		for _, x := range b.Resources {
+			sides[i] = append(sides[i], x.Object)
+		}
+		sides[i] = append(sides[i], b.Unmapped...)
+	}
+	rep := diff.Objects(sides[0], sides[1], o)
+	rep.From, rep.To = fmt.Sprintf("revision %d", from), fmt.Sprintf("revision %d", to)
 	return rep, nil
 }

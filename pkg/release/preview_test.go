@@ -14,7 +14,7 @@ import (
 )
 
 // TestPreviews: the library predicts an upgrade, a rollback and drift
-// without changing the cluster, each report naming its two sides and the
+// without changing the cluster, and compares two stored revisions, each report naming its two sides and the
 // objects that would change.
 func TestPreviews(t *testing.T) {
 	f := setup(t)
@@ -45,6 +45,13 @@ func TestPreviews(t *testing.T) {
 	}
 	if _, err := f.upgrade("pv", map[string]any{"data": "two", "extra": true}, release.CommonOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	rep, err = f.cfg.DiffRevisions(ctx, "pv", 1, 2, diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.From != "revision 1" || rep.To != "revision 2" || changed(rep) != "create ConfigMap/pv-extra, update ConfigMap/pv-cm" {
+		t.Fatalf("revisions %s -> %s: %s", rep.From, rep.To, changed(rep))
 	}
 	rep, err = f.cfg.PreviewRollback(ctx, "pv", 0, false, diff.Options{})
 	if err != nil {
