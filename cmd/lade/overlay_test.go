@@ -127,9 +127,15 @@ func copyTree(t *testing.T, src, dst string) {
 // reused by a plain upgrade and restored by rollback, every file of it
 // recorded in the release.
 func TestOverlayBaseLayout(t *testing.T) {
-	layout := overlayData + "layout"
+	// The default root is the git repository holding the overlay: a copy
+	// made a repository, so that the test does not depend on where this
+	// checkout lies.
+	layout := t.TempDir()
+	copyTree(t, overlayData+"layout", layout)
+	if err := os.Mkdir(filepath.Join(layout, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	chartDir := overlayData + "chart/shop"
-	// The default root is the repository holding the overlay.
 	r := mustLade(t, "template", "shop", chartDir, "--overlay", layout+"/overlays/prod")
 	for _, want := range []string{"# Source: overlay/base/settings.yaml\n", "region: eu-west-1", "replicas: 3", "env: prod", "team: shop", "monitoring.example.com/scrape: \"true\""} {
 		if !strings.Contains(r.stdout, want) {

@@ -82,8 +82,15 @@ func TestLayoutRoot(t *testing.T) {
 	if _, err := overlay.LoadWithin(layout, filepath.Join(layout, "base")); err == nil || !strings.Contains(err.Error(), "outside the overlay root") {
 		t.Errorf("an overlay outside its root: err = %v", err)
 	}
-	// The default root is the repository: the standard layout just works.
-	ov, err := overlay.Load(filepath.Join(layout, "overlays", "prod"))
+	// The default root is the git repository holding the overlay: the
+	// standard layout just works (a copy, made a repository, so that the
+	// test does not depend on where this checkout lies).
+	repo := t.TempDir()
+	copyDir(t, layout, repo)
+	if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ov, err := overlay.Load(filepath.Join(repo, "overlays", "prod"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +107,28 @@ func TestLayoutRecordedEscape(t *testing.T) {
 	}}
 	if err := ov.Validate(); !errors.Is(err, overlay.ErrRefused) || !strings.Contains(err.Error(), "leaves the overlay's files") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// copyDir copies the directory src into dst.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
