@@ -181,7 +181,7 @@ func runCreateCase(t *testing.T, c createCase, starter, tgz string, r createRunn
 	t.Helper()
 	dir := t.TempDir()
 	dataHome := t.TempDir()
-	copyTree(t, starter, filepath.Join(dataHome, "starters", "basic"))
+	copyDir(t, starter, filepath.Join(dataHome, "starters", "basic"))
 	if c.setup != nil {
 		c.setup(t, dir)
 	}
@@ -308,8 +308,8 @@ func TestCreateRefusesEscapes(t *testing.T) {
 	dir := t.TempDir()
 	dataHome := t.TempDir()
 	t.Setenv("HELM_DATA_HOME", dataHome)
-	copyTree(t, filepath.Join("..", "..", starterDir), filepath.Join(dataHome, "elsewhere"))
-	copyTree(t, filepath.Join("..", "..", starterDir), filepath.Join(dataHome, "starters", "ok"))
+	copyDir(t, filepath.Join("..", "..", starterDir), filepath.Join(dataHome, "elsewhere"))
+	copyDir(t, filepath.Join("..", "..", starterDir), filepath.Join(dataHome, "starters", "ok"))
 	for _, tc := range []struct {
 		args []string
 		err  string

@@ -100,28 +100,6 @@ func TestOverlayReleaseCommands(t *testing.T) {
 	}
 }
 
-// copyTree copies the directory src to dst.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if info.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestOverlayBaseLayout: kustomize's standard layout (overlays/prod using
 // ../../base) is installed, upgraded from a changed copy (--overlay-root),
 // reused by a plain upgrade and restored by rollback, every file of it
@@ -131,7 +109,7 @@ func TestOverlayBaseLayout(t *testing.T) {
 	// made a repository, so that the test does not depend on where this
 	// checkout lies.
 	layout := t.TempDir()
-	copyTree(t, overlayData+"layout", layout)
+	copyDir(t, overlayData+"layout", layout)
 	if err := os.Mkdir(filepath.Join(layout, ".git"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +155,7 @@ func TestOverlayBaseLayout(t *testing.T) {
 	// A copy outside the repository, changed in the base: --overlay-root
 	// lets the overlay reach its base there.
 	tmp := t.TempDir()
-	copyTree(t, layout, tmp)
+	copyDir(t, layout, tmp)
 	settings := filepath.Join(tmp, "base", "settings.yaml")
 	data, err := os.ReadFile(settings)
 	if err != nil {
@@ -219,7 +197,7 @@ func TestOverlayBaseLayout(t *testing.T) {
 // as a chart named after its directory, made a valid chart name.
 func TestKustomizationPackageName(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "My_Shop.Pkg")
-	copyTree(t, overlayData+"package", dir)
+	copyDir(t, overlayData+"package", dir)
 	r := mustLade(t, "template", "kp", dir)
 	if !strings.Contains(r.stdout, "# Source: my-shop-pkg/deployment.yaml\n") {
 		t.Errorf("package chart name:\n%s", r.stdout)
