@@ -34,6 +34,29 @@ func repoHome(t *testing.T) string {
 	return home
 }
 
+// repoHelm returns a runner of the reference Helm on the repository
+// configuration and cache of repoHome's home, with no other HELM_ setting;
+// it fails the test when Helm fails and returns Helm's combined output.
+func repoHelm(t *testing.T, helm, home string) func(args ...string) string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HELM_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HELM_CONFIG_HOME="+filepath.Join(home, "helmconfig"), "HELM_CACHE_HOME="+filepath.Join(home, "helmcache"), "HELM_DATA_HOME="+t.TempDir())
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(helm, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("helm %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+}
+
 // publishCharts packages each chart version with `lade package` into a new
 // directory and indexes it with `lade repo index`; versions are NAME@VERSION.
 func publishCharts(t *testing.T, dir string, versions ...string) {
@@ -386,22 +409,7 @@ func TestRepoSearchSameAsHelm(t *testing.T) {
 	publishCharts(t, pub, "web@1.0.0", "web@1.1.0", "web@2.0.0-rc.1", "webapi@0.1.0", "db@3.0.0", "cache@1.0.0")
 	srv := testenv.NewChartRepo(t, testenv.ChartRepoConfig{Dir: pub})
 	mustLade(t, "repo", "add", "byLade", srv.URL)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HELM_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HELM_CONFIG_HOME="+filepath.Join(home, "helmconfig"), "HELM_CACHE_HOME="+filepath.Join(home, "helmcache"), "HELM_DATA_HOME="+t.TempDir())
-	runH := func(args ...string) string {
-		cmd := exec.Command(helm, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("helm %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
+	runH := repoHelm(t, helm, home)
 	runH("repo", "add", "byHelm", srv.URL)
 	for _, args := range [][]string{{}, {"web"}, {"WEB"}, {"--devel"}, {"-l"}, {"web", "--version", "^1.0"}, {"-r", "w.b"}, {"serves", "-o", "json"}, {"db", "-o", "yaml"}, {"--max-col-width", "8"}} {
 		want := runH(append([]string{"search", "repo"}, args...)...)
@@ -505,22 +513,7 @@ func TestDependencyUpdateFromChartRepositories(t *testing.T) {
 		}
 	}
 
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HELM_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "HELM_CONFIG_HOME="+filepath.Join(home, "helmconfig"), "HELM_CACHE_HOME="+filepath.Join(home, "helmcache"), "HELM_DATA_HOME="+t.TempDir())
-	runH := func(args ...string) string {
-		cmd := exec.Command(helm, args...)
-		cmd.Env = env
-		b, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("helm %v: %v\n%s", args, err, b)
-		}
-		return string(b)
-	}
+	runH := repoHelm(t, helm, home)
 	runH("dependency", "update", viaHelm)
 	ladeLock, _ := os.ReadFile(filepath.Join(parent, "Chart.lock"))
 	helmLock, _ := os.ReadFile(filepath.Join(viaHelm, "Chart.lock"))
