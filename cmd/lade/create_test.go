@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,20 +158,7 @@ func ladeCreate(t *testing.T, args []string, dataHome string) (string, string, i
 }
 
 func helmCreate(t *testing.T, args []string, dataHome string) (string, string, int) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(helmRef(), args...)
-	cmd.Env = append(helmEnv(t), "HELM_DATA_HOME="+dataHome)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return stdout.String(), stderr.String(), 0
-	case errors.As(err, &exit):
-		return stdout.String(), stderr.String(), exit.ExitCode()
-	}
-	t.Fatalf("running %s: %v", helmRef(), err)
-	return "", "", 0
+	return runHelmEnv(t, args, append(helmEnv(t), "HELM_DATA_HOME="+dataHome))
 }
 
 // runCreateCase runs c's commands in a fresh directory with r and returns

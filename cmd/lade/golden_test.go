@@ -140,9 +140,15 @@ func helmEnv(t *testing.T) []string {
 }
 
 func runHelm(t *testing.T, args []string) (string, string, int) {
+	return runHelmEnv(t, args, helmEnv(t))
+}
+
+// runHelmEnv runs the reference Helm with env and returns its stdout,
+// stderr and exit code.
+func runHelmEnv(t *testing.T, args, env []string) (string, string, int) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(helmRef(), args...)
-	cmd.Env = helmEnv(t)
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var exit *exec.ExitError
