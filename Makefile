@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo demo-render test test-interop helm-ref bench lint fuzz clean pgo
+.PHONY: build demo demo-render test test-interop helm-ref bench lint fuzz clean pgo generate verify-generate
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -76,8 +76,26 @@ INTEROP := test/interop test/interop-release test/interop-helm3
 test-interop:
 	@for m in $(INTEROP); do echo "== $$m"; (cd $$m && GOFLAGS=-mod=mod $(GO) test -count=1 ./...) || exit 1; done
 
+# Generated from the lade.dev API types (pkg/api/...): deep-copy functions,
+# the CRD (deploy/crds, embedded in the package as crd.yaml).
+# controller-gen runs from the module proxy; nothing of it is in go.mod.
+CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
+API := ./pkg/api/v1alpha1
+CRD := deploy/crds/lade.dev_releases.yaml
+generate:
+	$(CONTROLLER_GEN) object paths=$(API) crd:crdVersions=v1 output:crd:dir=$(dir $(CRD))
+	cp $(CRD) $(API)/crd.yaml
+
+# Fails when a generated file differs from what `make generate` would write.
+verify-generate:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(CONTROLLER_GEN) object paths=$(API) output:object:stdout > $$tmp/deepcopy.go && \
+	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=$(API) output:crd:dir=$$tmp && \
+	for f in $(API)/zz_generated.deepcopy.go:deepcopy.go $(CRD):$(notdir $(CRD)) $(API)/crd.yaml:$(notdir $(CRD)); do \
+	  if ! diff -u "$${f%%:*}" "$$tmp/$${f##*:}"; then echo "$${f%%:*} is stale: run make generate"; exit 1; fi; done
+
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-lint:
+lint: verify-generate
 	@files=$$(gofmt -l cmd internal pkg hack test); if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
