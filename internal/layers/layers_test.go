@@ -30,6 +30,7 @@ var mayImport = map[string][]string{
 	"pkg/kubeapis":       {},
 	"pkg/kube":           {"pkg/chart/common", "pkg/kubeapis", "internal/"},
 	"pkg/diff":           {"pkg/kube"},
+	"pkg/fleet/load":     {"pkg/api/v1alpha1", "pkg/release", "internal/"},
 	"pkg/registry":       {"pkg/chart", "internal/"},
 	"pkg/repo":           {"pkg/chart", "pkg/registry", "internal/"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "internal/"},
