@@ -287,7 +287,7 @@ func (d *document) decode(sch *schema, namespace string) (*Release, []error) {
 	if av, k := obj["apiVersion"], obj["kind"]; av != v1alpha1.GroupVersion.String() || k != v1alpha1.Kind {
 		return nil, []error{e([]string{"kind"}, fmt.Sprintf("a %v %v, not a %s %s (a fleet holds only Releases)", av, k, v1alpha1.GroupVersion, v1alpha1.Kind))}
 	}
-	pruneNulls(obj)
+	pruneNulls(obj, sch.props)
 	applyDefaults(obj, sch.props)
 	var errs []error
 	for _, fe := range sch.validate(obj) {

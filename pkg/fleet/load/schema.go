@@ -101,22 +101,31 @@ func toJSONSchema(props *apiextensionsv1.JSONSchemaProps) (any, error) {
 	return doc, nil
 }
 
-// pruneNulls drops the fields whose value is null, as the API server does
-// for fields its schema does not mark nullable (none in a Release), so
-// `values:` with nothing after it is no error.
-func pruneNulls(v any) {
+// pruneNulls drops the fields of obj's schema whose value is null, as the
+// API server does for fields not marked nullable (none in a Release), so
+// `values:` with nothing after it is no error. Nulls in fields the schema
+// does not describe (inside values: Helm's way to delete a default) stay.
+func pruneNulls(v any, s *apiextensionsv1.JSONSchemaProps) {
+	if s == nil {
+		return
+	}
 	switch v := v.(type) {
 	case map[string]any:
 		for k, c := range v {
-			if c == nil {
+			p, known := s.Properties[k]
+			switch {
+			case !known:
+			case c == nil:
 				delete(v, k)
-				continue
+			default:
+				pruneNulls(c, &p)
 			}
-			pruneNulls(c)
 		}
 	case []any:
-		for _, c := range v {
-			pruneNulls(c)
+		if s.Items != nil {
+			for _, c := range v {
+				pruneNulls(c, s.Items.Schema)
+			}
 		}
 	}
 }
