@@ -59,10 +59,11 @@ func BenchmarkDiffUpgrade200(b *testing.B) {
 	}
 	vals := map[string]any{"global": map[string]any{"commonLabels": map[string]any{"team": "payments"}}}
 	plan := func() *diff.Report {
-		next, current, err := cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "bench", Chart: load(), Values: vals}})
+		p, err := cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "bench", Chart: load(), Values: vals}})
 		if err != nil {
 			b.Fatal(err)
 		}
+		next, current := p.Next, p.Current
 		var in diff.Input
 		if in.Desired, in.Unmapped, err = kc.BuildLenient(next.Manifest, ns); err != nil {
 			b.Fatal(err)
@@ -98,10 +99,11 @@ func BenchmarkDiffUpgrade200(b *testing.B) {
 			b.Fatalf("go build: %v\n%s", err, out)
 		}
 	}
-	next, _, err := cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "bench", Chart: load(), Values: vals}})
+	p, err := cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "bench", Chart: load(), Values: vals}})
 	if err != nil {
 		b.Fatal(err)
 	}
+	next := p.Next
 	objs, _, err := kc.BuildLenient(next.Manifest, ns)
 	if err != nil {
 		b.Fatal(err)

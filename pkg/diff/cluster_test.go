@@ -69,10 +69,11 @@ func (f *fixture) upgradeOptions(name string, vals map[string]any, force bool) r
 // plan is what `lade diff upgrade` computes.
 func (f *fixture) plan(name string, vals map[string]any, force bool) *diff.Report {
 	f.t.Helper()
-	next, current, err := f.cfg.PlanUpgrade(f.ctx, f.upgradeOptions(name, vals, force))
+	p, err := f.cfg.PlanUpgrade(f.ctx, f.upgradeOptions(name, vals, force))
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	next, current := p.Next, p.Current
 	in := f.input(next, current)
 	in.ForceConflicts = force
 	in.Unchanged = release.UnchangedObjects(next, current, in.Desired, in.Previous)
@@ -218,10 +219,11 @@ func textOf(t *testing.T, rep *diff.Report, context int) string {
 func TestSecretsMasked(t *testing.T) {
 	f := setup(t)
 	f.install("s", nil)
-	next, current, err := f.cfg.PlanUpgrade(f.ctx, f.upgradeOptions("s", map[string]any{"password": "hunter2"}, false))
+	p, err := f.cfg.PlanUpgrade(f.ctx, f.upgradeOptions("s", map[string]any{"password": "hunter2"}, false))
 	if err != nil {
 		t.Fatal(err)
 	}
+	next, current := p.Next, p.Current
 	rep, err := diff.Apply(f.ctx, f.cfg.Kube, f.input(next, current), diff.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -370,10 +372,11 @@ func TestRollbackAndRevisionDiff(t *testing.T) {
 	if err := f.upgrade("r", map[string]any{"data": "two", "extra": true}, false); err != nil {
 		t.Fatal(err)
 	}
-	target, current, err := f.cfg.PlanRollback(f.ctx, "r", 0)
-	if err != nil || target.Version != 1 || current.Version != 2 {
+	p, err := f.cfg.PlanRollback(f.ctx, release.RollbackOptions{Name: "r"})
+	if err != nil || p.Next.Info.RollbackRevision != 1 || p.Current.Version != 2 {
 		t.Fatalf("plan rollback: %v", err)
 	}
+	target, current := p.Next, p.Current
 	rep, err := diff.Apply(f.ctx, f.cfg.Kube, f.input(target, current), diff.Options{ShowSecrets: true})
 	if err != nil {
 		t.Fatal(err)

@@ -107,10 +107,11 @@ func TestOverlayLifecycle(t *testing.T) {
 	}
 
 	// A plan (what lade diff shows) of an overlay change.
-	next, current, err := f.cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: inst(loadOverlay(t, "smp"))})
+	p, err := f.cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: inst(loadOverlay(t, "smp"))})
 	if err != nil {
 		t.Fatal(err)
 	}
+	next, current := p.Next, p.Current
 	if !strings.Contains(next.Manifest, proxy) || strings.Contains(current.Manifest, proxy) {
 		t.Fatalf("plan does not show the overlay change")
 	}

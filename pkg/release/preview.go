@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -11,53 +10,58 @@ import (
 	"github.com/lade-dev/lade/pkg/kube"
 )
 
-// PreviewUpgrade predicts an upgrade (or, with Install, an install) without
-// changing anything: the revision Upgrade would render, dry-run applied against the live cluster,
-// with the objects it would delete.
-func (c *Config) PreviewUpgrade(ctx context.Context, uo UpgradeOptions, o diff.Options) (*diff.Report, error) {
-	next, current, err := c.PlanUpgrade(ctx, uo)
-	if err != nil {
-		return nil, err
-	}
-	in, err := c.diffInput(ctx, next, current, false)
-	if err != nil {
-		return nil, err
-	}
-	if current == nil && !uo.SkipCRDs && len(uo.Chart.CRDObjects()) > 0 {
-		// An install creates the chart's crds/ first (those not present yet).
-		var docs strings.Builder
-		for _, crd := range uo.Chart.CRDObjects() {
-			fmt.Fprintf(&docs, "---\n%s\n", crd.File.Data)
+// Preview predicts what deploying p would change in the live cluster,
+// without changing anything: the objects of p.Next (for an install, after
+// the CRDs it would create) dry-run applied as the deploy applies them,
+// and the objects of p.Current it would delete.
+func (c *Config) Preview(ctx context.Context, p *Plan, o diff.Options) (*diff.Report, error) {
+	var in diff.Input
+	if p.built {
+		in.Desired, in.Unmapped, in.FieldManager = p.objs, p.unmapped, p.Next.FieldManager
+	} else {
+		var err error
+		if in, err = c.diffInput(ctx, p.Next, nil, false); err != nil {
+			return nil, err
 		}
-		crds, err := c.Kube.Build(docs.String(), c.Namespace)
+	}
+	if p.Current != nil {
+		in.ReadLive = diff.ReadLive(ctx, c.Kube, in.Desired)
+		in.Previous = p.old
+	}
+	if p.Operation == OpInstall {
+		fresh, err := c.newCRDs(ctx, p)
 		if err != nil {
-			return nil, fmt.Errorf("CRDs of chart %s: %w", uo.Chart.Name(), err)
-		}
-		var fresh []*kube.Resource
-		for _, r := range crds {
-			live, err := c.Kube.Get(ctx, r)
-			if err != nil {
-				return nil, err
-			}
-			if live == nil {
-				fresh = append(fresh, r)
-			}
+			return nil, err
 		}
 		in.Desired = append(fresh, in.Desired...)
 	}
-	in.ForceConflicts, in.Adopt = uo.ForceConflicts, uo.TakeOwnership
-	in.Unchanged = UnchangedObjects(next, current, in.Desired, in.Previous)
+	in.ForceConflicts, in.Adopt, in.Unchanged = p.common.ForceConflicts, p.common.TakeOwnership, p.unchanged
 	rep, err := diff.Apply(ctx, c.Kube, in, o)
 	if err != nil {
 		return nil, err
 	}
 	rep.From = "live"
-	if current == nil {
-		rep.To = fmt.Sprintf("install of %s (revision %d)", next.Name, next.Version)
-	} else {
-		rep.To = fmt.Sprintf("upgrade of %s to revision %d", next.Name, next.Version)
+	switch p.Operation {
+	case OpInstall:
+		rep.To = fmt.Sprintf("install of %s (revision %d)", p.Next.Name, p.Next.Version)
+	case OpUpgrade:
+		rep.To = fmt.Sprintf("upgrade of %s to revision %d", p.Next.Name, p.Next.Version)
+	case OpRollback:
+		rep.To = fmt.Sprintf("rollback of %s to revision %d", p.Next.Name, p.Next.Info.RollbackRevision)
 	}
 	return rep, nil
+}
+
+// PreviewUpgrade predicts an upgrade (or, with Install, an install) without
+// changing anything: PlanUpgrade, then Preview of that plan (OnInstall is
+// not called).
+func (c *Config) PreviewUpgrade(ctx context.Context, uo UpgradeOptions, o diff.Options) (*diff.Report, error) {
+	uo.OnInstall = nil
+	p, err := c.PlanUpgrade(ctx, uo)
+	if err != nil {
+		return nil, err
+	}
+	return c.Preview(ctx, p, o)
 }
 
 // diffInput builds the objects of next (with Helm's ownership metadata, as
@@ -100,24 +104,14 @@ func (c *Config) diffInput(ctx context.Context, next, current *Release, nextStor
 }
 
 // PreviewRollback predicts what Rollback to version (0: the previous
-// revision) would change in the live cluster, without changing anything.
+// revision) would change in the live cluster, without changing anything:
+// PlanRollback, then Preview of that plan.
 func (c *Config) PreviewRollback(ctx context.Context, name string, version int, forceConflicts bool, o diff.Options) (*diff.Report, error) {
-	target, current, err := c.PlanRollback(ctx, name, version)
+	p, err := c.PlanRollback(ctx, RollbackOptions{Name: name, Version: version, CommonOptions: CommonOptions{ForceConflicts: forceConflicts}})
 	if err != nil {
 		return nil, err
 	}
-	in, err := c.diffInput(ctx, target, current, true)
-	if err != nil {
-		return nil, err
-	}
-	in.FieldManager = FieldManagerFor("", current, target)
-	in.ForceConflicts = forceConflicts
-	rep, err := diff.Apply(ctx, c.Kube, in, o)
-	if err != nil {
-		return nil, err
-	}
-	rep.From, rep.To = "live", fmt.Sprintf("rollback of %s to revision %d", target.Name, target.Version)
-	return rep, nil
+	return c.Preview(ctx, p, o)
 }
 
 // Drift compares the live objects of a release with its deployed revision:

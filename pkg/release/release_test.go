@@ -444,7 +444,7 @@ func TestMissingReleaseIsErrNotFound(t *testing.T) {
 		}
 	}
 	check("rollback", err, inNS)
-	_, _, err = f.cfg.PlanRollback(ctx, "nope", 0)
+	_, err = f.cfg.PlanRollback(ctx, release.RollbackOptions{Name: "nope"})
 	check("plan rollback", err, inNS)
 	_, err = f.cfg.Uninstall(ctx, release.UninstallOptions{Name: "nope"})
 	check("uninstall", err, "uninstall: Release not loaded: nope: release: not found")

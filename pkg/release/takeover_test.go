@@ -101,10 +101,11 @@ func TestUpgradeTakesOverClientSideOwnership(t *testing.T) {
 
 	// The diff first: computed as if the ownership were converted.
 	uo := release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "to", Chart: loadTakeover(t), Values: map[string]any{"old": false}}}
-	next, current, err := f.cfg.PlanUpgrade(ctx, uo)
+	p, err := f.cfg.PlanUpgrade(ctx, uo)
 	if err != nil {
 		t.Fatal(err)
 	}
+	next, current := p.Next, p.Current
 	desired, err := f.cfg.Kube.Build(next.Manifest, f.ns)
 	if err != nil {
 		t.Fatal(err)
@@ -216,10 +217,11 @@ func TestRollbackTakesOverClientSideOwnership(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What Helm 3's upgrade does: a client-side patch by "helm", then its record.
-	next, _, err := f.cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "rb", Chart: loadTakeover(t), Values: map[string]any{"old": true}}})
+	p, err := f.cfg.PlanUpgrade(ctx, release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "rb", Chart: loadTakeover(t), Values: map[string]any{"old": true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	next := p.Next
 	if _, err := f.cfg.Kube.Clientset.CoreV1().ConfigMaps(f.ns).Patch(ctx, "rb-cm", types.StrategicMergePatchType, []byte(`{"data":{"drop":"2"}}`), metav1.PatchOptions{FieldManager: kube.HelmFieldManager}); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	if !o.SkipCRDs && len(o.Chart.CRDObjects()) > 0 {
 		slog.Warn("This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.")
 	}
-	res, err := c.render(ctx, &o, 1, upgrade, false)
+	res, err := c.render(ctx, &o, 1, upgrade, false, nil)
 	if err != nil {
 		return res, err
 	}
