@@ -300,6 +300,9 @@ func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st S
 func (c *Config) buildNext(p *Plan) error {
 	objs, unmapped, err := c.Kube.BuildLenient(p.Next.Manifest, c.Namespace)
 	if err != nil {
+		if p.Operation == OpInstall {
+			return fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
+		}
 		return fmt.Errorf("unable to build kubernetes objects from new release manifest: %w", err)
 	}
 	kube.SetOwnership(objs, p.Next.Name, c.Namespace)
