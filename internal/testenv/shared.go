@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -34,7 +35,17 @@ func SkipRequested() bool { return os.Getenv(EnvSkip) == "1" }
 // The control plane is started with opts on the first Shared / NewNamespace
 // call (tests filtered out by -run cost nothing) and stopped after all tests ran.
 // If tests failed, its logs are kept and their location printed. Main exits.
+// With LADE_SKIP_CLUSTER_TESTS=1 the package's examples are skipped too
+// (-test.skip): an example cannot skip itself (see SharedForExample).
 func Main(m *testing.M, opts ...Option) {
+	flag.Parse()
+	if SkipRequested() {
+		skip := "^Example"
+		if f := flag.Lookup("test.skip"); f != nil && f.Value.String() != "" {
+			skip = f.Value.String() + "|" + skip
+		}
+		_ = flag.Set("test.skip", skip)
+	}
 	shared.mu.Lock()
 	shared.mainCalled = true
 	shared.opts = opts
@@ -67,24 +78,43 @@ func Shared(t testing.TB) *Env {
 	if SkipRequested() {
 		t.Skipf("cluster test skipped: %s=1", EnvSkip)
 	}
+	env, started, err := sharedEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started {
+		t.Logf("testenv: control plane (kubernetes %s) up in %s at %s, state in %s",
+			KubernetesVersion, env.StartupTime.Round(100*time.Millisecond), env.Server, env.Dir)
+	}
+	return env
+}
+
+// SharedForExample is Shared for a package's examples, which have no
+// testing.TB: the package's control plane, started on first use. Main skips
+// the examples when LADE_SKIP_CLUSTER_TESTS=1.
+func SharedForExample() (*Env, error) {
+	env, _, err := sharedEnv()
+	return env, err
+}
+
+// sharedEnv returns the package's control plane, starting it (started) if
+// this is the first call.
+func sharedEnv() (env *Env, started bool, err error) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if !shared.mainCalled {
-		t.Fatalf("testenv.Shared needs the package's TestMain to call testenv.Main(m, ...) so the control plane is stopped after the tests")
+		return nil, false, fmt.Errorf("testenv.Shared needs the package's TestMain to call testenv.Main(m, ...) so the control plane is stopped after the tests")
 	}
 	if shared.env == nil && shared.err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		shared.env, shared.err = Start(ctx, shared.opts...)
-		if shared.env != nil {
-			t.Logf("testenv: control plane (kubernetes %s) up in %s at %s, state in %s",
-				KubernetesVersion, shared.env.StartupTime.Round(100*time.Millisecond), shared.env.Server, shared.env.Dir)
-		}
+		started = shared.env != nil
 	}
 	if shared.err != nil {
-		t.Fatalf("testenv: cannot start the control plane: %v", shared.err)
+		return nil, false, fmt.Errorf("testenv: cannot start the control plane: %w", shared.err)
 	}
-	return shared.env
+	return shared.env, started, nil
 }
 
 // NewNamespace creates a namespace for this test in the package's control plane
