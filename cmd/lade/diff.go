@@ -287,24 +287,28 @@ restore; conflicts name the managers that changed fields the release owns.`,
 	return cmd
 }
 
-// printUpgradeDiff prints the diff of an upgrade before it runs (upgrade
-// --diff); with --dry-run it is the whole output and done is true.
-func printUpgradeDiff(cmd *cobra.Command, cfg *release.Config, uo release.UpgradeOptions) (done bool, err error) {
-	plan := uo.DryRun.Enabled()
-	rep, err := cfg.PreviewUpgrade(cmd.Context(), uo, diff.Options{})
+// printUpgradeDiff plans an upgrade and prints its diff before it runs
+// (upgrade --diff): the plan is what the upgrade then deploys. With
+// --dry-run the diff is the whole output and done is true.
+func printUpgradeDiff(cmd *cobra.Command, cfg *release.Config, uo release.UpgradeOptions) (p *release.Plan, done bool, err error) {
+	uo.OnInstall = nil
+	if p, err = cfg.PlanUpgrade(cmd.Context(), uo); err != nil {
+		return nil, true, err
+	}
+	rep, err := cfg.Preview(cmd.Context(), p, diff.Options{})
 	if err != nil {
-		return true, err
+		return nil, true, err
 	}
 	w := cmd.OutOrStdout()
 	to := diff.TextOptions{Context: 3, Color: useColor("auto", w)}
 	if err := diff.WriteText(w, rep, to); err != nil {
-		return true, err
+		return nil, true, err
 	}
 	if rep.HasChanges() {
 		fmt.Fprintln(w)
 	}
 	if err := diff.WriteSummary(w, rep, to); err != nil {
-		return true, err
+		return nil, true, err
 	}
-	return plan, nil
+	return p, uo.DryRun.Enabled(), nil
 }

@@ -142,3 +142,40 @@ func TestDiffCommands(t *testing.T) {
 		t.Fatalf("rollback:\n%s", out)
 	}
 }
+
+// TestUpgradeDiffIsTheUpgrade: `lade diff upgrade`, `lade upgrade --diff
+// --dry-run` and `lade upgrade --diff` print the same plan, and the upgrade
+// applies what it printed (the live objects are the predicted ones after).
+func TestUpgradeDiffIsTheUpgrade(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	chartDir := "../../testdata/charts/diff/app"
+	expect := func(args ...string) string {
+		t.Helper()
+		got, out, errs := ladeExit(append(args, kc...)...)
+		if got != 0 {
+			t.Fatalf("lade %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), got, out, errs)
+		}
+		return out
+	}
+	expect("install", "web", chartDir)
+	change := []string{"web", chartDir, "--set", "data=two", "--set", "extra=true"}
+	diffed := expect(append([]string{"diff", "upgrade"}, change...)...)
+	planned := expect(append([]string{"upgrade", "--diff", "--dry-run=server"}, change...)...)
+	if !strings.Contains(diffed, "+  value: two") || !strings.HasPrefix(planned, diffed) || !strings.Contains(planned, "1 to create, 2 to update") {
+		t.Fatalf("lade diff upgrade:\n%s\nlade upgrade --diff --dry-run:\n%s", diffed, planned)
+	}
+	upgraded := expect(append([]string{"upgrade", "--diff"}, change...)...)
+	if !strings.HasPrefix(upgraded, planned) || !strings.Contains(upgraded, `Release "web" has been upgraded`) {
+		t.Fatalf("lade upgrade --diff does not print the diff first:\n%s\nwant first:\n%s", upgraded, planned)
+	}
+	// What was predicted is what is live now: nothing left to change.
+	if out := expect("diff", "upgrade", "web", chartDir, "--reuse-values"); out != "" {
+		t.Fatalf("after the upgrade, the same plan still changes:\n%s", out)
+	}
+	cm, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(context.Background(), "web-extra", metav1.GetOptions{})
+	if err != nil || !strings.Contains(diffed, "ConfigMap "+ns+"/web-extra (create)") {
+		t.Fatalf("the predicted create of web-extra: %v %v", err, cm)
+	}
+}

@@ -38,13 +38,8 @@ limits (docs/limits.md), which --max-render-bytes, --max-template-bytes,
 			if inf.out.format == "table" {
 				uo.OnInstall = func() { cmd.Printf("Release %q does not exist. Installing it now.\n", o.Name) }
 			}
-			if showDiff {
-				if done, err := printUpgradeDiff(cmd, cfg, uo); done || err != nil {
-					return err
-				}
-			}
-			r, err := cfg.Upgrade(cmd.Context(), uo)
-			if err != nil {
+			r, err := upgrade(cmd, cfg, uo, showDiff)
+			if err != nil || r == nil { // nil: upgrade --diff --dry-run printed the plan
 				return err
 			}
 			reusedNotice(cmd.ErrOrStderr(), r)
@@ -66,4 +61,25 @@ limits (docs/limits.md), which --max-render-bytes, --max-template-bytes,
 	f.BoolVar(&showDiff, "diff", false, "print what the upgrade changes (as lade diff upgrade does) before applying it; with --dry-run, print only that plan")
 	kf = newKubeFlags(g, f)
 	return cmd
+}
+
+// upgrade runs the upgrade; with showDiff it plans it, prints the plan's
+// diff and deploys that plan (with --dry-run it stops there and returns
+// nil), so what was printed is what is applied (or the release moved
+// meanwhile: release.ErrPlanStale).
+func upgrade(cmd *cobra.Command, cfg *release.Config, uo release.UpgradeOptions, showDiff bool) (*release.Release, error) {
+	if !showDiff {
+		return cfg.Upgrade(cmd.Context(), uo)
+	}
+	if uo.HideSecret && !uo.DryRun.Enabled() {
+		return nil, release.ErrHideSecretNeedsDryRun
+	}
+	p, done, err := printUpgradeDiff(cmd, cfg, uo)
+	if done || err != nil {
+		return nil, err
+	}
+	if p.Operation == release.OpInstall && uo.OnInstall != nil {
+		uo.OnInstall()
+	}
+	return cfg.Deploy(cmd.Context(), p)
 }
