@@ -1,6 +1,29 @@
 // Package release records, stores and applies releases: versioned Secrets in
 // Helm's storage format, with install, upgrade, rollback and uninstall.
 //
+// # Plan, then deploy
+//
+// Install, upgrade and rollback are each a plan deployed. PlanInstall,
+// PlanUpgrade and PlanRollback compute a Plan without the lease and without
+// changing anything: the render (values and overlay reused as the
+// operation reuses them), the revision it would write (Plan.Next), the one
+// it replaces (Plan.Current), the objects of both and those an upgrade may
+// skip as unchanged. Deploy carries a plan out: it takes the lease, refuses
+// with ErrPlanStale when the release's newest revision changed since the
+// plan, and deploys exactly the plan (the install's CRD step, hooks, apply,
+// prune, wait, --rollback-on-failure...). Preview predicts a plan against
+// the live cluster (a server-side dry-run diff). Install, Upgrade and
+// Rollback plan under the lease and deploy that plan; PreviewUpgrade and
+// PreviewRollback are a plan previewed; so `lade diff upgrade`, `lade
+// upgrade --diff` and `lade upgrade` share one plan and cannot disagree.
+// Plan.SameAsCurrent says when a plan changes nothing but live drift.
+//
+// Files: one per operation (install.go, upgrade.go, rollback.go,
+// uninstall.go, test.go: its options, its plan and the deploy of its plan),
+// plan.go (Plan, the render), deploy.go (Deploy, the CRD step, apply, prune,
+// wait, failure handling), hooks.go, preview.go (the diffs), lock.go (the
+// lease), storage.go, record.go and helmform.go (the record).
+//
 // # Storage design
 //
 // Every revision is a Secret named sh.helm.release.v1.NAME.vN, type

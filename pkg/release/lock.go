@@ -352,6 +352,53 @@ func Acquire(ctx context.Context, cs kubernetes.Interface, ns, release, holder s
 	return nil, fmt.Errorf("%w on release %q: its Lease %s/%s keeps changing", ErrLocked, release, ns, l.name)
 }
 
+// lock takes the release lease and settles what an interrupted operation
+// left: a pending revision written by a lade holder that no longer holds the
+// lease is marked failed; one left by Helm (no holder) is refused unless
+// recoverPending, with the command that recovers it.
+func (c *Config) lock(ctx context.Context, name, command string, recoverPending bool) (*Lock, error) {
+	l, err := Acquire(ctx, c.Kube.Clientset, c.Namespace, name, c.holder(), c.LeaseDuration)
+	if err != nil {
+		return nil, err
+	}
+	if l.TookOver != "" {
+		c.printf("Took over the lease of release %q from %s, which stopped renewing it.\n", name, l.TookOver)
+	}
+	st := c.Storage()
+	sums, err := st.Summaries(ctx, name)
+	if err != nil {
+		l.Release()
+		return nil, err
+	}
+	for _, sm := range sums {
+		if !sm.Status.IsPending() {
+			continue
+		}
+		if sm.Holder == "" && !recoverPending {
+			l.Release()
+			return nil, fmt.Errorf("%w: release %q revision %d is %s and no lade operation holds its lease (it was probably left by an interrupted helm command). If nothing is still working on it, recover with:\n  %s --recover-pending",
+				ErrLocked, name, sm.Version, sm.Status, command)
+		}
+		r, err := st.Get(ctx, name, sm.Version)
+		if err != nil {
+			l.Release()
+			return nil, err
+		}
+		who := sm.Holder
+		if who == "" {
+			who = "an unknown process"
+		}
+		r.Info.Status = StatusFailed
+		r.Info.Description = fmt.Sprintf("Interrupted: the %s by %s did not finish; marked failed by lade", strings.TrimPrefix(string(sm.Status), "pending-"), who)
+		if err := st.Update(ctx, r); err != nil {
+			l.Release()
+			return nil, err
+		}
+		c.printf("Revision %d of release %q was left %s by %s; marked it failed.\n", sm.Version, name, sm.Status, who)
+	}
+	return l, nil
+}
+
 // withLease runs f while holding the release's lease (see lock): f's context
 // ends if the lease is lost, and the lease is released (deleted) afterwards.
 // op is the command named to whoever finds the lease held.
