@@ -280,3 +280,26 @@ func (f *fixture) live(ctx context.Context, c *diff.Change) *unstructured.Unstru
 	}
 	return live
 }
+
+// TestUpgradeInstallClientDryRunWritesNothing: `upgrade --install
+// --dry-run=client` of a release that does not exist is an install plan
+// shown, as in Helm: no revision, no object, no lease (it used to fall
+// through to a real install).
+func TestUpgradeInstallClientDryRunWritesNothing(t *testing.T) {
+	f := setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rel, err := f.cfg.Upgrade(ctx, release.UpgradeOptions{Install: true, InstallOptions: release.InstallOptions{
+		Name: "dry", Chart: loadApp(t), Values: map[string]any{"data": "x"}, CommonOptions: release.CommonOptions{DryRun: release.DryRunClient},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Info.Description != "Dry run complete" || !strings.Contains(rel.Manifest, "name: dry-cm") {
+		t.Fatalf("dry run returned %q:\n%s", rel.Info.Description, rel.Manifest)
+	}
+	if got := f.statuses("dry"); got != "" || f.cm("dry-cm") != nil {
+		t.Fatalf("a client dry run wrote: revisions %q, ConfigMap %v", got, f.cm("dry-cm"))
+	}
+	f.leaseGone("dry")
+}
