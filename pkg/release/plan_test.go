@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/release"
 )
@@ -302,4 +303,68 @@ func TestUpgradeInstallClientDryRunWritesNothing(t *testing.T) {
 		t.Fatalf("a client dry run wrote: revisions %q, ConfigMap %v", got, f.cm("dry-cm"))
 	}
 	f.leaseGone("dry")
+}
+
+// TestInstallRendersWithItsCRDs: an install creates its chart's crds/
+// before it renders, as Helm does, so its templates see them in
+// .Capabilities.APIVersions and may create their custom resources; the
+// plan, made before anything is created, renders the same.
+func TestInstallRendersWithItsCRDs(t *testing.T) {
+	f := setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	crd := `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.plancaps.lade.dev
+spec:
+  group: plancaps.lade.dev
+  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+  - name: v0
+    served: false
+    storage: false
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`
+	ch := &chart.Chart{
+		Metadata: &chart.Metadata{APIVersion: "v2", Name: "gadget", Version: "0.1.0"},
+		Files:    []*chart.File{{Name: "crds/gadget.yaml", Data: []byte(crd)}},
+		Templates: []*chart.File{{Name: "templates/all.yaml", Data: []byte(`apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: caps
+data:
+  group: {{ .Capabilities.APIVersions.Has "plancaps.lade.dev/v1" | quote }}
+  kind: {{ .Capabilities.APIVersions.Has "plancaps.lade.dev/v1/Gadget" | quote }}
+  unserved: {{ .Capabilities.APIVersions.Has "plancaps.lade.dev/v0" | quote }}
+{{- if .Capabilities.APIVersions.Has "plancaps.lade.dev/v1/Gadget" }}
+---
+apiVersion: plancaps.lade.dev/v1
+kind: Gadget
+metadata:
+  name: g
+{{- end }}
+`)}},
+	}
+	want := map[string]string{"group": "true", "kind": "true", "unserved": "false"}
+	p, err := f.cfg.PlanInstall(ctx, release.InstallOptions{Name: "gadget", Chart: ch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.Next.Manifest, "kind: Gadget") {
+		t.Fatalf("the plan does not see its CRD:\n%s", p.Next.Manifest)
+	}
+	if _, err := f.cfg.Install(ctx, release.InstallOptions{Name: "gadget", Chart: ch}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.cm("caps"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("capabilities seen by the install: %v, want %v", got, want)
+	}
 }
