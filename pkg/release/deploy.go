@@ -19,11 +19,12 @@ import (
 	"github.com/lade-dev/lade/pkg/render"
 )
 
-// Deploy carries out a plan made earlier (PlanInstall, PlanUpgrade,
-// PlanRollback): it takes the release's lease, refuses with ErrPlanStale
-// when the release's newest revision changed since the plan, and deploys
-// exactly the plan (CRDs, hooks, wait, atomic...) as Install, Upgrade and
-// Rollback do. A dry-run plan takes no lease and writes nothing.
+// Deploy carries out p exactly under the release's lease, or refuses with
+// ErrPlanStale when the newest revision changed since p was planned.
+//
+// A dry-run plan takes no lease and writes nothing; the deploy is the one
+// Install, Upgrade and Rollback run (the CRD step, hooks, apply, prune, wait,
+// --rollback-on-failure...).
 func (c *Config) Deploy(ctx context.Context, p *Plan) (*Release, error) {
 	if p == nil || p.Next == nil {
 		return nil, errors.New("deploy: no plan")

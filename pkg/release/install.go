@@ -213,20 +213,3 @@ func (c *Config) deployInstall(ctx context.Context, p *Plan) (*Release, error) {
 		return uerr
 	})
 }
-
-// installObjects builds the objects of a new release's manifest, marked
-// as the release's, and unless adopt checks that none of them exists
-// outside it.
-func (c *Config) installObjects(ctx context.Context, manifest, name string, adopt bool) ([]*kube.Resource, error) {
-	objs, err := c.Kube.Build(manifest, c.Namespace)
-	if err != nil {
-		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
-	}
-	kube.SetOwnership(objs, name, c.Namespace)
-	if !adopt {
-		if err := c.Kube.CheckOwnership(ctx, objs, name, c.Namespace); err != nil {
-			return nil, fmt.Errorf("unable to continue with install: %w", err)
-		}
-	}
-	return objs, nil
-}

@@ -29,14 +29,11 @@ const (
 )
 
 // ErrPlanStale is returned by Deploy when the release's newest revision
-// changed after the plan was made: the plan no longer says what would change.
+// changed after the plan was made.
 var ErrPlanStale = errors.New("the release changed since the plan was made")
 
 // Plan is what one operation would do, computed without the lease and
-// without changing anything (PlanInstall, PlanUpgrade, PlanRollback).
-// Deploy carries it out, Preview predicts it against the live cluster;
-// Install, Upgrade and Rollback are a plan deployed under the lease.
-// A plan is deployed at most once.
+// changing nothing; Deploy carries it out (at most once), Preview predicts it.
 type Plan struct {
 	Operation Operation
 	// Next is the revision Deploy would write (status pending-*).
@@ -73,8 +70,8 @@ type Plan struct {
 	command string
 }
 
-// PlanInstall renders the revision Install would deploy (with lookup
-// against the cluster) without taking the lease, writing or applying anything.
+// PlanInstall plans the install Install would deploy (lookups against the
+// cluster; none with DryRunClient); nothing is locked, written or applied.
 func (c *Config) PlanInstall(ctx context.Context, o InstallOptions) (*Plan, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -82,10 +79,8 @@ func (c *Config) PlanInstall(ctx context.Context, o InstallOptions) (*Plan, erro
 	return c.planInstall(ctx, &o, o.DryRun == DryRunClient)
 }
 
-// PlanUpgrade renders the revision Upgrade would deploy (same values and
-// overlay reuse, same render with lookup against the cluster) without taking
-// the lease, writing or applying anything. With o.Install it is an install
-// plan when the release does not exist or was uninstalled.
+// PlanUpgrade plans the upgrade Upgrade would deploy (values and overlay
+// reused), or with o.Install an install of an absent or uninstalled release.
 func (c *Config) PlanUpgrade(ctx context.Context, o UpgradeOptions) (*Plan, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -93,9 +88,8 @@ func (c *Config) PlanUpgrade(ctx context.Context, o UpgradeOptions) (*Plan, erro
 	return c.planUpgrade(ctx, &o)
 }
 
-// PlanRollback plans re-deploying an earlier revision (o.Version, or the
-// deployed-or-superseded revision before the newest when 0) as a new
-// revision, without changing anything.
+// PlanRollback plans re-deploying revision o.Version (0: the last deployed or
+// superseded one before the newest) as a new revision.
 func (c *Config) PlanRollback(ctx context.Context, o RollbackOptions) (*Plan, error) {
 	if err := ValidateFieldManager(o.FieldManager); err != nil {
 		return nil, err
@@ -141,9 +135,8 @@ func (c *Config) stale(ctx context.Context, p *Plan) error {
 	return nil
 }
 
-// SameAsCurrent reports whether p would change nothing but live drift:
-// Current is deployed and Next has the same chart (name, version, files),
-// config values, overlay, manifest and hooks.
+// SameAsCurrent reports whether p changes nothing but live drift: Current
+// is deployed, Next has its chart, values, overlay, manifest and hooks.
 func (p *Plan) SameAsCurrent() bool {
 	cur, next := p.Current, p.Next
 	if cur == nil || next == nil || cur.Info == nil || cur.Info.Status != StatusDeployed {

@@ -10,10 +10,8 @@ import (
 	"github.com/lade-dev/lade/pkg/kube"
 )
 
-// Preview predicts what deploying p would change in the live cluster,
-// without changing anything: the objects of p.Next (for an install, after
-// the CRDs it would create) dry-run applied as the deploy applies them,
-// and the objects of p.Current it would delete.
+// Preview predicts what deploying p would change in the live cluster: a
+// server-side dry-run of its objects (and an install's new CRDs), and deletions.
 func (c *Config) Preview(ctx context.Context, p *Plan, o diff.Options) (*diff.Report, error) {
 	var in diff.Input
 	if p.built {

@@ -40,3 +40,20 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	}
 	return res, nil
 }
+
+// installObjects builds the objects of a new release's manifest, marked
+// as the release's, and unless adopt checks that none of them exists
+// outside it.
+func (c *Config) installObjects(ctx context.Context, manifest, name string, adopt bool) ([]*kube.Resource, error) {
+	objs, err := c.Kube.Build(manifest, c.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
+	}
+	kube.SetOwnership(objs, name, c.Namespace)
+	if !adopt {
+		if err := c.Kube.CheckOwnership(ctx, objs, name, c.Namespace); err != nil {
+			return nil, fmt.Errorf("unable to continue with install: %w", err)
+		}
+	}
+	return objs, nil
+}
