@@ -58,7 +58,7 @@ limits (docs/limits.md), which --max-render-bytes, --max-template-bytes,
 	f.BoolVar(&reset, "reset-values", false, "when upgrading, reset the values to the ones built into the chart")
 	f.BoolVar(&resetThenReuse, "reset-then-reuse-values", false, "when upgrading, reset the values to the ones built into the chart, apply the last release's values and merge in any overrides from the command line")
 	f.BoolVar(&inf.common.o.CleanupOnFail, "cleanup-on-fail", false, "allow deletion of new resources created in this upgrade when upgrade fails")
-	f.BoolVar(&showDiff, "diff", false, "print what the upgrade changes (as lade diff upgrade does) before applying it; with --dry-run, print only that plan")
+	f.BoolVar(&showDiff, "diff", false, "print what the upgrade changes (as lade diff upgrade does), then apply exactly that plan (refused if the release changed meanwhile); with --dry-run, print only the plan")
 	kf = newKubeFlags(g, f)
 	return cmd
 }
