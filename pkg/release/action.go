@@ -210,10 +210,10 @@ func hideSecrets(o *InstallOptions, rel *Release, res *render.Result) {
 }
 
 // render renders the chart of o as revision rev. Unless o has an overlay,
-// each manifest document is parsed whole as it is sorted and handed to the
-// client (kube.Client.Preparsed), so building the objects of the revision's
-// manifest parses nothing again; clientOnly (a client-side dry-run, which
-// builds no objects) skips that.
+// each manifest document is parsed whole as it is sorted (Manifest.Object),
+// so building the objects of the revision parses nothing again
+// (renderedObjects); clientOnly (a client-side dry-run, which builds no
+// objects) skips that.
 func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade, clientOnly bool) (*render.Result, error) {
 	caps := o.Capabilities
 	eng := render.Engine{EnableDNS: o.EnableDNS, Limits: o.Limits}
@@ -231,35 +231,17 @@ func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade
 		Capabilities: caps, SkipSchemaValidation: o.SkipSchemaValidation, SubNotes: o.SubNotes, Engine: eng,
 		ParseObjects: o.Overlay == nil && !clientOnly,
 	})
-	if err != nil {
+	if err != nil || o.Overlay == nil {
 		return res, err
 	}
-	if o.Overlay == nil {
-		if !clientOnly {
-			preparse(c.Kube, res.Manifests)
-		}
-		return res, nil
-	}
 	return o.Overlay.Apply(res)
-}
-
-// preparse hands the objects parsed by the render to the client, keyed by
-// their documents' text in the release manifest (Result.ManifestText).
-func preparse(kc *kube.Client, ms []render.Manifest) {
-	docs := make(map[string]map[string]any, len(ms))
-	for _, m := range ms {
-		if m.Object != nil {
-			docs[render.ManifestDocument(m.Path, m.Content)] = m.Object
-		}
-	}
-	kc.Preparsed(docs)
 }
 
 func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st Status, desc string) *Release {
 	now := time.Now()
 	return &Release{
 		Name: o.Name, Namespace: c.Namespace, Version: rev, Chart: res.Chart, Config: o.Values,
-		Manifest: res.ManifestText(false), Hooks: hooksFromRender(res.Hooks), ApplyMethod: "ssa",
+		Manifest: res.ManifestText(false), rendered: res.Manifests, Hooks: recordHooks(res.Hooks), ApplyMethod: "ssa",
 		Labels: o.Labels, Holder: c.holder(), Overlay: o.Overlay, FieldManager: fieldManager(o.FieldManager),
 		Info: &Info{FirstDeployed: now, LastDeployed: now, Status: st, Description: desc, Notes: res.Notes},
 	}
@@ -304,11 +286,13 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 	return c.install(ctx, &o)
 }
 
-// installObjects builds the objects of a new release's manifest, marked
-// as the release's, and unless adopt checks that none of them exists
-// outside it.
-func (c *Config) installObjects(ctx context.Context, manifest, name string, adopt bool) ([]*kube.Resource, error) {
-	objs, err := c.Kube.Build(manifest, c.Namespace)
+// installObjects builds the objects of a new release (see
+// renderedObjects), marked as the release's, and unless adopt checks that
+// none of them exists outside it.
+func (c *Config) installObjects(ctx context.Context, rel *Release, adopt bool) ([]*kube.Resource, error) {
+	name := rel.Name
+	b, err := c.renderedObjects(rel, false)
+	objs := b.Resources
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
 	}
@@ -372,7 +356,7 @@ func (c *Config) install(ctx context.Context, o *InstallOptions) (*Release, erro
 		return nil, err
 	}
 	rel := c.newRelease(o, res, rev, StatusPendingInstall, "Initial install underway")
-	objs, err := c.installObjects(ctx, rel.Manifest, rel.Name, o.TakeOwnership)
+	objs, err := c.installObjects(ctx, rel, o.TakeOwnership)
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,8 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 	if o.Labels == nil {
 		rel.Labels = current.Labels
 	}
-	objs, err := c.Kube.Build(rel.Manifest, c.Namespace)
+	built, err := c.renderedObjects(rel, false)
+	objs := built.Resources
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from new release manifest: %w", err)
 	}

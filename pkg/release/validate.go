@@ -31,7 +31,7 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	if err != nil {
 		return res, err
 	}
-	objs, err := c.installObjects(ctx, res.ManifestText(false), o.Name, upgrade || o.TakeOwnership)
+	objs, err := c.installObjects(ctx, &Release{Name: o.Name, Manifest: res.ManifestText(false), rendered: res.Manifests}, upgrade || o.TakeOwnership)
 	if err != nil {
 		return nil, err
 	}
