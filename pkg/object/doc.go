@@ -9,9 +9,11 @@
 //     what is printed by pkg/render and pkg/release, and built by pkg/kube
 //     (Client.BuildObjects) without parsing again what the render parsed.
 //   - Hook, a rendered hook: its document and Helm's lifecycle metadata,
-//     made by pkg/render and stored as is in a release record
-//     (release.Hook, with the record's LastRun), whose hooks pkg/release
-//     runs.
+//     as Helm's sorter makes it and Helm's record stores it. pkg/render
+//     makes it (render.Hook is this type), a release record stores it
+//     (release.Hook is this type too; LastRun is the record's), and
+//     pkg/release runs the hooks of a revision, building each from its
+//     text as Helm does.
 //   - overlay.Doc is the overlay's working copy of a document while
 //     kustomize runs (which input document an output came from); it stays
 //     inside pkg/overlay's build.
