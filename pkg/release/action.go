@@ -290,19 +290,17 @@ func (c *Config) Install(ctx context.Context, o InstallOptions) (*Release, error
 // renderedObjects), marked as the release's, and unless adopt checks that
 // none of them exists outside it.
 func (c *Config) installObjects(ctx context.Context, rel *Release, adopt bool) ([]*kube.Resource, error) {
-	name := rel.Name
 	b, err := c.renderedObjects(rel, false)
-	objs := b.Resources
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
 	}
-	kube.SetOwnership(objs, name, c.Namespace)
+	kube.SetOwnership(b.Resources, rel.Name, c.Namespace)
 	if !adopt {
-		if err := c.Kube.CheckOwnership(ctx, objs, name, c.Namespace); err != nil {
+		if err := c.Kube.CheckOwnership(ctx, b.Resources, rel.Name, c.Namespace); err != nil {
 			return nil, fmt.Errorf("unable to continue with install: %w", err)
 		}
 	}
-	return objs, nil
+	return b.Resources, nil
 }
 
 func (c *Config) createNamespace(ctx context.Context) error {

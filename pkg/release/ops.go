@@ -119,10 +119,10 @@ func (c *Config) upgrade(ctx context.Context, o *UpgradeOptions) (*Release, erro
 		rel.Labels = current.Labels
 	}
 	built, err := c.renderedObjects(rel, false)
-	objs := built.Resources
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from new release manifest: %w", err)
 	}
+	objs := built.Resources
 	kube.SetOwnership(objs, rel.Name, rel.Namespace)
 	old, err := c.storedObjects(current)
 	if err != nil {

@@ -15,7 +15,8 @@ import (
 // exists without belonging to the release is a conflict (unless
 // o.TakeOwnership, or upgrade), and the API server validates every object
 // by a server-side dry-run apply. Nothing is written, no lease is taken and
-// no release is read or recorded. It returns the render.
+// no release is read or recorded. It returns the render, whose parsed
+// trees (Manifest.Object) the build took over (kube.Client.BuildObjects).
 func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (*render.Result, error) {
 	if err := ValidateName(o.Name); err != nil {
 		return nil, fmt.Errorf("release name %q: %w", o.Name, err)
