@@ -18,22 +18,23 @@ const module = "github.com/lade-dev/lade/"
 var mayImport = map[string][]string{
 	"pkg/api/v1alpha1":   {},
 	"pkg/chart/common":   {},
+	"pkg/object":         {},
 	"pkg/chart/ignore":   {},
 	"pkg/chart":          {"pkg/chart/ignore", "internal/"},
 	"pkg/chart/scaffold": {"pkg/chart"},
 	"pkg/values":         {"pkg/chart", "pkg/chart/common"},
-	"pkg/render":         {"pkg/chart", "pkg/chart/common", "pkg/values", "internal/"},
-	"pkg/overlay":        {"pkg/render", "internal/"},
+	"pkg/render":         {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "internal/"},
+	"pkg/overlay":        {"pkg/render", "pkg/object", "internal/"},
 	"pkg/lint":           {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/kubeapis", "pkg/lint/rules", "pkg/lint/support"},
 	"pkg/lint/rules":     {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/values", "pkg/lint/support"},
 	"pkg/lint/support":   {},
 	"pkg/kubeapis":       {},
-	"pkg/kube":           {"pkg/chart/common", "pkg/kubeapis", "internal/"},
+	"pkg/kube":           {"pkg/chart/common", "pkg/kubeapis", "pkg/object", "internal/"},
 	"pkg/diff":           {"pkg/kube"},
 	"pkg/fleet/load":     {"pkg/api/v1alpha1", "pkg/release", "internal/"},
 	"pkg/registry":       {"pkg/chart", "internal/"},
 	"pkg/repo":           {"pkg/chart", "pkg/registry", "internal/"},
-	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "internal/"},
+	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "internal/"},
 }
 
 func allowed(pkg, imp string) bool {

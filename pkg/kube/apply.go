@@ -22,6 +22,7 @@ import (
 
 	"github.com/lade-dev/lade/internal/kubejson"
 	"github.com/lade-dev/lade/internal/yamljson"
+	"github.com/lade-dev/lade/pkg/object"
 )
 
 // Helm's ownership metadata.
@@ -39,56 +40,64 @@ const (
 // Build parses a multi-document manifest into resources mapped to the
 // cluster's API; namespaced objects without a namespace get ns.
 func (c *Client) Build(manifest, ns string) ([]*Resource, error) {
-	b, err := c.build(manifest, ns, false, false)
+	b, err := c.build(manifestDocs(manifest), ns, false, false)
 	return b.Resources, err
 }
 
-// Preparsed gives Build and BuildLenient objects parsed beforehand from
-// documents of a manifest they are about to be given, so that no document
-// is parsed twice: docs maps a document's text, exactly as SplitDocuments
-// cuts it from the manifest, to what yamljson.UnmarshalMap makes of that
-// text (render.Manifest.Object for render.ManifestDocument). Each object is
-// taken at most once, since Build modifies what it returns; documents
-// without one are parsed as usual. A call replaces the previous set.
-func (c *Client) Preparsed(docs map[string]map[string]any) {
-	c.parsedMu.Lock()
-	c.parsed = docs
-	c.parsedMu.Unlock()
+// BuildObjects builds the rendered objects of a new revision, as Build
+// (lenient: BuildLenient) builds its manifest (object.Manifest(docs)),
+// without parsing again the documents the render parsed (Doc.Object). The
+// resources take those trees over and change them (namespace, ownership),
+// so docs are built once: build them again from their manifest text.
+func (c *Client) BuildObjects(docs []object.Doc, ns string, lenient bool) (Built, error) {
+	return c.build(renderedDocs(docs), ns, lenient, false)
 }
 
-// takeParsed removes and returns the preparsed objects of docs (nil where
-// there is none).
-func (c *Client) takeParsed(docs []string) []map[string]any {
-	c.parsedMu.Lock()
-	defer c.parsedMu.Unlock()
-	if len(c.parsed) == 0 {
-		return nil
-	}
-	out := make([]map[string]any, len(docs))
+// source is one document to build: parsed already (obj), or its text.
+type source struct {
+	text string
+	obj  map[string]any
+}
+
+// manifestDocs are the documents of a multi-document manifest, to parse.
+func manifestDocs(manifest string) []source {
+	docs := yamljson.SplitDocuments(manifest)
+	out := make([]source, len(docs))
 	for i, d := range docs {
-		if obj, ok := c.parsed[d]; ok {
-			out[i] = obj
-			delete(c.parsed, d)
+		out[i].text = d
+	}
+	return out
+}
+
+// renderedDocs are the documents of docs' manifest: each doc's tree where
+// the render parsed it (its text is then one document), else what
+// splitting its text gives, to parse, as splitting the whole manifest would.
+func renderedDocs(docs []object.Doc) []source {
+	out := make([]source, 0, len(docs))
+	for i := range docs {
+		if docs[i].Object != nil {
+			out = append(out, source{obj: docs[i].Object})
+			continue
+		}
+		for _, t := range yamljson.SplitDocuments(docs[i].Text()) {
+			out = append(out, source{text: t})
 		}
 	}
 	return out
 }
 
-// parseManifest parses the documents of a multi-document manifest in order,
-// leaving out empty ones. Documents are parsed in parallel (one goroutine
-// per CPU): parsing YAML is most of the client's work before the first
-// request, and the cluster is idle meanwhile. yamljson gives what
-// sigs.k8s.io/yaml gives, without its JSON round trip. Documents given to
-// Preparsed are not parsed again.
-func (c *Client) parseManifest(manifest string) ([]map[string]any, error) {
-	docs := yamljson.SplitDocuments(manifest)
-	objs := c.takeParsed(docs)
-	if objs == nil {
-		objs = make([]map[string]any, len(docs))
-	}
+// parse parses the documents not parsed yet, in order, leaving out empty
+// ones. Documents are parsed in parallel (one goroutine per CPU): parsing
+// YAML is most of the client's work before the first request, and the
+// cluster is idle meanwhile. yamljson gives what sigs.k8s.io/yaml gives,
+// without its JSON round trip.
+func parse(docs []source) ([]map[string]any, error) {
+	objs := make([]map[string]any, len(docs))
 	var todo []int
-	for i := range docs {
-		if objs[i] == nil {
+	for i, d := range docs {
+		if d.obj != nil {
+			objs[i] = d.obj
+		} else {
 			todo = append(todo, i)
 		}
 	}
@@ -104,7 +113,7 @@ func (c *Client) parseManifest(manifest string) ([]map[string]any, error) {
 					return
 				}
 				i := todo[j]
-				errs[i] = yamljson.UnmarshalMap([]byte(docs[i]), &objs[i])
+				errs[i] = yamljson.UnmarshalMap([]byte(docs[i].text), &objs[i])
 			}
 		})
 	}

@@ -40,9 +40,6 @@ type Client struct {
 	capsOnce sync.Once
 	caps     *common.Capabilities
 	capsErr  error
-
-	parsedMu sync.Mutex
-	parsed   map[string]map[string]any // see Preparsed
 }
 
 // DefaultQPS and DefaultBurst are the client-side rate limit of a client

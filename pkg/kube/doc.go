@@ -2,6 +2,11 @@
 // cli-runtime flags, server-side apply with Helm's ownership metadata,
 // deletion, kstatus-based waiting and cluster capabilities.
 //
+// It builds the resources it applies from the rendered objects of package
+// object (Client.BuildObjects) or from a stored manifest's text
+// (Client.BuildStored).
+//
 // It imports pkg/chart/common (cluster capabilities), pkg/kubeapis,
-// internal/kubejson and internal/yamljson; not the template engine.
+// pkg/object, internal/kubejson and internal/yamljson; not the template
+// engine.
 package kube

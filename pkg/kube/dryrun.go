@@ -283,16 +283,16 @@ func asStatus(err error, out *apierrors.APIStatus) bool {
 // Namespaced unmapped objects without a namespace get ns when the CRD in the
 // manifest says so.
 func (c *Client) BuildLenient(manifest, ns string) ([]*Resource, []*unstructured.Unstructured, error) {
-	b, err := c.build(manifest, ns, true, false)
+	b, err := c.build(manifestDocs(manifest), ns, true, false)
 	return b.Resources, b.Unmapped, err
 }
 
-// build is Build (BuildLenient with lenient); with stored, objects of API
-// versions Kubernetes removed are taken at the version the cluster serves
-// (see BuildStored).
-func (c *Client) build(manifest, ns string, lenient, stored bool) (Built, error) {
+// build is Build of docs (BuildLenient with lenient); with stored, objects
+// of API versions Kubernetes removed are taken at the version the cluster
+// serves (see BuildStored).
+func (c *Client) build(docs []source, ns string, lenient, stored bool) (Built, error) {
 	var b Built
-	parsed, err := c.parseManifest(manifest)
+	parsed, err := parse(docs)
 	if err != nil {
 		return b, err
 	}

@@ -87,7 +87,7 @@ type Remapped struct {
 // Only stored manifests may be built so: a new chart's objects of removed
 // versions must fail (Build's error matches ErrRemovedAPI).
 func (c *Client) BuildStored(manifest, ns string, lenient bool) (Built, error) {
-	return c.build(manifest, ns, lenient, true)
+	return c.build(manifestDocs(manifest), ns, lenient, true)
 }
 
 // remap converts u when its apiVersion is one Kubernetes removed and the

@@ -20,7 +20,9 @@ import (
 	"github.com/lade-dev/lade/pkg/render"
 )
 
-// Doc is one YAML document and the file it came from.
+// Doc is one YAML document and the file it came from: the overlay's
+// working copy of a document while kustomize runs (Apply takes and gives
+// the render's shape, object.Doc; see package object).
 type Doc struct {
 	// Source is the chart template path of a base document; for an object
 	// the overlay added, it is the added-prefix joined with the overlay file

@@ -135,7 +135,7 @@
 // records the restored revision's manifest as it was stored. A new chart's
 // objects are never mapped: their removed versions fail the build.
 //
-// It imports every stage before it (chart, chart/common, values, render,
-// overlay), pkg/kube, and pkg/diff for the previews (PreviewUpgrade,
+// It imports every stage before it (chart, chart/common, values, object,
+// render, overlay), pkg/kube, and pkg/diff for the previews (PreviewUpgrade,
 // PreviewRollback, Drift); nothing of cmd/lade.
 package release

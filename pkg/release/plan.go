@@ -197,9 +197,9 @@ func sameHooks(a, b []*Hook) bool {
 }
 
 // render renders the chart of o as revision rev. Unless o has an overlay,
-// each manifest document is parsed whole as it is sorted and handed to the
-// client (kube.Client.Preparsed), so building the objects of the revision's
-// manifest parses nothing again; clientOnly (a client-side dry-run, which
+// each manifest document is parsed whole as it is sorted (Manifest.Object),
+// so building the objects of the revision parses nothing again
+// (renderedObjects); clientOnly (a client-side dry-run, which
 // builds no objects) skips that. crds are the CRDs an install creates before
 // it renders: the render sees them served (see withCRDs).
 func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade, clientOnly bool, crds []*kube.Resource) (*render.Result, error) {
@@ -220,14 +220,8 @@ func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade
 		Capabilities: caps, SkipSchemaValidation: o.SkipSchemaValidation, SubNotes: o.SubNotes, Engine: eng,
 		ParseObjects: o.Overlay == nil && !clientOnly,
 	})
-	if err != nil {
+	if err != nil || o.Overlay == nil {
 		return res, err
-	}
-	if o.Overlay == nil {
-		if !clientOnly {
-			preparse(c.Kube, res.Manifests)
-		}
-		return res, nil
 	}
 	return o.Overlay.Apply(res)
 }
@@ -266,23 +260,11 @@ func withCRDs(caps *common.Capabilities, crds []*kube.Resource) *common.Capabili
 	return &out
 }
 
-// preparse hands the objects parsed by the render to the client, keyed by
-// their documents' text in the release manifest (Result.ManifestText).
-func preparse(kc *kube.Client, ms []render.Manifest) {
-	docs := make(map[string]map[string]any, len(ms))
-	for _, m := range ms {
-		if m.Object != nil {
-			docs[render.ManifestDocument(m.Path, m.Content)] = m.Object
-		}
-	}
-	kc.Preparsed(docs)
-}
-
 func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st Status, desc string) *Release {
 	now := time.Now()
 	return &Release{
 		Name: o.Name, Namespace: c.Namespace, Version: rev, Chart: res.Chart, Config: o.Values,
-		Manifest: res.ManifestText(false), Hooks: hooksFromRender(res.Hooks), ApplyMethod: "ssa",
+		Manifest: res.ManifestText(false), rendered: res.Manifests, Hooks: recordHooks(res.Hooks), ApplyMethod: "ssa",
 		Labels: o.Labels, Holder: c.holder(), Overlay: o.Overlay, FieldManager: fieldManager(o.FieldManager),
 		Info: &Info{FirstDeployed: now, LastDeployed: now, Status: st, Description: desc, Notes: res.Notes},
 	}
@@ -291,7 +273,8 @@ func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st S
 // buildNext builds the objects of p.Next, a new render, marked as the
 // release's; kinds not served yet are kept apart (p.unmapped).
 func (c *Config) buildNext(p *Plan) error {
-	objs, unmapped, err := c.Kube.BuildLenient(p.Next.Manifest, c.Namespace)
+	b, err := c.renderedObjects(p.Next, true)
+	objs, unmapped := b.Resources, b.Unmapped
 	if err != nil {
 		if p.Operation == OpInstall {
 			return fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)

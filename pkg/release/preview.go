@@ -76,7 +76,9 @@ func (c *Config) diffInput(ctx context.Context, next, current *Release, nextStor
 		b, err = c.StoredObjects(next, true)
 		in.Desired, in.Unmapped = b.Resources, b.Unmapped
 	} else {
-		in.Desired, in.Unmapped, err = c.Kube.BuildLenient(next.Manifest, c.Namespace)
+		var b kube.Built
+		b, err = c.renderedObjects(next, true)
+		in.Desired, in.Unmapped = b.Resources, b.Unmapped
 	}
 	if err != nil {
 		return in, fmt.Errorf("unable to build kubernetes objects from the new manifest: %w", err)

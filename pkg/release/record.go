@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/object"
 	"github.com/lade-dev/lade/pkg/render"
 )
 
@@ -71,77 +72,30 @@ func (h *helmTime) UnmarshalJSON(b []byte) error {
 }
 
 // HookPhase is the outcome of a hook's last run.
-type HookPhase string
+type HookPhase = object.HookPhase
 
 // Hook phases (Helm's).
 const (
-	HookPhaseUnknown   HookPhase = "Unknown"
-	HookPhaseRunning   HookPhase = "Running"
-	HookPhaseSucceeded HookPhase = "Succeeded"
-	HookPhaseFailed    HookPhase = "Failed"
+	HookPhaseUnknown   = object.HookPhaseUnknown
+	HookPhaseRunning   = object.HookPhaseRunning
+	HookPhaseSucceeded = object.HookPhaseSucceeded
+	HookPhaseFailed    = object.HookPhaseFailed
 )
 
 // HookExecution records a hook's last run.
-type HookExecution struct {
-	StartedAt   time.Time `json:"started_at,omitzero"`
-	CompletedAt time.Time `json:"completed_at,omitzero"`
-	Phase       HookPhase `json:"phase"`
-}
+type HookExecution = object.HookExecution
 
-// UnmarshalJSON reads a hook's last run as Helm 3 (unset times as "") and
-// Helm 4 (unset times left out) write it.
-func (h *HookExecution) UnmarshalJSON(b []byte) error {
-	type plain HookExecution
-	aux := struct {
-		*plain
-		StartedAt   helmTime `json:"started_at"`
-		CompletedAt helmTime `json:"completed_at"`
-	}{plain: (*plain)(h)}
-	aux.StartedAt.t, aux.CompletedAt.t = &h.StartedAt, &h.CompletedAt
-	return json.Unmarshal(b, &aux)
-}
+// Hook is a hook as stored in a release record (Helm's JSON): the shape
+// the render gives it (see package object).
+type Hook = object.Hook
 
-// Hook is a hook as stored in a release record (Helm's JSON).
-type Hook struct {
-	Name              string             `json:"name,omitempty"`
-	Kind              string             `json:"kind,omitempty"`
-	Path              string             `json:"path,omitempty"`
-	Manifest          string             `json:"manifest,omitempty"`
-	Events            []render.HookEvent `json:"events,omitempty"`
-	LastRun           HookExecution      `json:"last_run"`
-	Weight            int                `json:"weight,omitempty"`
-	DeletePolicies    []string           `json:"delete_policies,omitempty"`
-	OutputLogPolicies []string           `json:"output_log_policies,omitempty"`
-}
-
-// HasEvent reports whether the hook runs at e.
-func (h *Hook) HasEvent(e render.HookEvent) bool {
-	for _, x := range h.Events {
-		if x == e {
-			return true
-		}
-	}
-	return false
-}
-
-// HasDeletePolicy reports whether the hook carries policy p.
-func (h *Hook) HasDeletePolicy(p string) bool {
-	for _, x := range h.DeletePolicies {
-		if x == p {
-			return true
-		}
-	}
-	return false
-}
-
-func hooksFromRender(in []*render.Hook) []*Hook {
+// recordHooks are the hooks of a render as a new revision records them:
+// copies, whose last runs the operation fills in.
+func recordHooks(in []*render.Hook) []*Hook {
 	out := make([]*Hook, 0, len(in))
 	for _, h := range in {
-		out = append(out, &Hook{
-			Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest,
-			Events: h.Events, Weight: h.Weight,
-			DeletePolicies: h.DeletePolicies, OutputLogPolicies: h.OutputLogPolicies,
-		})
+		cp := *h
+		out = append(out, &cp)
 	}
 	return out
 }
@@ -174,6 +128,11 @@ type Release struct {
 	SecretLabels map[string]string `json:"-"`
 	// Holder is the lade lease holder writing the revision (an annotation of its Secret).
 	Holder string `json:"-"`
+
+	// rendered are the objects of a revision just rendered, whose text is
+	// Manifest (nil for one read from its record): built once, by
+	// Config.renderedObjects.
+	rendered []object.Doc
 }
 
 // ChartRef is "name-version" as Helm's list prints it.

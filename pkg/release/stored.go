@@ -27,6 +27,27 @@ func (c *Config) StoredObjects(rel *Release, lenient bool) (kube.Built, error) {
 	return b, nil
 }
 
+// renderedObjects builds the objects of rel, a revision just rendered
+// (lenient: see kube.Client.BuildLenient), from the rendered objects it
+// carries: the render parsed them, and the client takes their trees over,
+// so they are built once; a revision carrying none (built already, or made
+// by a caller) is built from its manifest text.
+func (c *Config) renderedObjects(rel *Release, lenient bool) (kube.Built, error) {
+	docs := rel.rendered
+	rel.rendered = nil
+	if docs != nil {
+		return c.Kube.BuildObjects(docs, c.Namespace, lenient)
+	}
+	var b kube.Built
+	var err error
+	if lenient {
+		b.Resources, b.Unmapped, err = c.Kube.BuildLenient(rel.Manifest, c.Namespace)
+	} else {
+		b.Resources, err = c.Kube.Build(rel.Manifest, c.Namespace)
+	}
+	return b, err
+}
+
 // storedObjects is StoredObjects for operations, which need every object mapped.
 func (c *Config) storedObjects(rel *Release) ([]*kube.Resource, error) {
 	b, err := c.StoredObjects(rel, false)

@@ -15,7 +15,8 @@ import (
 // exists without belonging to the release is a conflict (unless
 // o.TakeOwnership, or upgrade), and the API server validates every object
 // by a server-side dry-run apply. Nothing is written, no lease is taken and
-// no release is read or recorded. It returns the render.
+// no release is read or recorded. It returns the render, whose parsed
+// trees (Manifest.Object) the build took over (kube.Client.BuildObjects).
 func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (*render.Result, error) {
 	if err := ValidateName(o.Name); err != nil {
 		return nil, fmt.Errorf("release name %q: %w", o.Name, err)
@@ -31,7 +32,7 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	if err != nil {
 		return res, err
 	}
-	objs, err := c.installObjects(ctx, res.ManifestText(false), o.Name, upgrade || o.TakeOwnership)
+	objs, err := c.installObjects(ctx, &Release{Name: o.Name, Manifest: res.ManifestText(false), rendered: res.Manifests}, upgrade || o.TakeOwnership)
 	if err != nil {
 		return nil, err
 	}
@@ -41,19 +42,19 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 	return res, nil
 }
 
-// installObjects builds the objects of a new release's manifest, marked
-// as the release's, and unless adopt checks that none of them exists
-// outside it.
-func (c *Config) installObjects(ctx context.Context, manifest, name string, adopt bool) ([]*kube.Resource, error) {
-	objs, err := c.Kube.Build(manifest, c.Namespace)
+// installObjects builds the objects of a new release (see
+// renderedObjects), marked as the release's, and unless adopt checks that
+// none of them exists outside it.
+func (c *Config) installObjects(ctx context.Context, rel *Release, adopt bool) ([]*kube.Resource, error) {
+	b, err := c.renderedObjects(rel, false)
 	if err != nil {
 		return nil, fmt.Errorf("unable to build kubernetes objects from release manifest: %w", err)
 	}
-	kube.SetOwnership(objs, name, c.Namespace)
+	kube.SetOwnership(b.Resources, rel.Name, c.Namespace)
 	if !adopt {
-		if err := c.Kube.CheckOwnership(ctx, objs, name, c.Namespace); err != nil {
+		if err := c.Kube.CheckOwnership(ctx, b.Resources, rel.Name, c.Namespace); err != nil {
 			return nil, fmt.Errorf("unable to continue with install: %w", err)
 		}
 	}
-	return objs, nil
+	return b.Resources, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/internal/yamljson"
+	"github.com/lade-dev/lade/pkg/object"
 )
 
 // Hook annotations, as Helm defines them.
@@ -21,19 +22,19 @@ const (
 )
 
 // HookEvent is a lifecycle point a hook runs at.
-type HookEvent string
+type HookEvent = object.HookEvent
 
 // Hook events, as Helm names them.
 const (
-	HookPreInstall   HookEvent = "pre-install"
-	HookPostInstall  HookEvent = "post-install"
-	HookPreDelete    HookEvent = "pre-delete"
-	HookPostDelete   HookEvent = "post-delete"
-	HookPreUpgrade   HookEvent = "pre-upgrade"
-	HookPostUpgrade  HookEvent = "post-upgrade"
-	HookPreRollback  HookEvent = "pre-rollback"
-	HookPostRollback HookEvent = "post-rollback"
-	HookTest         HookEvent = "test"
+	HookPreInstall   = object.HookPreInstall
+	HookPostInstall  = object.HookPostInstall
+	HookPreDelete    = object.HookPreDelete
+	HookPostDelete   = object.HookPostDelete
+	HookPreUpgrade   = object.HookPreUpgrade
+	HookPostUpgrade  = object.HookPostUpgrade
+	HookPreRollback  = object.HookPreRollback
+	HookPostRollback = object.HookPostRollback
+	HookTest         = object.HookTest
 )
 
 var hookEvents = map[string]HookEvent{
@@ -44,48 +45,18 @@ var hookEvents = map[string]HookEvent{
 	"test": HookTest, "test-success": HookTest,
 }
 
-// Hook is a rendered object annotated with helm.sh/hook.
-type Hook struct {
-	Name              string      `json:"name,omitempty"`
-	Kind              string      `json:"kind,omitempty"`
-	Path              string      `json:"path,omitempty"`
-	Manifest          string      `json:"manifest,omitempty"`
-	Events            []HookEvent `json:"events,omitempty"`
-	Weight            int         `json:"weight,omitempty"`
-	DeletePolicies    []string    `json:"delete_policies,omitempty"`
-	OutputLogPolicies []string    `json:"output_log_policies,omitempty"`
-}
-
-// IsTest reports whether the hook runs on `test`.
-func (h *Hook) IsTest() bool {
-	for _, e := range h.Events {
-		if e == HookTest {
-			return true
-		}
-	}
-	return false
-}
+// Hook is a rendered object annotated with helm.sh/hook, in the shape a
+// release record stores it (see package object).
+type Hook = object.Hook
 
 // Head is the part of an object the sorter reads.
-type Head struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind,omitempty"`
-	Metadata   *struct {
-		Name        string            `json:"name"`
-		Annotations map[string]string `json:"annotations"`
-	} `json:"metadata,omitempty"`
-}
+type Head = object.Head
 
-// Manifest is one YAML document rendered from the template at Path.
-type Manifest struct {
-	Path    string
-	Content string
-	Head    *Head
-	// Object is the document as it appears in the release manifest
-	// (ManifestDocument) parsed by yamljson.FastMap, when the render was
-	// asked for objects (Options.ParseObjects) and that parse succeeded.
-	Object map[string]any
-}
+// Manifest is one YAML document rendered from the template at Path (see
+// package object for the shapes an object takes between the stages).
+// Object is set when the render was asked for objects
+// (Options.ParseObjects) and could vouch for the parse.
+type Manifest = object.Doc
 
 // SortManifests splits rendered templates into documents, separates hooks,
 // and orders both by kind (order, e.g. InstallOrder), stably, as Helm does.

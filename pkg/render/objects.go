@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/lade-dev/lade/internal/yamljson"
+	"github.com/lade-dev/lade/pkg/object"
 )
 
 // ManifestDocument is the text of one manifest document as SplitDocuments
@@ -11,7 +12,7 @@ import (
 // is the parse of exactly this text, so it is the object a consumer of the
 // release manifest gets for this document.
 func ManifestDocument(path, content string) string {
-	return "# Source: " + path + "\n" + content + "\n"
+	return object.Document(path, content)
 }
 
 // parseDocument parses the document text rendered from path whole, as it
@@ -19,10 +20,14 @@ func ManifestDocument(path, content string) string {
 // head. The head comes from that parse when the two texts certainly decode
 // alike (sameTree) and the tree yields it exactly (mapHead); otherwise
 // ParseHead reads it from text as usual. obj is nil when yamljson cannot
-// vouch for the parse (the consumer then parses the document itself).
+// vouch for the parse (the consumer then parses the document itself), or
+// when the manifest's separators would cut that text in more than one
+// document (a content or path with a line starting "---"), so that the
+// object is always what a consumer of the manifest gets for the document.
 func parseDocument(path, text string, h *Head) (obj map[string]any, err error) {
-	m, ok := yamljson.FastMap([]byte(ManifestDocument(path, text)))
-	if ok && m != nil {
+	doc := ManifestDocument(path, text)
+	m, ok := yamljson.FastMap([]byte(doc))
+	if ok && m != nil && !strings.Contains(doc, "\n---") {
 		obj = m
 		*h = Head{}
 		if sameTree(path, text) && mapHead(m, h) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lade-dev/lade/internal/yamljson"
+	"github.com/lade-dev/lade/pkg/object"
 )
 
 // ManifestText joins the manifests (and, with includeCRDs, the crds/ files
@@ -20,9 +21,7 @@ func (r *Result) ManifestText(includeCRDs bool) string {
 			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", crd.Filename, crd.File.Data)
 		}
 	}
-	for _, m := range r.Manifests {
-		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Path, m.Content)
-	}
+	object.WriteManifest(&b, r.Manifests)
 	return b.String()
 }
 
