@@ -77,7 +77,8 @@ test-interop:
 	@for m in $(INTEROP); do echo "== $$m"; (cd $$m && GOFLAGS=-mod=mod $(GO) test -count=1 ./...) || exit 1; done
 
 # Generated from the lade.dev API types (pkg/api/...): deep-copy functions,
-# the CRD (deploy/crds, embedded in the package as crd.yaml).
+# the CRD (deploy/crds, embedded in the package as crd.yaml), the Release
+# reference in docs/fleets.md.
 # controller-gen runs from the module proxy; nothing of it is in go.mod.
 CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0
 API := ./pkg/api/v1alpha1
@@ -85,6 +86,7 @@ CRD := deploy/crds/lade.dev_releases.yaml
 generate:
 	$(CONTROLLER_GEN) object paths=$(API) crd:crdVersions=v1 output:crd:dir=$(dir $(CRD))
 	cp $(CRD) $(API)/crd.yaml
+	$(GO) run ./hack/gen-fleet-docs
 
 # Fails when a generated file differs from what `make generate` would write.
 verify-generate:
@@ -92,7 +94,8 @@ verify-generate:
 	$(CONTROLLER_GEN) object paths=$(API) output:object:stdout > $$tmp/deepcopy.go && \
 	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=$(API) output:crd:dir=$$tmp && \
 	for f in $(API)/zz_generated.deepcopy.go:deepcopy.go $(CRD):$(notdir $(CRD)) $(API)/crd.yaml:$(notdir $(CRD)); do \
-	  if ! diff -u "$${f%%:*}" "$$tmp/$${f##*:}"; then echo "$${f%%:*} is stale: run make generate"; exit 1; fi; done
+	  if ! diff -u "$${f%%:*}" "$$tmp/$${f##*:}"; then echo "$${f%%:*} is stale: run make generate"; exit 1; fi; done && \
+	$(GO) run ./hack/gen-fleet-docs -check
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint: verify-generate

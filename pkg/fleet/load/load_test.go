@@ -307,3 +307,43 @@ func TestLoadReportsEveryError(t *testing.T) {
 		}
 	}
 }
+
+// The helmfile migration example of docs/fleets.md is testdata/migrated,
+// and loads as the guide says: prod differs from default in web's replicas
+// only, and helmfile's options land in their fields.
+func TestMigrationGuideFleet(t *testing.T) {
+	guide, err := os.ReadFile("../../../docs/fleets.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"fleet/base/releases.yaml", "fleet/overlays/prod/kustomization.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata/migrated", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(guide), "```yaml\n# "+f+"\n"+string(data)+"```") {
+			t.Errorf("docs/fleets.md does not show testdata/migrated/%s as it is", f)
+		}
+	}
+	ctx := context.Background()
+	values := map[string]string{}
+	for _, env := range []string{"default", "prod"} {
+		f, err := load.Load(ctx, "testdata/migrated/fleet/overlays/"+env, load.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", env, err)
+		}
+		if got := levels(f); !slices.EqualFunc(got, [][]string{{"data/postgres"}, {"shop/web"}}, slices.Equal) {
+			t.Errorf("%s: Order() = %v", env, got)
+		}
+		web := f.Get(load.Key{Namespace: "shop", Name: "web"})
+		s := web.Spec
+		if s.Chart.Ref != abs(t, "testdata/migrated/charts/web") || !s.CreateNamespace || !*s.Wait || s.Timeout.Duration.String() != "10m0s" ||
+			!s.RollbackOnFailure || *s.MaxHistory != 5 || web.Labels["tier"] != "front" {
+			t.Errorf("%s: web %+v labels %v", env, s, web.Labels)
+		}
+		values[env] = string(s.Values.Raw)
+	}
+	if values["default"] != `{"image":{"tag":"1.4.2"},"replicas":1}` || values["prod"] != `{"image":{"tag":"1.4.2"},"replicas":5}` {
+		t.Errorf("web values %v", values)
+	}
+}
