@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
@@ -161,6 +163,56 @@ spec:
 		if !jsonEqual(t, got, want) {
 			t.Errorf("document %d: Load's spec differs from the API server's\n load: %s\n server: %s", i, got, want)
 		}
+	}
+}
+
+// kubectl get releases shows the chart, version, Ready condition and age;
+// status is a subresource (written apart from spec).
+func TestServerPrinterColumns(t *testing.T) {
+	env := testenv.Shared(t)
+	dyn := installCRD(t, env)
+	ns := env.NewNamespace(t)
+	ctx := context.Background()
+
+	f, err := load.Load(ctx, "testdata/good/releases.yaml", load.Options{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := f.Releases[0].Release.DeepCopy()
+	db.Namespace = ns
+	db.APIVersion, db.Kind = v1alpha1.GroupVersion.String(), v1alpha1.Kind
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := dyn.Resource(releases).Namespace(ns).Create(ctx, &unstructured.Unstructured{Object: obj}, metav1.CreateOptions{FieldValidation: "Strict"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond := map[string]any{"type": "Ready", "status": "True", "reason": "Applied", "message": "revision 1", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+	created.Object["status"] = map[string]any{"observedGeneration": int64(1), "conditions": []any{cond}}
+	if _, err := dyn.Resource(releases).Namespace(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("status subresource: %v", err)
+	}
+
+	var table metav1.Table
+	err = env.Clientset().Discovery().RESTClient().Get().
+		AbsPath("/apis/lade.dev/v1alpha1/namespaces", ns, "releases").
+		SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").
+		Do(ctx).Into(&table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range table.ColumnDefinitions {
+		cols = append(cols, c.Name)
+	}
+	if !slices.Equal(cols, []string{"Name", "Chart", "Version", "Ready", "Age"}) || len(table.Rows) != 1 {
+		t.Fatalf("columns %v, %d rows", cols, len(table.Rows))
+	}
+	row := table.Rows[0].Cells
+	if row[0] != "db" || row[1] != "oci://registry.example/charts/postgres" || row[2] != ">=15.0.0 <16" || row[3] != "True" {
+		t.Errorf("row %v", row)
 	}
 }
 
