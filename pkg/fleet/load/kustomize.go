@@ -34,14 +34,16 @@ func build(dir string) ([]*document, []error) {
 		return fail(err.Error())
 	}
 	var docs []*document
+	lines := originLines{}
 	for _, res := range m.Resources() {
 		ann := res.GetAnnotations()
-		file, fdir := dir, root
+		file, fdir, line := dir, root, 0
 		if o, ok := ann[originKey]; ok {
 			var origin struct{ Path, Repo string }
 			if sigsyaml.Unmarshal([]byte(o), &origin) == nil && origin.Repo == "" && origin.Path != "" {
 				file = filepath.Join(dir, origin.Path)
 				fdir = filepath.Dir(filepath.Join(root, origin.Path))
+				line = lines.of(filepath.Join(root, origin.Path), res.GetKind(), res.GetName())
 			}
 			if !fsys.userOrigins {
 				delete(ann, originKey)
@@ -54,7 +56,7 @@ func build(dir string) ([]*document, []error) {
 		if err != nil {
 			return fail(err.Error())
 		}
-		docs = append(docs, &document{src: Source{File: file, Kustomization: dir}, dir: fdir, data: data})
+		docs = append(docs, &document{src: Source{File: file, Line: line, Kustomization: dir}, dir: fdir, data: data})
 	}
 	return docs, nil
 }
@@ -84,4 +86,28 @@ func (f *originFS) ReadFile(path string) ([]byte, error) {
 	}
 	k["buildMetadata"] = append(md, "originAnnotations")
 	return sigsyaml.Marshal(k)
+}
+
+// originLines finds the line of a built object's document in the file it
+// came from, by kind and name (0 when a name prefix or suffix changed it),
+// so errors can point at it. Fields are not given lines: an overlay may
+// have patched them.
+type originLines map[string][]*document
+
+func (o originLines) of(file, kind, name string) int {
+	docs, ok := o[file]
+	if !ok {
+		docs, _ = readFile(file)
+		o[file] = docs
+	}
+	for _, d := range docs {
+		var m struct {
+			Kind     string
+			Metadata struct{ Name string }
+		}
+		if sigsyaml.Unmarshal(d.data, &m) == nil && m.Kind == kind && m.Metadata.Name == name {
+			return d.src.Line
+		}
+	}
+	return 0
 }

@@ -194,8 +194,8 @@ func TestLoadKustomizeOverlay(t *testing.T) {
 			t.Errorf("%s: chart %q values %v", w.Source, w.Spec.Chart.Ref, w.Spec.ValuesFiles)
 		}
 	}
-	want := load.Source{File: filepath.Join("testdata/env/overlays/prod", "../../base/releases.yaml"), Kustomization: "testdata/env/overlays/prod"}
-	if pweb.Source != want || pweb.Source.String() != "testdata/env/base/releases.yaml (kustomize build testdata/env/overlays/prod)" {
+	want := load.Source{File: filepath.Join("testdata/env/overlays/prod", "../../base/releases.yaml"), Line: 7, Kustomization: "testdata/env/overlays/prod"}
+	if pweb.Source != want || pweb.Source.String() != "testdata/env/base/releases.yaml:7 (kustomize build testdata/env/overlays/prod)" {
 		t.Errorf("source %+v %q", pweb.Source, pweb.Source)
 	}
 	// The user's kustomization is read, never written.
@@ -221,7 +221,7 @@ func TestLoadKustomizeErrors(t *testing.T) {
 	write("base/r.yaml", "apiVersion: lade.dev/v1alpha1\nkind: Release\nmetadata: {name: web}\nspec:\n  chart: {ref: oci://x/web}\n")
 	write("prod/kustomization.yaml", "resources: [../base]\npatches:\n- target: {kind: Release}\n  patch: '[{\"op\": \"add\", \"path\": \"/spec/crds\", \"value\": \"replace\"}]'\n")
 	_, err := load.Load(context.Background(), filepath.Join(dir, "prod"), load.Options{})
-	want := filepath.Join(dir, "base/r.yaml") + " (kustomize build " + filepath.Join(dir, "prod") + `): Release web: spec.crds: unsupported value "replace"`
+	want := filepath.Join(dir, "base/r.yaml") + ":1 (kustomize build " + filepath.Join(dir, "prod") + `): Release web: spec.crds: unsupported value "replace"`
 	if !errors.Is(err, load.ErrInvalid) || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
