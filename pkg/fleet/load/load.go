@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/Masterminds/semver/v3"
 	"go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -370,9 +371,15 @@ func (d *document) checkMetadata(obj map[string]any, e func([]string, string) er
 }
 
 // resolvePaths makes the Release's local paths absolute, checking they
-// exist.
+// exist, and checks what the CLI needs beyond the schema (the version
+// constraint parses).
 func (d *document) resolvePaths(r *Release, e func([]string, string) error) []error {
 	var errs []error
+	if v := r.Spec.Chart.Version; v != "" {
+		if _, err := semver.NewConstraint(v); err != nil {
+			errs = append(errs, e([]string{"spec", "chart", "version"}, fmt.Sprintf("%q is no version or version constraint: %v", v, err)))
+		}
+	}
 	local := func(p string) string {
 		if filepath.IsAbs(p) {
 			return filepath.Clean(p)
