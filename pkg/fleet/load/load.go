@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -148,7 +149,7 @@ func Load(ctx context.Context, path string, opts Options) (*Fleet, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, &Error{Source: Source{File: path}, Kind: ErrRead, Msg: err.Error()}
+		return nil, &Error{Source: Source{File: path}, Kind: ErrRead, Msg: pathErr(err)}
 	}
 	var docs []*document
 	var errs []error
@@ -198,7 +199,7 @@ type document struct {
 func readDir(dir string) ([]*document, []error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, []error{&Error{Source: Source{File: dir}, Kind: ErrRead, Msg: err.Error()}}
+		return nil, []error{&Error{Source: Source{File: dir}, Kind: ErrRead, Msg: pathErr(err)}}
 	}
 	var docs []*document
 	var errs []error
@@ -216,7 +217,7 @@ func readDir(dir string) ([]*document, []error) {
 func readFile(file string) ([]*document, []error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, []error{&Error{Source: Source{File: file}, Kind: ErrRead, Msg: err.Error()}}
+		return nil, []error{&Error{Source: Source{File: file}, Kind: ErrRead, Msg: pathErr(err)}}
 	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
@@ -243,6 +244,10 @@ func readFile(file string) ([]*document, []error) {
 		if len(node.Content) == 0 || node.Content[0].Tag == "!!null" {
 			continue
 		}
+		if node.Content[0].Kind != yaml.MappingNode {
+			return docs, []error{&Error{Source: Source{File: file, Line: node.Content[0].Line, Doc: n}, Kind: ErrInvalid,
+				Msg: "not a Release: a Release is a YAML mapping (apiVersion, kind, metadata, spec)"}}
+		}
 		text, err := yaml.Marshal(&node)
 		if err != nil {
 			return docs, []error{&Error{Source: Source{File: file, Line: node.Line, Doc: n}, Kind: ErrInvalid, Msg: err.Error()}}
@@ -250,6 +255,16 @@ func readFile(file string) ([]*document, []error) {
 		docs = append(docs, &document{src: Source{File: file, Line: node.Content[0].Line, Doc: n}, dir: filepath.Dir(abs), data: text, node: &node})
 		n++
 	}
+}
+
+// pathErr is an error of the os package without the path, which the
+// message names already.
+func pathErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func yamlErrorLine(err error) int {
@@ -285,7 +300,13 @@ func (d *document) decode(sch *schema, namespace string) (*Release, []error) {
 	if obj == nil {
 		return nil, []error{e(nil, "not a YAML object")}
 	}
-	if av, k := obj["apiVersion"], obj["kind"]; av != v1alpha1.GroupVersion.String() || k != v1alpha1.Kind {
+	av, k := obj["apiVersion"], obj["kind"]
+	switch {
+	case av == nil:
+		return nil, []error{e([]string{"apiVersion"}, "required: "+v1alpha1.GroupVersion.String())}
+	case k == nil:
+		return nil, []error{e([]string{"kind"}, "required: "+v1alpha1.Kind)}
+	case av != v1alpha1.GroupVersion.String() || k != v1alpha1.Kind:
 		return nil, []error{e([]string{"kind"}, fmt.Sprintf("a %v %v, not a %s %s (a fleet holds only Releases)", av, k, v1alpha1.GroupVersion, v1alpha1.Kind))}
 	}
 	pruneNulls(obj, sch.props)

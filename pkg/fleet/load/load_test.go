@@ -347,3 +347,21 @@ func TestMigrationGuideFleet(t *testing.T) {
 		t.Errorf("web values %v", values)
 	}
 }
+
+// Paths that hold no fleet.
+func TestLoadReadErrors(t *testing.T) {
+	empty := t.TempDir()
+	if err := os.WriteFile(filepath.Join(empty, "notes.txt"), []byte("not yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"testdata/nope":                 "testdata/nope: no such file or directory",
+		empty:                           empty + ": no Release documents",
+		"testdata/good/values/web.yaml": "testdata/good/values/web.yaml:1: (document 1): apiVersion: required: lade.dev/v1alpha1",
+	} {
+		_, err := load.Load(context.Background(), path, load.Options{})
+		if err == nil || err.Error() != want {
+			t.Errorf("Load(%s) = %v, want %s", path, err, want)
+		}
+	}
+}
