@@ -267,12 +267,10 @@ func pathErr(err error) string {
 	return err.Error()
 }
 
+// yamlErrorLine is the line a YAML syntax error names ("yaml: line N: ..."),
+// 0 when it names none.
 func yamlErrorLine(err error) int {
-	var te *yaml.TypeError
 	msg := err.Error()
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
 	if i := strings.Index(msg, "line "); i >= 0 {
 		s := msg[i+5:]
 		if j := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); j > 0 {
