@@ -114,6 +114,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFastMap$$' -fuzztime $(FUZZTIME) ./internal/yamljson
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./internal/kubejson
 	$(GO) test -run '^$$' -fuzz '^FuzzMarshalObject$$' -fuzztime $(FUZZTIME) ./internal/kubejson
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadFile$$' -fuzztime $(FUZZTIME) ./pkg/fleet/load
 
 clean:
 	rm -rf bin
