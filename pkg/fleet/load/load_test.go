@@ -239,7 +239,7 @@ func TestLoadErrors(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatal(files, err)
 	}
-	kinds := map[string]error{"duplicate": load.ErrDuplicate, "cycle": load.ErrCycle, "missing-dependency": load.ErrDependency}
+	kinds := map[string]error{"duplicate": load.ErrDuplicate, "cycle": load.ErrCycle, "self-dependency": load.ErrCycle, "missing-dependency": load.ErrDependency}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {
