@@ -34,6 +34,7 @@ var mayImport = map[string][]string{
 	"pkg/fleet/load":     {"pkg/api/v1alpha1", "pkg/release", "internal/"},
 	"pkg/registry":       {"pkg/chart", "internal/"},
 	"pkg/repo":           {"pkg/chart", "pkg/registry", "internal/"},
+	"pkg/provenance":     {"pkg/chart"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "internal/"},
 }
 
