@@ -37,6 +37,7 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	i.reg.add(f)
 	i.reg.addRepo(f)
 	i.reg.addDependencyUpdate(f)
+	i.reg.addVerify(f)
 	i.out.add(f)
 	i.ov.add(f)
 	i.compat.add(f, true)

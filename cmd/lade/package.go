@@ -17,6 +17,7 @@ func newPackageCmd() *cobra.Command {
 	var opts chart.PackageOptions
 	var dest string
 	var depUpdate bool
+	var sf signFlags
 	cmd := &cobra.Command{
 		Use:   "package CHART_DIR [...]",
 		Short: "package a chart directory into a reproducible chart archive",
@@ -26,10 +27,22 @@ Packages are reproducible: the same chart gives byte-identical archives (and so
 the same registry digests) on any machine at any time. Entries are sorted, and
 have mode 0644, owner 0:0 and one modification time: SOURCE_DATE_EPOCH when set,
 else 1980-01-01T00:00:00Z. .helmignore is honoured and the chart loader's safety
-rules apply to everything packed.`,
+rules apply to everything packed.
+
+--sign writes NAME-VERSION.tgz.prov beside the archive: Helm's provenance file
+(the metadata and the archive's SHA-256, OpenPGP clear-signed) that 'lade
+verify', 'helm verify' and --verify check.
+
+Example:
+
+  lade package ./web -d dist/
+  lade package ./web --sign --key 'CI signer' --keyring ci-secret.gpg --passphrase-file pass.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errors.New("need at least one argument, the path to the chart")
+			}
+			if err := sf.unlock(cmd); err != nil {
+				return err
 			}
 			for _, dir := range args {
 				if _, err := os.Stat(dir); err != nil {
@@ -50,6 +63,11 @@ rules apply to everything packed.`,
 				if err != nil {
 					return err
 				}
+				if sf.sign {
+					if err := sf.signArchive(name); err != nil {
+						return err
+					}
+				}
 				if abs, err := filepath.Abs(name); err == nil {
 					name = abs
 				}
@@ -64,5 +82,6 @@ rules apply to everything packed.`,
 	f.StringVarP(&dest, "destination", "d", ".", "location to write the chart")
 	f.BoolVarP(&depUpdate, "dependency-update", "u", false, `update dependencies from "Chart.yaml" to dir "charts/" before packaging`)
 	rf.add(f)
+	sf.add(f)
 	return cmd
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -31,6 +33,9 @@ the index's digest and share the cache with OCI pulls.`,
 			if err != nil {
 				return err
 			}
+			if rf.verified != nil {
+				fmt.Fprint(cmd.OutOrStdout(), rf.verified.Text())
+			}
 			if untar {
 				ud := untarDir
 				if !filepath.IsAbs(ud) {
@@ -39,13 +44,18 @@ the index's digest and share the cache with OCI pulls.`,
 				_, err = res.Untar(ud)
 				return err
 			}
-			_, err = res.SaveArchive(dest)
+			name, err := res.SaveArchive(dest)
+			if err == nil && rf.verified != nil {
+				// As Helm: the verified provenance file is kept beside the archive.
+				err = os.WriteFile(name+".prov", rf.prov.prov, 0o644)
+			}
 			return err
 		},
 	}
 	f := cmd.Flags()
 	rf.add(f)
 	rf.addRepo(f)
+	rf.addVerify(f)
 	f.StringVar(&version, "version", "", "a version or SemVer constraint for the chart (default: the highest release)")
 	addDevelFlag(f, &devel)
 	f.StringVarP(&dest, "destination", "d", ".", "location to write the chart")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/provenance"
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/repo"
 )
@@ -35,7 +37,13 @@ type registryFlags struct {
 	repoURL         string
 	passCredentials bool
 	repoPaths       repoPathFlags
+	// prov is --verify/--keyring (addVerify); verified what it verified.
+	prov     verifyFlags
+	verified *provenance.Verification
 }
+
+// addVerify adds --verify and --keyring (commands that use a chart).
+func (r *registryFlags) addVerify(f *pflag.FlagSet) { r.prov.add(f) }
 
 // addRepo adds the flags of commands that take REPO/CHART references.
 func (r *registryFlags) addRepo(f *pflag.FlagSet) {
@@ -65,7 +73,7 @@ func (r *registryFlags) resolveRepo(cmd *cobra.Command, ref, version string) (*r
 	if err != nil {
 		return nil, err
 	}
-	return c.Resolve(cmd.Context(), ref, repo.ResolveOptions{
+	res, err := c.Resolve(cmd.Context(), ref, repo.ResolveOptions{
 		Version:               version,
 		RepoURL:               r.repoURL,
 		Username:              r.username,
@@ -76,6 +84,36 @@ func (r *registryFlags) resolveRepo(cmd *cobra.Command, ref, version string) (*r
 		KeyFile:               r.keyFile,
 		InsecureSkipTLSVerify: r.insecure,
 	})
+	if err == nil && r.prov.verify {
+		r.verified, err = r.prov.check(res.Archive, res.FileName(), res.URL+".prov", func() ([]byte, error) {
+			return c.Provenance(cmd.Context(), res)
+		})
+	}
+	return res, err
+}
+
+// pullOCI pulls an oci:// reference, verifying its provenance layer with --verify.
+func (r *registryFlags) pullOCI(cmd *cobra.Command, out io.Writer, ref, version string) (*registry.PullResult, error) {
+	c, err := r.client(out)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	res, err := c.Pull(cmd.Context(), ref, version)
+	if err == nil && r.prov.verify {
+		where := "the provenance layer of " + res.Ref.URL()
+		r.verified, err = r.prov.check(res.Archive, res.FileName(), where, func() ([]byte, error) {
+			data, found, err := c.Provenance(cmd.Context(), res)
+			if err == nil && !found {
+				err = fmt.Errorf("no provenance: the manifest has no %s layer (push the chart with its .prov beside it)", registry.ProvLayerMediaType)
+			}
+			return data, err
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // pullAny fetches an oci:// or repository reference as a PullResult.
@@ -90,12 +128,7 @@ func (r *registryFlags) pullAny(cmd *cobra.Command, out io.Writer, ref, version 
 	if !registry.IsOCI(ref) {
 		return nil, errNotOCI(ref)
 	}
-	c, err := r.client(out)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	return c.Pull(cmd.Context(), ref, version)
+	return r.pullOCI(cmd, out, ref, version)
 }
 
 // addTLS adds the connection flags (all registry commands, login included).
@@ -146,14 +179,17 @@ func (r *registryFlags) load(cmd *cobra.Command, ref, version string) (*chart.Ch
 		return res.Chart, nil
 	}
 	if !registry.IsOCI(ref) {
+		if r.prov.verify {
+			ver, archive, err := r.prov.checkLocal(ref)
+			if err != nil {
+				return nil, err
+			}
+			r.verified = ver
+			return chart.LoadArchive(bytes.NewReader(archive))
+		}
 		return chart.Load(ref)
 	}
-	c, err := r.client(cmd.ErrOrStderr())
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	res, err := c.Pull(cmd.Context(), ref, version)
+	res, err := r.pullOCI(cmd, cmd.ErrOrStderr(), ref, version)
 	if err != nil {
 		return nil, err
 	}

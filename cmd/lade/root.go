@@ -81,6 +81,7 @@ func newRootCmd() *cobra.Command {
 		newPackageCmd(),
 		newPushCmd(),
 		newPullCmd(),
+		newVerifyCmd(),
 		newRegistryCmd(),
 		newDependencyCmd(),
 		newInstallCmd(g),

@@ -170,6 +170,7 @@ func (t *templateFlags) add(f *pflag.FlagSet) {
 	t.reg.add(f)
 	t.reg.addRepo(f)
 	t.reg.addDependencyUpdate(f)
+	t.reg.addVerify(f)
 	f.BoolVar(&t.to.IncludeCRDs, "include-crds", false, "include CRDs in the templated output")
 	f.BoolVar(&t.to.SkipTests, "skip-tests", false, "skip tests from templated output")
 	f.BoolVar(&t.to.NoHooks, "no-hooks", false, "prevent hooks from being printed")

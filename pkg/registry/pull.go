@@ -35,6 +35,8 @@ type PullResult struct {
 	// Manifest and Layer describe the manifest and the chart layer.
 	Manifest ocispec.Descriptor
 	Layer    ocispec.Descriptor
+	// ProvLayer is the provenance layer (zero without one); Provenance fetches it.
+	ProvLayer ocispec.Descriptor
 	// Archive is the chart archive (.tgz), verified against Layer.Digest.
 	Archive []byte
 	// Chart is the archive loaded by the chart loader (all its rules applied).
@@ -123,6 +125,7 @@ func (c *Client) Pull(ctx context.Context, ref, version string) (*PullResult, er
 		return nil, err
 	}
 	res.Layer = layer
+	res.ProvLayer = provLayer(manifest)
 	archive, layerCached := c.fromCache(layer.Digest, maxLayerSize)
 	if !layerCached {
 		rc, err := repo.Blobs().Fetch(ctx, layer)

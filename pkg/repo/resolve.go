@@ -49,6 +49,9 @@ type Resolved struct {
 	Chart   *chart.Chart
 	// Cached is true when the archive came from the content cache.
 	Cached bool
+	// entry is the repository the archive came from (credentials, TLS),
+	// for fetching its provenance file.
+	entry *Entry
 }
 
 // IsURL reports whether ref is an http(s) URL (a plain archive reference).
@@ -158,7 +161,7 @@ func (c *Client) fetchArchive(ctx context.Context, e *Entry, target, wantHex, re
 	if err != nil {
 		return nil, err
 	}
-	res := &Resolved{URL: target, Repo: repoName}
+	res := &Resolved{URL: target, Repo: repoName, entry: e}
 	var want digest.Digest
 	if wantHex != "" {
 		want = digest.NewDigestFromEncoded(digest.SHA256, strings.ToLower(wantHex))
