@@ -71,6 +71,7 @@ Entries of charts/ that are not charts, or not in Chart.yaml, are warned about.`
 func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Command {
 	var rf registryFlags
 	var skipRefresh bool
+	var vf verifyFlags
 	cmd := &cobra.Command{
 		Use:     name + " [CHART]",
 		Aliases: aliases,
@@ -91,6 +92,12 @@ func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Com
 				return err
 			}
 			opts := registry.DependencyOptions{Out: cmd.OutOrStdout(), Repos: rc.Dependencies(), SkipRefresh: skipRefresh}
+			if vf.verify {
+				opts.Verify = func(filename string, archive []byte, prov func() ([]byte, error)) error {
+					_, err := vf.check(archive, filename, "the provenance of "+filename, prov)
+					return err
+				}
+			}
 			if name == "update" {
 				return c.UpdateDependencies(cmd.Context(), dir, opts)
 			}
@@ -100,6 +107,7 @@ func newDependencyRunCmd(name string, aliases []string, short string) *cobra.Com
 	rf.add(cmd.Flags())
 	rf.repoPaths.add(cmd.Flags())
 	cmd.Flags().BoolVar(&skipRefresh, "skip-refresh", false, "do not refresh the local repository cache")
+	vf.add(cmd.Flags())
 	return cmd
 }
 

@@ -156,6 +156,21 @@ func TestSignAndVerify(t *testing.T) {
 		failLade(t, "no provenance: the manifest has no application/vnd.cncf.helm.chart.provenance.v1.prov layer",
 			"upgrade", "web", ref, "--version", "1.2.4", "--install", "--dry-run=client", "--verify", "--keyring", alice.public, conn)
 		mustLade(t, "template", "web", ref, "--version", "1.2.4", conn) // without --verify nothing is checked
+
+		// dependency update/build --verify check each oci:// dependency.
+		parent := filepath.Join(t.TempDir(), "parent")
+		writeFiles(t, parent, map[string]string{"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n" +
+			"- name: webapp\n  version: 1.2.3\n  repository: oci://" + reg.Host + "/charts\n"})
+		mustLade(t, "dependency", "update", parent, "--verify", "--keyring", alice.public, conn)
+		mustLade(t, "dependency", "build", parent, "--verify", "--keyring", alice.public, conn)
+		failLade(t, "dependency webapp 1.2.3: --verify: the provenance of webapp-1.2.3.tgz (keyring "+bob.public+"): signed by a key that is not in the keyring",
+			"dependency", "build", parent, "--verify", "--keyring", bob.public, conn)
+		writeFiles(t, parent, map[string]string{"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n" +
+			"- name: webapp\n  version: 1.2.4\n  repository: oci://" + reg.Host + "/charts\n"})
+		failLade(t, "has no provenance layer", "dependency", "update", parent, "--verify", "--keyring", alice.public, conn)
+		if _, err := os.Stat(filepath.Join(parent, "charts", "webapp-1.2.4.tgz")); err == nil {
+			t.Error("an unverified dependency was written to charts/")
+		}
 	})
 
 	t.Run("repository", func(t *testing.T) {
@@ -181,5 +196,16 @@ func TestSignAndVerify(t *testing.T) {
 		failLade(t, "--verify: "+srv.URL+"/webapp-1.2.4.tgz.prov: no provenance file: "+srv.URL+"/webapp-1.2.4.tgz.prov answered 404 Not Found",
 			"template", "web", "signed/webapp", "--version", "1.2.4", "--verify", "--keyring", alice.public)
 		failLade(t, "signed by a key that is not in the keyring", "template", "web", "signed/webapp", "--version", "1.2.3", "--verify", "--keyring", bob.public)
+
+		// dependency update/build --verify check each repository dependency.
+		parent := filepath.Join(t.TempDir(), "parent")
+		writeFiles(t, parent, map[string]string{"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n" +
+			"- name: webapp\n  version: 1.2.3\n  repository: '@signed'\n"})
+		mustLade(t, "dependency", "update", parent, "--verify", "--keyring", alice.public)
+		mustLade(t, "dependency", "build", parent, "--verify", "--keyring", alice.public)
+		failLade(t, "signed by a key that is not in the keyring", "dependency", "build", parent, "--verify", "--keyring", bob.public)
+		writeFiles(t, parent, map[string]string{"Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n" +
+			"- name: webapp\n  version: 1.2.4\n  repository: " + srv.URL + "\n"})
+		failLade(t, "webapp-1.2.4.tgz.prov answered 404 Not Found", "dependency", "update", parent, "--verify", "--keyring", alice.public)
 	})
 }

@@ -73,6 +73,17 @@ type DependencyOptions struct {
 	// Repos resolves dependencies in classic chart repositories (http(s)://
 	// URLs, @NAME and alias:NAME). Nil: such dependencies are refused.
 	Repos ChartRepositories
+	// Verify, when set, checks each downloaded oci:// or chart repository
+	// dependency before anything is written to charts/ (--verify): archive
+	// is named filename (NAME-VERSION.tgz) and prov fetches its provenance
+	// file (the OCI provenance layer, or the repository's ARCHIVE.prov).
+	Verify func(filename string, archive []byte, prov func() ([]byte, error)) error
+}
+
+// ProvenanceFetcher is implemented by ChartRepositories that fetch the
+// provenance file of a chart version (for DependencyOptions.Verify).
+type ProvenanceFetcher interface {
+	FetchProvenance(ctx context.Context, repoURL, name, version string) ([]byte, error)
 }
 
 // ChartRepositories resolves dependencies whose repository is a classic
@@ -136,7 +147,7 @@ func (c *Client) UpdateDependencies(ctx context.Context, dir string, opts Depend
 		return fmt.Errorf("can't get a valid version for %d subchart(s): %s. Make sure a matching chart version exists in the repo, or change the version constraint in Chart.yaml",
 			len(missing), strings.Join(missing, ", "))
 	}
-	if err := c.downloadAll(ctx, dir, lock.Dependencies, opts.Repos, out); err != nil {
+	if err := c.downloadAll(ctx, dir, lock.Dependencies, opts, out); err != nil {
 		return err
 	}
 	if lock.Digest, err = HashRequirements(reqs, lock.Dependencies); err != nil {
@@ -191,7 +202,7 @@ func (c *Client) BuildDependencies(ctx context.Context, dir string, opts Depende
 		}
 		return errors.New("the lock file (Chart.lock) is out of sync with the dependencies file (Chart.yaml). Please update the dependencies with 'lade dependency update'")
 	}
-	return c.downloadAll(ctx, dir, lock.Dependencies, opts.Repos, out)
+	return c.downloadAll(ctx, dir, lock.Dependencies, opts, out)
 }
 
 // prepareRepos lets opts.Repos rewrite aliases and refresh indexes when a
@@ -274,7 +285,8 @@ func (c *Client) resolveDependency(ctx context.Context, dir string, d *chart.Dep
 
 // downloadAll fetches the locked dependencies into a temporary directory,
 // then moves them into charts/ and removes older archives of the same charts.
-func (c *Client) downloadAll(ctx context.Context, dir string, deps []*LockedDependency, repos ChartRepositories, out io.Writer) error {
+func (c *Client) downloadAll(ctx context.Context, dir string, deps []*LockedDependency, opts DependencyOptions, out io.Writer) error {
+	repos := opts.Repos
 	chartsDir := filepath.Join(dir, "charts")
 	if fi, err := os.Stat(chartsDir); err == nil && !fi.IsDir() {
 		return fmt.Errorf("%q is not a directory", chartsDir)
@@ -328,6 +340,18 @@ func (c *Client) downloadAll(ctx context.Context, dir string, deps []*LockedDepe
 					ref, d.Name, d.Version, res.Manifest.Digest, res.Chart.Metadata.Name, got)
 			}
 			d.Digest = res.Manifest.Digest.String()
+			if opts.Verify != nil {
+				err := opts.Verify(res.FileName(), res.Archive, func() ([]byte, error) {
+					prov, found, err := c.Provenance(ctx, res)
+					if err == nil && !found {
+						err = fmt.Errorf("%s@%s has no provenance layer", ref, res.Manifest.Digest)
+					}
+					return prov, err
+				})
+				if err != nil {
+					return fmt.Errorf("dependency %s %s: %w", d.Name, d.Version, err)
+				}
+			}
 			if _, err := res.SaveArchive(tmp); err != nil {
 				return err
 			}
@@ -342,6 +366,18 @@ func (c *Client) downloadAll(ctx context.Context, dir string, deps []*LockedDepe
 				return fmt.Errorf("%s: the archive of %s %s holds chart %q", d.Repository, d.Name, d.Version, ch.Metadata.Name)
 			}
 			res := &PullResult{Archive: archive, Chart: ch}
+			if opts.Verify != nil {
+				pf, ok := repos.(ProvenanceFetcher)
+				if !ok {
+					return fmt.Errorf("dependency %s: cannot fetch provenance files from %s", d.Name, d.Repository)
+				}
+				err := opts.Verify(res.FileName(), archive, func() ([]byte, error) {
+					return pf.FetchProvenance(ctx, d.Repository, d.Name, d.Version)
+				})
+				if err != nil {
+					return fmt.Errorf("dependency %s %s: %w", d.Name, d.Version, err)
+				}
+			}
 			if _, err := res.SaveArchive(tmp); err != nil {
 				return err
 			}

@@ -200,3 +200,27 @@ func (d *Dependencies) Fetch(ctx context.Context, repoURL, name, version string)
 	}
 	return nil, nil, fmt.Errorf("%w: %s version %s not found in %s", ErrChartNotFound, name, version, repoURL)
 }
+
+// FetchProvenance fetches the provenance file of chart name at exactly
+// version from the repository at repoURL (registry.ProvenanceFetcher).
+func (d *Dependencies) FetchProvenance(ctx context.Context, repoURL, name, version string) ([]byte, error) {
+	e, err := d.entry(repoURL)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := d.c.LoadCompact(e.Name)
+	if err != nil {
+		return nil, err
+	}
+	vs, _ := cp.chart(name)
+	for i := range vs {
+		if vs[i].Version == version && len(vs[i].URLs) > 0 {
+			target, err := ResolveURL(e.URL, vs[i].URLs[0])
+			if err != nil {
+				return nil, err
+			}
+			return d.c.Provenance(ctx, &Resolved{URL: target, entry: e})
+		}
+	}
+	return nil, fmt.Errorf("%w: %s version %s not found in %s", ErrChartNotFound, name, version, repoURL)
+}
