@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo demo-render test test-interop helm-ref bench lint fuzz clean pgo generate verify-generate
+.PHONY: build demo demo-render test test-interop helm-ref cosign-ref bench lint fuzz clean pgo generate verify-generate
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -43,8 +43,8 @@ demo-render: build
 
 # Every test: unit tests, cluster and registry tests (the control plane is built first),
 # and the Helm conformance corpus when it exists beside the project.
-test: build k8s-bins helm-ref
-	HELM_REF=$(HELM_REF_BIN) $(GO) test -count=1 ./...
+test: build k8s-bins helm-ref cosign-ref
+	HELM_REF=$(HELM_REF_BIN) COSIGN_REF=$(COSIGN_REF_BIN) $(GO) test -count=1 ./...
 	$(MAKE) test-interop
 	@if [ -d "$(CONFORMANCE)" ]; then $(PYTHON) $(CONFORMANCE)/check --bin $(abspath $(BIN)) --corpus $(CONFORMANCE) -j 2; \
 	else echo "conformance corpus not found at $(CONFORMANCE): skipped"; fi
@@ -59,6 +59,18 @@ helm-ref:
 	  echo "building the reference Helm $(HELM_REF_VERSION) into bin/helmref (the tests compare lade with it)"; \
 	  cd "$$(mktemp -d)" && GOBIN="$(dir $(HELM_REF_BIN))" $(GO) install -trimpath \
 	    -ldflags "-X helm.sh/helm/v4/internal/version.version=$(HELM_REF_VERSION)" helm.sh/helm/v4/cmd/helm@$(HELM_REF_VERSION); fi
+
+# The reference cosign the signature tests sign charts with, built from the Go
+# module proxy into bin/cosignref, outside lade's module (lade links only
+# sigstore's verification library, not cosign); skipped when it is there.
+# About 15 minutes with a cold module cache on 2 busy cores, seconds when warm.
+COSIGN_REF_VERSION := v2.6.5
+COSIGN_REF_BIN := $(CURDIR)/bin/cosignref/cosign
+cosign-ref:
+	@if ! [ -x "$(COSIGN_REF_BIN)" ] || ! "$(COSIGN_REF_BIN)" version 2>/dev/null | grep -q 'GitVersion: *$(COSIGN_REF_VERSION)$$'; then \
+	  echo "building the reference cosign $(COSIGN_REF_VERSION) into bin/cosignref (the signature tests sign with it)"; \
+	  cd "$$(mktemp -d)" && GOBIN="$(dir $(COSIGN_REF_BIN))" CGO_ENABLED=0 $(GO) install -trimpath \
+	    github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_REF_VERSION); fi
 
 # Benchmarks: Go benchmarks (time and allocations per render), then whole-process
 # timings beside the reference Helm when HELM=/path/to/helm v4.3.1 is given.

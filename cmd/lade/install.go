@@ -87,7 +87,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 		CommonOptions: co, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
 		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
 		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
-		Limits: i.limits.l,
+		Limits: i.limits.l, ChartAnnotations: i.reg.verification(),
 	}
 	if co.DryRun == release.DryRunClient {
 		o.Capabilities = common.DefaultCapabilities(nil)

@@ -17,6 +17,7 @@ import (
 	"github.com/lade-dev/lade/pkg/provenance"
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/repo"
+	"github.com/lade-dev/lade/pkg/verify"
 )
 
 // registryFlags are the flags of every command that may talk to a registry.
@@ -40,10 +41,16 @@ type registryFlags struct {
 	// prov is --verify/--keyring (addVerify); verified what it verified.
 	prov     verifyFlags
 	verified *provenance.Verification
+	// policy is --verify-policy and --cosign-key (addVerify).
+	policy policyFlags
 }
 
-// addVerify adds --verify and --keyring (commands that use a chart).
-func (r *registryFlags) addVerify(f *pflag.FlagSet) { r.prov.add(f) }
+// addVerify adds --verify, --keyring, --verify-policy and --cosign-key
+// (commands that use a chart).
+func (r *registryFlags) addVerify(f *pflag.FlagSet) {
+	r.prov.add(f)
+	r.policy.add(f)
+}
 
 // addRepo adds the flags of commands that take REPO/CHART references.
 func (r *registryFlags) addRepo(f *pflag.FlagSet) {
@@ -89,6 +96,10 @@ func (r *registryFlags) resolveRepo(cmd *cobra.Command, ref, version string) (*r
 			return c.Provenance(cmd.Context(), res)
 		})
 	}
+	if err == nil {
+		err = r.policy.check(cmd, verify.Chart{Source: res.URL, Digest: res.Digest.String(), Archive: res.Archive, FileName: res.FileName(),
+			Provenance: func() ([]byte, error) { return c.Provenance(cmd.Context(), res) }})
+	}
 	return res, err
 }
 
@@ -109,6 +120,10 @@ func (r *registryFlags) pullOCI(cmd *cobra.Command, out io.Writer, ref, version 
 			}
 			return data, err
 		})
+	}
+	if err == nil {
+		// Before the chart is used: its signatures, by the policy.
+		err = r.policy.check(cmd, verify.OCIChart(cmd.Context(), c, res))
 	}
 	if err != nil {
 		return nil, err
@@ -179,6 +194,15 @@ func (r *registryFlags) load(cmd *cobra.Command, ref, version string) (*chart.Ch
 		return res.Chart, nil
 	}
 	if !registry.IsOCI(ref) {
+		if r.policy.active() {
+			lc, err := localChart(ref)
+			if err != nil {
+				return nil, err
+			}
+			if err := r.policy.check(cmd, lc); err != nil {
+				return nil, err
+			}
+		}
 		if r.prov.verify {
 			ver, archive, err := r.prov.checkLocal(ref)
 			if err != nil {

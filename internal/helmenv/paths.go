@@ -110,3 +110,14 @@ func ContentCache() string {
 func Plugins() string {
 	return envOr("HELM_PLUGINS", DataPath("plugins"))
 }
+
+// LadeConfigPath is elem under lade's own configuration directory: lade/
+// under XDG_CONFIG_HOME, else under the platform's default (~/.config on
+// Linux), beside Helm's.
+func LadeConfigPath(elem ...string) string {
+	base := os.Getenv("XDG_CONFIG_HOME")
+	if base == "" {
+		base = configHome()
+	}
+	return filepath.Join(base, "lade", filepath.Join(elem...))
+}

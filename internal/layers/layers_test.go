@@ -35,6 +35,8 @@ var mayImport = map[string][]string{
 	"pkg/registry":       {"pkg/chart", "internal/"},
 	"pkg/repo":           {"pkg/chart", "pkg/registry", "internal/"},
 	"pkg/provenance":     {"pkg/chart"},
+	"pkg/signature":      {},
+	"pkg/verify":         {"pkg/provenance", "pkg/signature", "pkg/registry"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "internal/"},
 }
 

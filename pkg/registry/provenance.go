@@ -51,3 +51,33 @@ func (c *Client) Provenance(ctx context.Context, res *PullResult) (prov []byte, 
 	c.finish(c.stage(l.Digest, data), true)
 	return data, true, nil
 }
+
+// FetchManifest fetches the manifest tagged tag in r's repository (an
+// artifact stored beside a chart, such as cosign's sha256-HEX.sig), at most
+// 4 MiB and verified against the digest the registry names. A missing tag
+// is an error matching ErrNotFound.
+func (c *Client) FetchManifest(ctx context.Context, r Reference, tag string) ([]byte, error) {
+	repo, err := c.repository(r)
+	if err != nil {
+		return nil, err
+	}
+	desc, rc, err := repo.Manifests().FetchReference(ctx, tag)
+	if err != nil {
+		return nil, explain(err, "fetch "+r.Repo()+":"+tag, r.Registry)
+	}
+	return readVerified(rc, desc, desc.Digest, maxManifestSize, r.Repo()+":"+tag)
+}
+
+// FetchBlob fetches a blob of r's repository, at most max bytes, verified
+// against desc's digest.
+func (c *Client) FetchBlob(ctx context.Context, r Reference, desc ocispec.Descriptor, max int64) ([]byte, error) {
+	repo, err := c.repository(r)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := repo.Blobs().Fetch(ctx, desc)
+	if err != nil {
+		return nil, explain(err, "fetch "+r.Repo()+"@"+desc.Digest.String(), r.Registry)
+	}
+	return readVerified(rc, desc, desc.Digest, max, r.Repo()+"@"+desc.Digest.String())
+}

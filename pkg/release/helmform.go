@@ -34,7 +34,7 @@ const (
 // helmForm returns r as it is encoded: lade's fields moved into its chart
 // (r is not modified; unchanged parts are shared).
 func helmForm(r *Release) (*Release, error) {
-	if r.Chart == nil || (r.FieldManager == "" && r.Overlay == nil) {
+	if r.Chart == nil || (r.FieldManager == "" && r.Overlay == nil && len(r.ChartAnnotations) == 0) {
 		return r, nil
 	}
 	cp := *r
@@ -49,6 +49,13 @@ func helmForm(r *Release) (*Release, error) {
 			md.Annotations = map[string]string{}
 		}
 		md.Annotations[AnnotationFieldManager] = r.FieldManager
+	}
+	if len(r.ChartAnnotations) > 0 {
+		md.Annotations = maps.Clone(md.Annotations)
+		if md.Annotations == nil {
+			md.Annotations = map[string]string{}
+		}
+		maps.Copy(md.Annotations, r.ChartAnnotations)
 	}
 	ch.Metadata = &md
 	ch.Files = slices.DeleteFunc(slices.Clone(ch.Files), func(f *chart.File) bool { return f.Name == overlayFile })

@@ -39,6 +39,10 @@ type InstallOptions struct {
 	// the returned release's manifest, each replaced by a "# HIDDEN" comment
 	// under its "# Source" line, as Helm does.
 	HideSecret bool
+	// ChartAnnotations are recorded on the revision's chart metadata (never
+	// seen by templates): the chart's verified digest and signer
+	// (pkg/verify's Decision.Annotations), shown by get metadata.
+	ChartAnnotations map[string]string
 }
 
 // ErrHideSecretNeedsDryRun is returned when HideSecret is set without a dry run.

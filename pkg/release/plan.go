@@ -266,7 +266,8 @@ func (c *Config) newRelease(o *InstallOptions, res *render.Result, rev int, st S
 		Name: o.Name, Namespace: c.Namespace, Version: rev, Chart: res.Chart, Config: o.Values,
 		Manifest: res.ManifestText(false), rendered: res.Manifests, Hooks: recordHooks(res.Hooks), ApplyMethod: "ssa",
 		Labels: o.Labels, Holder: c.holder(), Overlay: o.Overlay, FieldManager: fieldManager(o.FieldManager),
-		Info: &Info{FirstDeployed: now, LastDeployed: now, Status: st, Description: desc, Notes: res.Notes},
+		ChartAnnotations: o.ChartAnnotations,
+		Info:             &Info{FirstDeployed: now, LastDeployed: now, Status: st, Description: desc, Notes: res.Notes},
 	}
 }
 

@@ -120,6 +120,10 @@ type Release struct {
 	// revision's objects as ("" for a revision Helm wrote, or earlier lade
 	// versions, which applied as "lade"); stored in the chart's metadata.
 	FieldManager string `json:"-"`
+	// ChartAnnotations are added to the chart's metadata annotations when
+	// the revision is recorded (InstallOptions.ChartAnnotations); once
+	// read back they are part of the chart's annotations.
+	ChartAnnotations map[string]string `json:"-"`
 
 	// Labels are the user labels of the record (--labels), stored on the Secret only.
 	Labels map[string]string `json:"-"`
