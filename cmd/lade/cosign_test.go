@@ -13,7 +13,7 @@ import (
 )
 
 // cosignRef is the reference cosign (make cosign-ref): $COSIGN_REF, else bin/cosignref/cosign.
-func cosignRef(t *testing.T) string {
+func cosignRef(t testing.TB) string {
 	t.Helper()
 	p := os.Getenv("COSIGN_REF")
 	if p == "" {
@@ -27,7 +27,7 @@ func cosignRef(t *testing.T) string {
 
 // cosignRunner runs the reference cosign in an isolated home with the key
 // passphrase in COSIGN_PASSWORD; it fails the test when cosign fails.
-func cosignRunner(t *testing.T) func(args ...string) string {
+func cosignRunner(t testing.TB) func(args ...string) string {
 	bin := cosignRef(t)
 	home := t.TempDir()
 	env := []string{"HOME=" + home, "DOCKER_CONFIG=" + filepath.Join(home, "docker"), "TUF_ROOT=" + filepath.Join(home, "tuf"),
@@ -47,7 +47,7 @@ func cosignRunner(t *testing.T) func(args ...string) string {
 
 // cosignKeyPair makes a key pair with the reference cosign; it returns the
 // private and public key files.
-func cosignKeyPair(t *testing.T, cosign func(...string) string) (string, string) {
+func cosignKeyPair(t testing.TB, cosign func(...string) string) (string, string) {
 	dir := t.TempDir()
 	cosign("generate-key-pair", "--output-key-prefix", filepath.Join(dir, "cosign"))
 	return filepath.Join(dir, "cosign.key"), filepath.Join(dir, "cosign.pub")

@@ -23,7 +23,7 @@ type testKey struct {
 	fingerprint, id string
 }
 
-func newTestKey(t *testing.T, name, pass string) testKey {
+func newTestKey(t testing.TB, name, pass string) testKey {
 	t.Helper()
 	e, err := openpgp.NewEntity(name, "test only", strings.ToLower(strings.Fields(name)[0])+"@example.test",
 		&packet.Config{Algorithm: packet.PubKeyAlgoEdDSA})
