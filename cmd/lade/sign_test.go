@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -208,4 +209,54 @@ func TestSignAndVerify(t *testing.T) {
 			"- name: webapp\n  version: 1.2.4\n  repository: " + srv.URL + "\n"})
 		failLade(t, "webapp-1.2.4.tgz.prov answered 404 Not Found", "dependency", "update", parent, "--verify", "--keyring", alice.public)
 	})
+}
+
+// Keys made by GnuPG itself (the commands of docs/signing.md) sign with
+// lade package --sign, and GnuPG finds the signature good.
+func TestSignWithGnuPGKeys(t *testing.T) {
+	gpg, err := exec.LookPath("gpg")
+	if err != nil {
+		t.Skip("gpg not installed")
+	}
+	isolate(t)
+	home := t.TempDir()
+	gnupg := filepath.Join(home, "gnupg")
+	os.Mkdir(gnupg, 0o700)
+	t.Cleanup(func() { // gpg starts an agent for the home: stop it
+		kill := exec.Command("gpgconf", "--kill", "gpg-agent")
+		kill.Env = append(os.Environ(), "GNUPGHOME="+gnupg)
+		kill.Run()
+	})
+	run := func(stdout string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(gpg, append([]string{"--batch", "--pinentry-mode", "loopback", "--passphrase", "pw"}, args...)...)
+		cmd.Env = append(os.Environ(), "GNUPGHOME="+gnupg)
+		var out []byte
+		if out, err = cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gpg %v: %v\n%s", args, err, out)
+		}
+		if stdout != "" {
+			if err := os.WriteFile(stdout, out, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	run("", "--quick-generate-key", "Acme Charts <charts@acme.example>", "ed25519", "sign", "2y")
+	secring, pubring := filepath.Join(home, "ci-secring.gpg"), filepath.Join(home, "acme-charts.asc")
+	run("", "--output", secring, "--export-secret-keys", "Acme Charts")
+	run("", "--output", pubring, "--export", "--armor", "Acme Charts")
+	pass := filepath.Join(home, "pass")
+	os.WriteFile(pass, []byte("pw\n"), 0o600)
+	work := t.TempDir()
+	mustLade(t, "package", registryFixture, "-d", work, "--sign", "--key", "Acme Charts", "--keyring", secring, "--passphrase-file", pass)
+	tgz := filepath.Join(work, "webapp-1.2.3.tgz")
+	if r := mustLade(t, "verify", tgz, "--keyring", pubring); !strings.HasPrefix(r.stdout, "Signed by: Acme Charts <charts@acme.example>\n") {
+		t.Errorf("verify: %s", r.stdout)
+	}
+	cmd := exec.Command(gpg, "--batch", "--verify", tgz+".prov")
+	cmd.Env = append(os.Environ(), "GNUPGHOME="+gnupg)
+	out, _ := cmd.CombinedOutput() // exit 2: like Helm's, the file ends without a newline after the armour
+	if !strings.Contains(string(out), `Good signature from "Acme Charts <charts@acme.example>"`) {
+		t.Errorf("gpg --verify:\n%s", out)
+	}
 }
