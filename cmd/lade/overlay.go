@@ -15,6 +15,7 @@ import (
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/verify"
 )
 
 // overlayFlags are --overlay and --overlay-hooks (template, install,
@@ -61,6 +62,14 @@ func (o *overlayFlags) loadChart(cmd *cobra.Command, ref, version string, reg *r
 		return nil, errors.New("--overlay and --reset-overlay cannot be used together")
 	}
 	if isPackage(ref) {
+		// A kustomization carries no signature: --verify fails, and a
+		// policy rule for its path can only refuse or warn.
+		if reg.prov.verify {
+			return nil, fmt.Errorf("--verify: %s is a kustomization: only signed chart archives can be verified", ref)
+		}
+		if err := reg.policy.check(cmd, verify.Chart{Source: "file://" + filepath.ToSlash(mustAbs(ref))}); err != nil {
+			return nil, err
+		}
 		var set []string
 		for _, n := range valueFlagNames {
 			if f := cmd.Flags().Lookup(n); f != nil && f.Changed {
@@ -166,4 +175,12 @@ under --output-dir.`,
 	f.StringVar(&outputDir, "output-dir", "", "write the overlay's files under this directory instead of printing them")
 	kf = newKubeFlags(g, f)
 	return c
+}
+
+// mustAbs is path made absolute (path itself if that fails).
+func mustAbs(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }

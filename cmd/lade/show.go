@@ -53,6 +53,7 @@ values (values), its README (readme), its CRDs (crds) or all of them (all).`,
 		}
 		reg.add(sub.Flags())
 		reg.addRepo(sub.Flags())
+		reg.addVerify(sub.Flags())
 		sub.Flags().StringVar(&version, "version", "", "a version or SemVer constraint for an oci:// chart (default: the highest release)")
 		addDevelFlag(sub.Flags(), &devel)
 		if part.name == "values" {

@@ -127,6 +127,11 @@ func TestSignAndVerify(t *testing.T) {
 		t.Error("template --verify renders differently")
 	}
 	failLade(t, "unpacked charts cannot be verified", "template", "web", registryFixture, "--verify", "--keyring", alice.public)
+	failLade(t, "is a kustomization: only signed chart archives can be verified", "template", "kp", overlayData+"package", "--verify", "--keyring", alice.public)
+	if r := mustLade(t, "show", "chart", tgz, "--verify", "--keyring", alice.public); !strings.Contains(r.stdout, "name: webapp\n") {
+		t.Errorf("show chart --verify:\n%s", r.stdout)
+	}
+	failLade(t, "does not match its provenance file", "show", "values", tampered, "--verify", "--keyring", alice.public)
 	unsigned := filepath.Join(t.TempDir(), "webapp-1.2.3.tgz")
 	os.WriteFile(unsigned, data, 0o644)
 	failLade(t, "no provenance file: sign the chart", "install", "web", unsigned, "--dry-run=client", "--verify", "--keyring", alice.public)
