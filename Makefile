@@ -17,6 +17,7 @@ include hack/k8s.mk
 # make the linker export every symbol (20 MiB more binary, 20 MiB more RSS).
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lade
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(dir $(BIN))lade-controller ./cmd/lade-controller
 
 # Profile-guided optimisation: `go build` uses cmd/lade/default.pgo, a CPU
 # profile of the render benchmarks (every conformance chart and the
@@ -100,6 +101,7 @@ CRD := deploy/crds/lade.dev_releases.yaml
 generate:
 	$(CONTROLLER_GEN) object paths=$(API) crd:crdVersions=v1 output:crd:dir=$(dir $(CRD))
 	cp $(CRD) $(API)/crd.yaml
+	cp $(CRD) deploy/chart/crds/$(notdir $(CRD))
 	$(GO) run ./hack/gen-fleet-docs
 
 # Fails when a generated file differs from what `make generate` would write.
@@ -107,7 +109,7 @@ verify-generate:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(CONTROLLER_GEN) object paths=$(API) output:object:stdout > $$tmp/deepcopy.go && \
 	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=$(API) output:crd:dir=$$tmp && \
-	for f in $(API)/zz_generated.deepcopy.go:deepcopy.go $(CRD):$(notdir $(CRD)) $(API)/crd.yaml:$(notdir $(CRD)); do \
+	for f in $(API)/zz_generated.deepcopy.go:deepcopy.go $(CRD):$(notdir $(CRD)) $(API)/crd.yaml:$(notdir $(CRD)) deploy/chart/crds/$(notdir $(CRD)):$(notdir $(CRD)); do \
 	  if ! diff -u "$${f%%:*}" "$$tmp/$${f##*:}"; then echo "$${f%%:*} is stale: run make generate"; exit 1; fi; done && \
 	$(GO) run ./hack/gen-fleet-docs -check
 
