@@ -576,3 +576,22 @@ func TestNoopReconcileCost(t *testing.T) {
 		t.Errorf("revisions: %v", revs)
 	}
 }
+
+// A Release naming a local chart path is refused (Stalled), never read.
+func TestLocalChartRefused(t *testing.T) {
+	ns, id, _ := setup(t)
+	kc := kclient(t)
+	rel := newRelease(ns, "local", id, "./testdata/app", "", "")
+	if err := kc.Create(context.Background(), rel); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the local chart refused", func() (bool, string) {
+		r := getRelease(t, kc, ns, "local")
+		c := meta.FindStatusCondition(r.Status.Conditions, "Stalled")
+		return c != nil && c.Status == metav1.ConditionTrue && c.Reason == "ChartRefused" &&
+			strings.Contains(c.Message, "./testdata/app") && strings.Contains(c.Message, "local chart paths are not allowed"), conditions(r)
+	})
+	if revs := revisions(t, ns, "local"); len(revs) != 0 {
+		t.Errorf("revisions: %v", revs)
+	}
+}
