@@ -595,3 +595,44 @@ func TestLocalChartRefused(t *testing.T) {
 		t.Errorf("revisions: %v", revs)
 	}
 }
+
+// spec.overlay.inline is applied to the render and recorded with the revision.
+func TestInlineOverlay(t *testing.T) {
+	ref := pushCharts(t)
+	ns, id, _ := setup(t)
+	kc := kclient(t)
+	rel := newRelease(ns, "ov", id, ref+"/app", "0.1.0", "message: rendered")
+	rel.Spec.Overlay = &v1alpha1.Overlay{Inline: jsonValues(`
+patches:
+- target: {kind: ConfigMap}
+  patch: |
+    - op: replace
+      path: /data/message
+      value: patched
+`)}
+	if err := kc.Create(context.Background(), rel); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, kc, ns, "ov", 60*time.Second)
+	if cm := configMap(t, ns, "ov-config"); cm.Data["message"] != "patched" {
+		t.Fatalf("ConfigMap message %q, want the overlay's", cm.Data["message"])
+	}
+	if out := lade(t, "get", "overlay", "ov", "-n", ns); !strings.Contains(out, "op: replace") {
+		t.Errorf("lade get overlay:\n%s", out)
+	}
+	// Without the overlay, the next revision renders the chart as it is.
+	update(t, kc, ns, "ov", func(r *v1alpha1.Release) { r.Spec.Overlay = nil })
+	waitReady(t, kc, ns, "ov", 60*time.Second)
+	if cm := configMap(t, ns, "ov-config"); cm.Data["message"] != "rendered" {
+		t.Fatalf("after removing the overlay the message is %q", cm.Data["message"])
+	}
+	// An overlay kustomize would fetch from the network is refused.
+	update(t, kc, ns, "ov", func(r *v1alpha1.Release) {
+		r.Spec.Overlay = &v1alpha1.Overlay{Inline: jsonValues("resources: [https://example.com/base]")}
+	})
+	eventually(t, 30*time.Second, "the remote base refused", func() (bool, string) {
+		r := getRelease(t, kc, ns, "ov")
+		c := meta.FindStatusCondition(r.Status.Conditions, "Stalled")
+		return c != nil && c.Reason == "InvalidOverlay" && strings.Contains(c.Message, "spec.overlay.inline"), conditions(r)
+	})
+}

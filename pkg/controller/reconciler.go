@@ -21,10 +21,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/api/v1alpha1"
 	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
 )
 
@@ -190,6 +192,10 @@ func (r *Reconciler) reconcile(ctx context.Context, rel *v1alpha1.Release) (outc
 		return r.failed(ctx, rel, "ClientError", err)
 	}
 	o := upgradeOptions(rel, ch, vals)
+	if o.Overlay, err = inlineOverlay(rel); err != nil {
+		return r.stalled(ctx, rel, "InvalidOverlay", err)
+	}
+	o.ResetOverlay = o.Overlay == nil
 
 	deployed, err := cfg.Storage().Deployed(ctx, rel.Name)
 	if err != nil && !errors.Is(err, release.ErrNotFound) {
@@ -396,9 +402,6 @@ func (r *Reconciler) checkSpec(rel *v1alpha1.Release) error {
 	if rel.Spec.Overlay != nil && rel.Spec.Overlay.Path != "" {
 		return errors.New("spec.overlay.path: directories are read by `lade apply` only; in the cluster use spec.overlay.inline")
 	}
-	if rel.Spec.Overlay != nil {
-		return errors.New("spec.overlay.inline is not supported by lade-controller yet")
-	}
 	if rel.Spec.CRDs == v1alpha1.CRDsCreateReplace {
 		return errors.New("spec.crds: create-replace is not supported by lade-controller yet")
 	}
@@ -481,6 +484,24 @@ func timeout(rel *v1alpha1.Release) time.Duration {
 		return t.Duration
 	}
 	return 5 * time.Minute
+}
+
+// inlineOverlay is spec.overlay.inline as the release library records
+// overlays: a kustomization.yaml, validated as `--overlay` directories are
+// (no remote bases, no plugins); nil when the spec has none.
+func inlineOverlay(rel *v1alpha1.Release) (*release.Overlay, error) {
+	if rel.Spec.Overlay == nil || rel.Spec.Overlay.Inline == nil {
+		return nil, nil
+	}
+	y, err := yaml.JSONToYAML(rel.Spec.Overlay.Inline.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("spec.overlay.inline: %w", err)
+	}
+	ov := &overlay.Overlay{Files: map[string][]byte{"kustomization.yaml": y}}
+	if err := ov.Validate(); err != nil {
+		return nil, fmt.Errorf("spec.overlay.inline: %w", err)
+	}
+	return release.NewOverlay(ov, false), nil
 }
 
 // upgradeOptions turns the spec into an upgrade --install of the library.
