@@ -575,6 +575,24 @@ func TestNoopReconcileCost(t *testing.T) {
 	if revs := revisions(t, ns, "quiet"); len(revs) != 1 {
 		t.Errorf("revisions: %v", revs)
 	}
+
+	// A values source labelled lade.dev/watch=true is watched: its change
+	// upgrades the release now, not at the interval (10m).
+	if err := kc.Get(ctx, client.ObjectKeyFromObject(vals), vals); err != nil {
+		t.Fatal(err)
+	}
+	vals.Labels = map[string]string{controller.WatchLabel: "true"}
+	vals.Data["values.yaml"] = "message: watched\n"
+	if err := kc.Update(ctx, vals); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the watched values change applied", func() (bool, string) {
+		cm := configMap(t, ns, "quiet-config")
+		return cm.Data["message"] == "watched", cm.Data["message"]
+	})
+	if revs := revisions(t, ns, "quiet"); len(revs) != 2 {
+		t.Errorf("revisions after the watched change: %v", revs)
+	}
 }
 
 // A Release naming a local chart path is refused (Stalled), never read.

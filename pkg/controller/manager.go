@@ -98,7 +98,13 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		}
 		byObject.Label = sel
 	}
-	copts := cache.Options{ByObject: map[client.Object]cache.ByObject{&v1alpha1.Release{}: byObject}}
+	watched := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{WatchLabel: "true"})}
+	copts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&v1alpha1.Release{}: byObject,
+		// Metadata of labelled values sources only (see WatchLabel).
+		&corev1.ConfigMap{}: watched,
+		&corev1.Secret{}:    watched,
+	}}
 	if o.Namespace != "" {
 		copts.DefaultNamespaces = map[string]cache.Config{o.Namespace: {}}
 	}

@@ -19,8 +19,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/pkg/api/v1alpha1"
@@ -72,7 +74,13 @@ type Reconciler struct {
 // SetupWithManager registers the reconciler with mgr, running up to
 // concurrent reconciles at once.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, concurrent int) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr)
+	// Values sources labelled lade.dev/watch=true start a reconcile of the
+	// Releases reading them when they change; only their metadata is
+	// cached (see WatchLabel), others are read at each reconcile.
+	b = b.Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.readersOf("ConfigMap")), builder.OnlyMetadata)
+	b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.readersOf("Secret")), builder.OnlyMetadata)
+	return b.
 		// Status writes (the controller's own) start no reconcile: a
 		// spec, label or annotation change or a deletion does, and the
 		// interval requeues.
@@ -82,6 +90,32 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, concurrent int) error {
 		Named("release").
 		WithOptions(controllerOptions(concurrent)).
 		Complete(r)
+}
+
+// readersOf maps a watched values source of kind to the Releases of its
+// namespace that read it through valuesFrom.
+func (r *Reconciler) readersOf(kind string) handler.MapFunc {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		return r.readers(ctx, kind, obj)
+	}
+}
+
+func (r *Reconciler) readers(ctx context.Context, kind string, obj client.Object) []reconcile.Request {
+	var list v1alpha1.ReleaseList
+	if err := r.Client.List(ctx, &list, client.InNamespace(obj.GetNamespace())); err != nil {
+		log.FromContext(ctx).Error(err, "listing the Releases reading a values source", "kind", kind, "name", obj.GetName())
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range list.Items {
+		for _, v := range list.Items[i].Spec.ValuesFrom {
+			if v.Kind == kind && v.Name == obj.GetName() {
+				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // deleting passes updates that mark an object for deletion.

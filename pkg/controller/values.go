@@ -21,6 +21,12 @@ import (
 	"github.com/lade-dev/lade/pkg/values"
 )
 
+// WatchLabel, set to "true" on a ConfigMap or Secret, makes a change of it
+// reconcile the Releases reading it at once; unlabelled values sources are
+// read at each reconcile (spec.interval, or a change of the Release). The
+// controller caches the metadata of labelled objects only.
+const WatchLabel = "lade.dev/watch"
+
 // DefaultValuesKey is the key of a valuesFrom source read when it names none.
 const DefaultValuesKey = "values.yaml"
 
