@@ -14,6 +14,9 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -21,6 +24,21 @@ import (
 	"github.com/lade-dev/lade/pkg/api/v1alpha1"
 	"github.com/lade-dev/lade/pkg/controller"
 )
+
+// kstatus is the status kstatus (kubectl wait, cli-utils, Argo CD's and
+// Flux's health checks) computes for the Release.
+func kstatus(t *testing.T, r *v1alpha1.Release) status.Status {
+	t.Helper()
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := status.Compute(&unstructured.Unstructured{Object: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Status
+}
 
 func jsonValues(y string) *apiextensionsv1.JSON {
 	b, err := yaml.YAMLToJSON([]byte(y))
@@ -144,6 +162,9 @@ func TestInstallUpgradeNoop(t *testing.T) {
 		if c.Type != "Ready" {
 			t.Errorf("condition %s=%s left on a Ready release", c.Type, c.Status)
 		}
+	}
+	if st := kstatus(t, r); st != status.CurrentStatus {
+		t.Errorf("kstatus of the Ready release: %s", st)
 	}
 	if n := ctl.metric(t, "lade_releases", `condition="Ready"`, `status="True"`); n != 1 {
 		t.Errorf("lade_releases{Ready,True} = %v, want 1", n)
@@ -388,6 +409,9 @@ func TestRollbackOnFailure(t *testing.T) {
 		c := meta.FindStatusCondition(r.Status.Conditions, "Ready")
 		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == "UpgradeFailed" && r.Status.ObservedGeneration == r.Generation, conditions(r)
 	})
+	if st := kstatus(t, getRelease(t, kc, ns, "roll")); st != status.FailedStatus {
+		t.Errorf("kstatus of the failed release: %s", st)
+	}
 	eventually(t, 30*time.Second, "a RolledBack event", func() (bool, string) {
 		ev := events(t, ns, "roll")
 		return contains(ev, "RolledBack"), fmt.Sprint(ev)
