@@ -113,7 +113,7 @@ func pushCharts(t *testing.T) string {
 		}
 		charts.reg = reg
 		dir := t.TempDir()
-		for _, c := range []struct{ dir, version string }{{"testdata/app", "0.1.0"}, {"testdata/app", "0.2.0"}, {"testdata/clusterwide", "0.1.0"}} {
+		for _, c := range []struct{ dir, version string }{{"testdata/app", "0.1.0"}, {"testdata/app", "0.2.0"}, {"testdata/clusterwide", "0.1.0"}, {"testdata/bench", "0.1.0"}} {
 			lade(t, "package", c.dir, "--version", c.version, "-d", dir)
 			name := filepath.Base(c.dir)
 			lade(t, "push", filepath.Join(dir, name+"-"+c.version+".tgz"), "oci://"+reg.Host+"/charts", "--plain-http")
