@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo demo-render test test-interop helm-ref cosign-ref bench lint fuzz clean pgo generate verify-generate
+.PHONY: build demo demo-render test test-interop helm-ref cosign-ref bench bench-controller lint fuzz clean pgo generate verify-generate
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -83,6 +83,13 @@ bench: build k8s-bins cosign-ref
 	HELM=$(HELM) scripts/bench-render.sh
 	HELM=$(HELM) scripts/bench-release.sh
 	HELM=$(HELM) scripts/bench-repo.sh
+	$(MAKE) bench-controller
+
+# lade-controller with BENCH_RELEASES Release objects on the test cluster
+# (docs/benchmarks.md, "Controller").
+BENCH_RELEASES ?= 1000
+bench-controller:
+	LADE_BENCH_RELEASES=$(BENCH_RELEASES) $(GO) test ./cmd/lade-controller -run '^TestBenchReleases$$' -count=1 -v -timeout 60m
 
 # Interop with Helm's own code (separate modules importing helm.sh/helm/v4,
 # or helm.sh/helm/v3 in test/interop-helm3; never a dependency of lade's

@@ -60,6 +60,9 @@ func main() {
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "how long the leader retries renewing before it steps down")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "how often replicas try to take or renew the Lease")
 	fs.BoolVar(&o.RequireServiceAccount, "require-service-account", false, "refuse Releases without spec.serviceAccountName (every apply then runs as a tenant's ServiceAccount)")
+	var qps float64
+	fs.Float64Var(&qps, "kube-api-qps", 200, "requests per second to the API server (client-side limit; an install of a small chart makes about 60)")
+	fs.IntVar(&o.Burst, "kube-api-burst", 400, "request burst above --kube-api-qps")
 	fs.DurationVar(&o.RetryBase, "retry-base", time.Second, "first back-off after a failed reconcile (doubles each failure)")
 	fs.DurationVar(&o.RetryMax, "retry-max", 5*time.Minute, "longest back-off after failed reconciles")
 	fs.BoolVar(&ro.PlainHTTP, "plain-http", false, "use insecure HTTP connections to OCI registries")
@@ -97,6 +100,7 @@ func main() {
 		os.Exit(1)
 	}
 	o.Source = src
+	o.QPS = float32(qps)
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		log.Error(err, "kubernetes configuration")

@@ -47,6 +47,11 @@ type Options struct {
 	RetryPeriod             time.Duration
 	// RequireServiceAccount refuses Releases without spec.serviceAccountName.
 	RequireServiceAccount bool
+	// QPS and Burst limit the requests of the process's clients (the
+	// manager's and each release client's); 0 keeps controller-runtime's
+	// 20 and 30.
+	QPS   float32
+	Burst int
 	// RetryBase and RetryMax bound the exponential back-off of failed reconciles.
 	RetryBase, RetryMax time.Duration
 	Source              Source
@@ -80,6 +85,13 @@ func Scheme() (*runtime.Scheme, error) {
 
 // Run starts the manager and blocks until ctx ends.
 func Run(ctx context.Context, cfg *rest.Config, o Options) error {
+	cfg = rest.CopyConfig(cfg)
+	if o.QPS > 0 {
+		cfg.QPS = o.QPS
+	}
+	if o.Burst > 0 {
+		cfg.Burst = o.Burst
+	}
 	scheme, err := Scheme()
 	if err != nil {
 		return err
