@@ -37,7 +37,9 @@ import (
 
 func TestMain(m *testing.M) {
 	log.SetLogger(logr.Discard())
-	testenv.Main(m, testenv.WithWorkloads())
+	// kwok nodes hold 110 pods each: the benchmark's releases have one.
+	n, _ := strconv.Atoi(os.Getenv("LADE_BENCH_RELEASES"))
+	testenv.Main(m, testenv.WithNodes(1+n/100))
 }
 
 // bins are lade and lade-controller, built once per test binary.

@@ -186,7 +186,10 @@ func (r *Reconciler) reconcile(ctx context.Context, rel *v1alpha1.Release) (outc
 		}
 		r.setCondition(rel, "Ready", metav1.ConditionFalse, "DependencyNotReady", waiting)
 		r.setCondition(rel, "Reconciling", metav1.ConditionTrue, "DependencyNotReady", waiting)
-		return outcome{reason: "DependencyNotReady", result: ctrl.Result{RequeueAfter: 5 * time.Second}}, r.writeStatus(ctx, rel)
+		if err := r.writeStatus(ctx, rel); err != nil {
+			return outcome{reason: "StatusError"}, err
+		}
+		return outcome{reason: "DependencyNotReady", result: ctrl.Result{RequeueAfter: 5 * time.Second}}, nil
 	}
 	vals, sources, err := r.values(ctx, rel)
 	if err != nil {
@@ -349,7 +352,10 @@ func (r *Reconciler) ready(ctx context.Context, rel *v1alpha1.Release, cfg *rele
 	r.setCondition(rel, "Ready", metav1.ConditionTrue, reason, msg)
 	meta.RemoveStatusCondition(&st.Conditions, "Reconciling")
 	meta.RemoveStatusCondition(&st.Conditions, "Stalled")
-	return outcome{reason: reason, result: ctrl.Result{RequeueAfter: interval}}, r.writeStatus(ctx, rel)
+	if err := r.writeStatus(ctx, rel); err != nil {
+		return outcome{reason: "StatusError"}, err
+	}
+	return outcome{reason: reason, result: ctrl.Result{RequeueAfter: interval}}, nil
 }
 
 // failed records a failure that may pass (the reconcile is retried with
