@@ -239,25 +239,53 @@ func (r *Reconciler) reconcile(ctx context.Context, rel *v1alpha1.Release) (outc
 		return r.failed(ctx, rel, "StorageError", err)
 	}
 	if deployed == nil || fp != st.InputsFingerprint || st.ObservedGeneration != rel.Generation {
+		// The plan is what the deploy carries out, so it carries the
+		// revision's description: an install when nothing is deployed.
+		op := "Upgrade"
+		if deployed == nil {
+			op = "Install"
+		}
 		r.Metrics.count("plan")
-		next, current, err := cfg.PlanUpgrade(ctx, o)
+		p, err := plan(ctx, cfg, o, op)
 		if err != nil {
 			return r.failed(ctx, rel, "PlanFailed", err)
 		}
-		if current == nil || current.Info.Status != release.StatusDeployed || !sameRevision(next, current) {
-			return r.deploy(ctx, rel, cfg, o, ch, fp, current, interval)
+		if !p.SameAsCurrent() {
+			return r.deploy(ctx, rel, cfg, p, ch, fp, interval)
 		}
-		deployed = current
+		deployed = p.Current
 	}
 	return r.checkDrift(ctx, rel, cfg, o, ch, fp, deployed, interval)
 }
 
-// deploy installs or upgrades the release and records the result.
-func (r *Reconciler) deploy(ctx context.Context, rel *v1alpha1.Release, cfg *release.Config, o release.UpgradeOptions, ch *Chart, fp string, current *release.Release, interval time.Duration) (outcome, error) {
-	op, reason := "Upgrade", "UpgradeSucceeded"
-	if current == nil || current.Info.Status == release.StatusUninstalled {
-		op, reason = "Install", "InstallSucceeded"
+// plan plans the upgrade --install o describes, recording in the revision
+// that the controller made it ("Install complete by lade-controller"). op
+// is a guess of the operation: it is planned again when the plan says
+// otherwise (a release whose only revisions failed).
+func plan(ctx context.Context, cfg *release.Config, o release.UpgradeOptions, op string) (*release.Plan, error) {
+	o.Description = op + " complete by " + ManagedByValue
+	p, err := cfg.PlanUpgrade(ctx, o)
+	if err != nil {
+		return nil, err
 	}
+	if got := opName(p.Operation); got != op {
+		o.Description = got + " complete by " + ManagedByValue
+		return cfg.PlanUpgrade(ctx, o)
+	}
+	return p, nil
+}
+
+func opName(op release.Operation) string {
+	if op == release.OpInstall {
+		return "Install"
+	}
+	return "Upgrade"
+}
+
+// deploy carries out the plan (install or upgrade) and records the result.
+func (r *Reconciler) deploy(ctx context.Context, rel *v1alpha1.Release, cfg *release.Config, p *release.Plan, ch *Chart, fp string, interval time.Duration) (outcome, error) {
+	op := opName(p.Operation)
+	reason := op + "Succeeded"
 	rel.Status.LastAttemptedChart = &v1alpha1.ChartStatus{Version: ch.Version, Digest: ch.Digest}
 	progress := fmt.Sprintf("%s of chart %s %s in progress", op, ch.Chart.Metadata.Name, ch.Version)
 	r.setCondition(rel, "Reconciling", metav1.ConditionTrue, "Progressing", progress)
@@ -266,20 +294,22 @@ func (r *Reconciler) deploy(ctx context.Context, rel *v1alpha1.Release, cfg *rel
 	if err := r.writeStatus(ctx, rel); err != nil {
 		return outcome{reason: "StatusError"}, err
 	}
-	o.Description = fmt.Sprintf("%s complete by %s", op, ManagedByValue)
 	r.Metrics.count("upgrade")
-	done, err := cfg.Upgrade(ctx, o)
+	done, err := cfg.Deploy(ctx, p)
+	if errors.Is(err, release.ErrPlanStale) {
+		// Another operation (the CLI?) changed the release: plan again.
+		return outcome{reason: "PlanStale"}, err
+	}
 	if err != nil {
-		failReason := op + "Failed"
-		if o.Atomic {
-			if last, lerr := cfg.Storage().Deployed(ctx, rel.Name); lerr == nil && current != nil && last.Version > current.Version {
-				r.event(rel, corev1.EventTypeWarning, "RolledBack", "Rollback", "%s failed and was rolled back to revision %d: %v", op, current.Version, err)
+		if rel.Spec.RollbackOnFailure && p.Current != nil {
+			if last, lerr := cfg.Storage().Deployed(ctx, rel.Name); lerr == nil && last.Version > p.Current.Version {
+				r.event(rel, corev1.EventTypeWarning, "RolledBack", "Rollback", "%s failed and was rolled back to revision %d: %v", op, p.Current.Version, err)
 			}
 		}
 		// Retrying at once would write a failed revision per attempt: an
 		// install or upgrade that failed is tried again at the next
 		// interval, or as soon as the spec or a values source changes.
-		out, _ := r.failed(ctx, rel, failReason, err)
+		out, _ := r.failed(ctx, rel, op+"Failed", err)
 		out.result.RequeueAfter = interval
 		return out, nil
 	}

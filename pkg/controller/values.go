@@ -8,16 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/lade-dev/lade/pkg/api/v1alpha1"
-	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/values"
 )
 
@@ -134,43 +131,3 @@ func fingerprint(generation int64, chartDigest string, sources []valuesSource) s
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
-
-// sameRevision reports whether next would deploy exactly what current
-// holds: same chart, values, manifest and hooks. Only live drift could
-// make an upgrade change anything then.
-func sameRevision(next, current *release.Release) bool {
-	if next.Manifest != current.Manifest || next.ChartRef() != current.ChartRef() {
-		return false
-	}
-	if !reflect.DeepEqual(normal(next.Config), normal(current.Config)) {
-		return false
-	}
-	if len(next.Hooks) != len(current.Hooks) {
-		return false
-	}
-	for i := range next.Hooks {
-		if next.Hooks[i].Manifest != current.Hooks[i].Manifest || next.Hooks[i].Path != current.Hooks[i].Path {
-			return false
-		}
-	}
-	return true
-}
-
-// normal makes values comparable after a JSON round trip (numbers become
-// float64 in the stored record); nil and empty are the same.
-func normal(v map[string]any) any {
-	if len(v) == 0 {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out any
-	if json.Unmarshal(b, &out) != nil {
-		return v
-	}
-	return out
-}
-
-var _ client.Object = &v1alpha1.Release{}

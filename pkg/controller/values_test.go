@@ -5,9 +5,6 @@ import (
 	"errors"
 	"reflect"
 	"testing"
-
-	"github.com/lade-dev/lade/pkg/chart"
-	"github.com/lade-dev/lade/pkg/release"
 )
 
 func TestMergeValuesAsHelmMergesFiles(t *testing.T) {
@@ -38,29 +35,6 @@ func TestFingerprintChangesWithEachInput(t *testing.T) {
 	} {
 		if fp == base {
 			t.Errorf("a change of the %s leaves the fingerprint unchanged", name)
-		}
-	}
-}
-
-func TestSameRevision(t *testing.T) {
-	rev := func(manifest string, vals map[string]any, version string) *release.Release {
-		return &release.Release{Manifest: manifest, Config: vals,
-			Chart: &chart.Chart{Metadata: &chart.Metadata{Name: "app", Version: version}}}
-	}
-	cur := rev("a: 1\n", map[string]any{"n": float64(1)}, "1.0.0")
-	if !sameRevision(rev("a: 1\n", map[string]any{"n": 1}, "1.0.0"), cur) {
-		t.Error("an int and the float64 the record holds differ")
-	}
-	if !sameRevision(rev("a: 1\n", map[string]any{}, "1.0.0"), rev("a: 1\n", nil, "1.0.0")) {
-		t.Error("empty and nil values differ")
-	}
-	for name, next := range map[string]*release.Release{
-		"manifest": rev("a: 2\n", map[string]any{"n": 1}, "1.0.0"),
-		"values":   rev("a: 1\n", map[string]any{"n": 2}, "1.0.0"),
-		"version":  rev("a: 1\n", map[string]any{"n": 1}, "1.0.1"),
-	} {
-		if sameRevision(next, cur) {
-			t.Errorf("a change of the %s is the same revision", name)
 		}
 	}
 }
