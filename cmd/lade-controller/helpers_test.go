@@ -53,8 +53,18 @@ var bins struct {
 func buildBins(t *testing.T) (lade, ctrl string) {
 	t.Helper()
 	bins.once.Do(func() {
-		bins.dir, bins.err = os.MkdirTemp("", "lade-controller-test-")
-		if bins.err != nil {
+		// TestMain cannot clean up after testenv.Main (it exits): the
+		// binaries go to a directory named after this process, and those
+		// of processes that are gone are removed here.
+		old, _ := filepath.Glob(filepath.Join(os.TempDir(), "lade-controller-test-*"))
+		for _, d := range old {
+			pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), "lade-controller-test-"))
+			if err != nil || syscall.Kill(pid, 0) == syscall.ESRCH {
+				os.RemoveAll(d)
+			}
+		}
+		bins.dir = filepath.Join(os.TempDir(), fmt.Sprintf("lade-controller-test-%d", os.Getpid()))
+		if bins.err = os.MkdirAll(bins.dir, 0o755); bins.err != nil {
 			return
 		}
 		bins.lade, bins.ctrl = filepath.Join(bins.dir, "lade"), filepath.Join(bins.dir, "lade-controller")
