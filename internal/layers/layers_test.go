@@ -29,6 +29,7 @@ var mayImport = map[string][]string{
 	"pkg/lint/rules":     {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/values", "pkg/lint/support"},
 	"pkg/lint/support":   {},
 	"pkg/kubeapis":       {},
+	"pkg/crdcheck":       {},
 	"pkg/kube":           {"pkg/chart/common", "pkg/kubeapis", "pkg/object", "internal/"},
 	"pkg/diff":           {"pkg/kube"},
 	"pkg/fleet/load":     {"pkg/api/v1alpha1", "pkg/release", "internal/"},
