@@ -24,6 +24,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // tests' definitions never collide.
 type cluster struct {
 	t     *testing.T
+	tb    testing.TB // set by benchmarks instead of t
 	dyn   dynamic.Interface
 	group string
 }
@@ -45,22 +46,36 @@ func (c *cluster) crd(versions ...string) *apiextensionsv1.CustomResourceDefinit
 	return crd
 }
 
+// crdB is crd and install for a benchmark.
+func (c *cluster) crdB(b *testing.B, versions ...string) *apiextensionsv1.CustomResourceDefinition {
+	crd := widgetCRD(b, "Namespaced", versions...)
+	crd.Name = "widgets." + c.group
+	crd.Spec.Group = c.group
+	c.tb = b
+	c.install(crd)
+	return crd
+}
+
 // install creates the definition, waits until it is Established, and
 // deletes it at cleanup.
 func (c *cluster) install(crd *apiextensionsv1.CustomResourceDefinition) {
-	c.t.Helper()
+	t := c.tb
+	if t == nil {
+		t = c.t
+	}
+	t.Helper()
 	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(crd)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	u := &unstructured.Unstructured{Object: obj}
 	u.SetAPIVersion(APIVersion)
 	u.SetKind(Kind)
 	ctx := context.Background()
 	if _, err := c.dyn.Resource(crdResource).Create(ctx, u, metav1.CreateOptions{}); err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
-	c.t.Cleanup(func() { _ = c.dyn.Resource(crdResource).Delete(context.Background(), crd.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() { _ = c.dyn.Resource(crdResource).Delete(context.Background(), crd.Name, metav1.DeleteOptions{}) })
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		live, err := Get(ctx, c.dyn, crd.Name)
 		if err != nil || live == nil {
@@ -74,7 +89,7 @@ func (c *cluster) install(crd *apiextensionsv1.CustomResourceDefinition) {
 		return false, nil
 	})
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 }
 
