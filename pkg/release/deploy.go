@@ -91,24 +91,6 @@ func (c *Config) chartCRDs(ch *chart.Chart) ([]*kube.Resource, error) {
 	return crds, nil
 }
 
-// installCRDs is the CRD step of an install: the chart's crds/ (p.crds,
-// unless SkipCRDs) are created before anything else, never updated (as
-// Helm), and waited for until established; a dry run only sends them
-// with dryRun=All.
-func (c *Config) installCRDs(ctx context.Context, p *Plan) error {
-	if len(p.crds) == 0 {
-		return nil
-	}
-	o := p.install
-	if err := c.Kube.CreateAs(ctx, p.crds, o.DryRun.Enabled(), fieldManager(o.FieldManager)); err != nil {
-		return err
-	}
-	if o.DryRun.Enabled() {
-		return nil
-	}
-	return c.Kube.WaitEstablished(ctx, p.crds, o.timeout())
-}
-
 // newCRDs returns the CRDs of an install plan that do not exist yet: those
 // its CRD step creates.
 func (c *Config) newCRDs(ctx context.Context, p *Plan) ([]*kube.Resource, error) {
