@@ -164,18 +164,35 @@ func (c *Config) checkTemplateCRDs(ctx context.Context, objs []*kube.Resource, n
 }
 
 // refuseCRDs returns the check's refusal of results, unless force: then it
-// prints what it overrides and lets the operation go on.
+// warns (Config.Warn) with what it overrides and lets the operation go on.
+// The warnings of accepted changes (fields the new schema drops...) are
+// printed too.
 func (c *Config) refuseCRDs(results []*crdcheck.Result, force bool) error {
+	warn := func(format string, args ...any) {
+		if c.Warn != nil {
+			fmt.Fprintf(c.Warn, format, args...)
+		}
+	}
 	err := crdcheck.Refusal(results)
-	if err == nil || !force {
+	if err != nil && !force {
 		return err
 	}
-	c.printf("--force-crd-update: applying CustomResourceDefinition changes the compatibility check refuses:\n")
-	for _, r := range err.(*crdcheck.Error).Results {
-		var b strings.Builder
-		r.WriteText(&b)
-		c.printf("%s", b.String())
+	for _, r := range results {
+		if r.Refused() {
+			continue
+		}
+		for _, w := range r.Warnings {
+			warn("warning: CustomResourceDefinition %s: %s\n", r.Name, w)
+		}
 	}
+	if err == nil {
+		return nil
+	}
+	var b strings.Builder
+	for _, r := range err.(*crdcheck.Error).Results {
+		r.WriteText(&b)
+	}
+	warn("warning: --force-crd-update: applying CustomResourceDefinition changes the compatibility check refuses:\n%s", b.String())
 	return nil
 }
 

@@ -91,11 +91,14 @@ func (c *Config) chartCRDs(ch *chart.Chart) ([]*kube.Resource, error) {
 	return crds, nil
 }
 
-// newCRDs returns the CRDs of an install plan that do not exist yet: those
-// its CRD step creates.
+// newCRDs returns the definitions the CRD step of p changes: those it
+// applies (CRDsCreateReplace), and those it creates that do not exist yet.
 func (c *Config) newCRDs(ctx context.Context, p *Plan) ([]*kube.Resource, error) {
-	var fresh []*kube.Resource
-	for _, r := range p.crds {
+	if p.crdStep == nil {
+		return nil, nil
+	}
+	fresh := append([]*kube.Resource(nil), p.crdStep.apply...)
+	for _, r := range p.crdStep.create {
 		live, err := c.Kube.Get(ctx, r)
 		if err != nil {
 			return nil, err
