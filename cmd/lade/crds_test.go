@@ -8,11 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
+	"sigs.k8s.io/yaml"
 
 	"github.com/lade-dev/lade/internal/testenv"
 )
@@ -235,5 +238,117 @@ func TestCRDPolicyAndCheck(t *testing.T) {
 	liveCRD()
 	if _, err := widgets.Get(ctx, "stray", metav1.GetOptions{}); err != nil {
 		t.Errorf("the stray widget went with the release: %v", err)
+	}
+}
+
+// writeTemplateCRDChart writes a chart whose templates/ hold the
+// definition widgets.GROUP (one version v1 with the given schema).
+func writeTemplateCRDChart(t *testing.T, dir, group, schema string) {
+	t.Helper()
+	writeCRDChart(t, dir, group, "Namespaced", crdVersion("v1", true, true, schema))
+	crd, err := os.ReadFile(filepath.Join(dir, "crds/widgets.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"crds/widgets.yaml", "templates/widget.yaml"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "templates/crd.yaml"), crd, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTemplateCRDs: definitions rendered from templates/ get the same
+// check, and uninstall deletes only those lade created.
+func TestTemplateCRDs(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	run := func(args ...string) result { return mustLade(t, append(args, kc...)...) }
+	dyn, err := dynamic.NewForConfig(env.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := strings.ReplaceAll(ns, "-", "")
+	created, adopted := base+"a.example.com", base+"b.example.com"
+	for _, g := range []string{created, adopted} {
+		t.Cleanup(func() { _ = dyn.Resource(crdGVR).Delete(context.Background(), "widgets."+g, metav1.DeleteOptions{}) })
+	}
+	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+
+	writeTemplateCRDChart(t, dirA, created, widgetSchemaYAML("", ""))
+	run("install", "a", dirA)
+	u, err := dyn.Resource(crdGVR).Get(ctx, "widgets."+created, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := u.GetAnnotations()["lade.dev/created-by"]; got != ns+"/a" {
+		t.Fatalf("created-by annotation %q", got)
+	}
+	waitServed(t, dyn, schema.GroupVersionResource{Group: created, Version: "v1", Resource: "widgets"})
+	w := &unstructured.Unstructured{Object: map[string]any{"apiVersion": created + "/v1", "kind": "Widget",
+		"metadata": map[string]any{"name": "old"}, "spec": map[string]any{"color": "red"}}}
+	if _, err := dyn.Resource(schema.GroupVersionResource{Group: created, Version: "v1", Resource: "widgets"}).Namespace(ns).Create(ctx, w, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	writeTemplateCRDChart(t, dirA, created, widgetSchemaYAML("size", ""))
+	failLade(t, "CustomResourceDefinition widgets."+created+": update: refused (1 existing object checked)\n  version v1: 1 of 1 existing object would be invalid under the new schema:\n    "+ns+"/old: spec.size: Required value",
+		append([]string{"upgrade", "a", dirA, "--set", "data=two"}, kc...)...)
+	if cm, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(ctx, "operator-config", metav1.GetOptions{}); err != nil || cm.Data["data"] != "one" {
+		t.Fatalf("the refused upgrade applied the ConfigMap: %v %v", cm.Data, err)
+	}
+
+	// A definition that existed before the release adopted it is left.
+	writeTemplateCRDChart(t, dirB, adopted, widgetSchemaYAML("", ""))
+	if err := os.Remove(filepath.Join(dirB, "templates/cm.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	createFromFile(t, dyn, filepath.Join(dirB, "templates/crd.yaml"))
+	run("install", "b", dirB, "--take-ownership")
+
+	r := run("uninstall", "b")
+	if !strings.Contains(r.stdout, "[CustomResourceDefinition widgets."+adopted+"]") {
+		t.Errorf("uninstall b does not name the definition it leaves:\n%s", r.stdout)
+	}
+	if _, err := dyn.Resource(crdGVR).Get(ctx, "widgets."+adopted, metav1.GetOptions{}); err != nil {
+		t.Errorf("uninstall deleted the adopted definition: %v", err)
+	}
+	r = run("uninstall", "a")
+	if strings.Contains(r.stdout, "CustomResourceDefinitions were left") {
+		t.Errorf("uninstall a leaves the definition it created:\n%s", r.stdout)
+	}
+	if u, err := dyn.Resource(crdGVR).Get(ctx, "widgets."+created, metav1.GetOptions{}); err == nil && u.GetDeletionTimestamp() == nil {
+		t.Errorf("uninstall a left the definition it created")
+	}
+}
+
+// waitServed waits until the API server lists the resource.
+func waitServed(t *testing.T, dyn dynamic.Interface, gvr schema.GroupVersionResource) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1})
+		return err == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("%s not served: %v", gvr, err)
+	}
+}
+
+// createFromFile creates the cluster-scoped object of a YAML file.
+func createFromFile(t *testing.T, dyn dynamic.Interface, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal(b, &obj); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dyn.Resource(crdGVR).Create(context.Background(), &unstructured.Unstructured{Object: obj}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -81,7 +81,7 @@ func (r *Result) WriteText(w io.Writer) {
 	}
 	checked := ""
 	if r.Checked > 0 {
-		checked = fmt.Sprintf(" (%d existing objects checked)", r.Checked)
+		checked = fmt.Sprintf(" (%s checked)", plural(r.Checked, "existing object"))
 	}
 	fmt.Fprintf(w, "CustomResourceDefinition %s: %s%s\n", r.Name, state, checked)
 	for _, p := range r.Problems {
