@@ -229,6 +229,15 @@ func TestCRDPolicyAndCheck(t *testing.T) {
 	writeCRDChart(t, dir, group, "Namespaced", crdVersion("v2", true, true, widgetSchemaYAML("", "")))
 	fail("version v1 is dropped, but it is in the live status.storedVersions", "upgrade", "op", dir, "--crds", "create-replace", "--set", "version=v2")
 
+	// Another group in the same crds/ file: refused, the objects stay
+	// under the old one.
+	group2 := "other" + group
+	writeCRDChart(t, dir, group2, "Namespaced", crdVersion("v1", true, false, widgetSchemaYAML("", ""))+crdVersion("v2", true, true, widgetSchemaYAML("", "")))
+	fail(`replaces `+crdName+` (the same crds/ file): spec.group changes from "`+group+`" to "`+group2+`"`, "upgrade", "op", dir, "--crds", "create-replace", "--set", "spec.size=3")
+	if _, err := dyn.Resource(crdGVR).Get(ctx, "widgets."+group2, metav1.GetOptions{}); err == nil {
+		t.Fatalf("the refused upgrade created widgets.%s", group2)
+	}
+
 	// Uninstall leaves the definition (and the stray widget) and says so.
 	r = run("uninstall", "op")
 	if !strings.Contains(r.stdout, "These CustomResourceDefinitions were left, with their custom resources") ||

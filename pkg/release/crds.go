@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lade-dev/lade/internal/yamljson"
+	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/crdcheck"
 	"github.com/lade-dev/lade/pkg/kube"
 )
@@ -57,6 +59,9 @@ type crdStep struct {
 	create  []*kube.Resource   // created when absent, never changed (CRDsCreate on install)
 	apply   []*kube.Resource   // applied server-side: absent or changed (CRDsCreateReplace)
 	results []*crdcheck.Result // the checks of the definitions the operation changes
+	// fresh is set when the step may create a definition: objects of its
+	// kinds can only be built once it ran.
+	fresh bool
 }
 
 // objects are the definitions the step creates or applies.
@@ -81,7 +86,12 @@ func (c *Config) checkPlanTemplates(ctx context.Context, p *Plan) error {
 // planChartCRDs decides the crds/ step of an install (install true) or an
 // upgrade under o's policy, checking each definition it would change
 // against the live one. Nothing is changed.
-func (c *Config) planChartCRDs(ctx context.Context, o *InstallOptions, install bool) (*crdStep, error) {
+//
+// A definition in the same crds/ file as one of the previous chart's under
+// another name (its group or plural changed) is checked against the live
+// definition of the old name, which the check refuses: its objects would
+// be left behind under the old one.
+func (c *Config) planChartCRDs(ctx context.Context, o *InstallOptions, install bool, previous *chart.Chart) (*crdStep, error) {
 	s := &crdStep{}
 	policy := o.crdPolicy()
 	if policy == CRDsSkip || len(o.Chart.CRDObjects()) == 0 || (policy == CRDsCreate && !install) {
@@ -96,21 +106,85 @@ func (c *Config) planChartCRDs(ctx context.Context, o *InstallOptions, install b
 		return nil, fmt.Errorf("CRDs of chart %s: %w", o.Chart.Name(), err)
 	}
 	if policy == CRDsCreate {
-		s.create = objs
+		s.create, s.fresh = objs, true
 		return s, nil
 	}
+	renamed := renamedCRDs(previous, o.Chart)
 	for _, r := range objs {
 		res, err := c.checkCRD(ctx, r)
 		if err != nil {
 			return nil, err
 		}
+		if old, ok := renamed[r.Name()]; ok && res != nil && res.Change == crdcheck.Create {
+			if res, err = c.checkRenamed(ctx, r, old); err != nil {
+				return nil, err
+			}
+		}
 		if res == nil || res.Change == crdcheck.Unchanged {
 			continue
+		}
+		if res.Change == crdcheck.Create || renamed[r.Name()] != "" {
+			s.fresh = true
 		}
 		s.results = append(s.results, res)
 		s.apply = append(s.apply, r)
 	}
 	return s, nil
+}
+
+// renamedCRDs maps the name of each definition of next's crds/ to the
+// name of the definition the same file held in previous, when the file
+// holds one definition in both and the names differ.
+func renamedCRDs(previous, next *chart.Chart) map[string]string {
+	if previous == nil {
+		return nil
+	}
+	names := func(data []byte) []string {
+		var out []string
+		for _, doc := range yamljson.SplitDocuments(string(data)) {
+			var m map[string]any
+			if yamljson.UnmarshalMap([]byte(doc), &m) != nil || m == nil || !crdcheck.IsCRD(m) {
+				continue
+			}
+			md, _ := m["metadata"].(map[string]any)
+			name, _ := md["name"].(string)
+			out = append(out, name)
+		}
+		return out
+	}
+	was := map[string][]string{}
+	for _, f := range previous.CRDObjects() {
+		was[f.Filename] = names(f.File.Data)
+	}
+	renamed := map[string]string{}
+	for _, f := range next.CRDObjects() {
+		is, old := names(f.File.Data), was[f.Filename]
+		if len(is) == 1 && len(old) == 1 && is[0] != old[0] {
+			renamed[is[0]] = old[0]
+		}
+	}
+	return renamed
+}
+
+// checkRenamed checks r against the live definition named old (the one
+// the same crds/ file held before); nil result when none is live.
+func (c *Config) checkRenamed(ctx context.Context, r *kube.Resource, old string) (*crdcheck.Result, error) {
+	next, err := crdcheck.Decode(r.Object.Object)
+	if err != nil {
+		return nil, err
+	}
+	live, err := crdcheck.Get(ctx, c.Kube.Dynamic, old)
+	if err != nil || live == nil {
+		return nil, err
+	}
+	res, err := crdcheck.Check(ctx, live, next, crdcheck.Options{Client: c.Kube.Dynamic})
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Problems {
+		res.Problems[i].Message = fmt.Sprintf("replaces %s (the same crds/ file): %s", old, res.Problems[i].Message)
+	}
+	return res, nil
 }
 
 // checkCRD checks replacing the live definition of r (a

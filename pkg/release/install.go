@@ -126,7 +126,7 @@ func (c *Config) planInstallOver(ctx context.Context, o *InstallOptions, sums []
 		rev = last.Version + 1
 		p.newest, p.replaced = last, last
 	}
-	step, err := c.planChartCRDs(ctx, o, true)
+	step, err := c.planChartCRDs(ctx, o, true, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,7 @@ func (c *Config) planUpgrade(ctx context.Context, o *UpgradeOptions) (*Plan, err
 		return nil, err
 	}
 	rev := last.Version + 1
-	step, err := c.planChartCRDs(ctx, &o.InstallOptions, false)
+	step, err := c.planChartCRDs(ctx, &o.InstallOptions, false, current.Chart)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +115,14 @@ func (c *Config) planUpgrade(ctx context.Context, o *UpgradeOptions) (*Plan, err
 	}
 	p := &Plan{Operation: OpUpgrade, Next: rel, Current: current, install: &o.InstallOptions, common: o.CommonOptions,
 		newest: last, res: res, command: command, crdStep: step, crds: step.objects(), crdResults: step.results}
-	if err := c.buildNext(p); err != nil {
-		return nil, err
-	}
-	if err := c.checkPlanTemplates(ctx, p); err != nil {
-		return nil, err
+	if !step.fresh {
+		// Objects of kinds the CRD step creates are built in the deploy.
+		if err := c.buildNext(p); err != nil {
+			return nil, err
+		}
+		if err := c.checkPlanTemplates(ctx, p); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.buildCurrent(p); err != nil {
 		return nil, err
@@ -145,6 +148,15 @@ func (c *Config) deployUpgrade(ctx context.Context, p *Plan) (*Release, error) {
 	objs, err := c.mappedNext(p, "unable to build kubernetes objects from new release manifest")
 	if err != nil {
 		return nil, err
+	}
+	if !p.templatesChecked {
+		results, err := c.checkTemplateCRDs(ctx, objs, rel.Name)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.refuseCRDs(results, o.ForceCRDUpdate); err != nil {
+			return nil, err
+		}
 	}
 	old, err := c.mappedCurrent(p)
 	if err != nil {
