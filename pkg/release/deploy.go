@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/render"
 )
@@ -75,20 +74,6 @@ func (c *Config) deploy(ctx context.Context, p *Plan) (*Release, error) {
 		return c.deployRollback(ctx, p)
 	}
 	return nil, fmt.Errorf("deploy: unknown operation %q", p.Operation)
-}
-
-// chartCRDs builds the CustomResourceDefinitions of a chart's crds/
-// directories (subcharts' included), which an install creates first.
-func (c *Config) chartCRDs(ch *chart.Chart) ([]*kube.Resource, error) {
-	var docs strings.Builder
-	for _, crd := range ch.CRDObjects() {
-		fmt.Fprintf(&docs, "---\n%s\n", crd.File.Data)
-	}
-	crds, err := c.Kube.Build(docs.String(), c.Namespace)
-	if err != nil {
-		return nil, fmt.Errorf("CRDs of chart %s: %w", ch.Name(), err)
-	}
-	return crds, nil
 }
 
 // newCRDs returns the definitions the CRD step of p changes: those it
