@@ -233,7 +233,11 @@ func TestCRDPolicyAndCheck(t *testing.T) {
 	// under the old one.
 	group2 := "other" + group
 	writeCRDChart(t, dir, group2, "Namespaced", crdVersion("v1", true, false, widgetSchemaYAML("", ""))+crdVersion("v2", true, true, widgetSchemaYAML("", "")))
-	fail(`replaces `+crdName+` (the same crds/ file): spec.group changes from "`+group+`" to "`+group2+`"`, "upgrade", "op", dir, "--crds", "create-replace", "--set", "spec.size=3")
+	renamed := `replaces ` + crdName + ` (the same crds/ file): spec.group changes from "` + group + `" to "` + group2 + `"`
+	if d := run("diff", "upgrade", "op", dir, "--crds", "create-replace", "--set", "spec.size=3"); !strings.Contains(d.stdout, renamed) {
+		t.Errorf("diff upgrade of the renamed definition:\n%s", d.stdout)
+	}
+	fail(renamed, "upgrade", "op", dir, "--crds", "create-replace", "--set", "spec.size=3")
 	if _, err := dyn.Resource(crdGVR).Get(ctx, "widgets."+group2, metav1.GetOptions{}); err == nil {
 		t.Fatalf("the refused upgrade created widgets.%s", group2)
 	}

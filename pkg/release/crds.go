@@ -2,12 +2,14 @@ package release
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/crdcheck"
+	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/kube"
 )
 
@@ -345,4 +347,41 @@ func (c *Config) leaveCRDs(ctx context.Context, rel *Release, objs []*kube.Resou
 		}
 	}
 	return del, left, nil
+}
+
+// previewInput builds the objects of a plan that builds them in the deploy
+// (its CRD step creates definitions): custom resources of the definitions
+// the step creates are built unmapped, as those of definitions in the
+// manifest are (kube.Client.BuildLenient), and shown from the manifest.
+func (c *Config) previewInput(ctx context.Context, p *Plan) (diff.Input, error) {
+	crds := p.crdStep.objects()
+	if len(crds) == 0 {
+		return c.diffInput(ctx, p.Next, nil, false)
+	}
+	var docs strings.Builder
+	skip := map[string]bool{}
+	for _, r := range crds {
+		js, err := json.Marshal(r.Object.Object)
+		if err != nil {
+			return diff.Input{}, err
+		}
+		fmt.Fprintf(&docs, "---\n%s\n", js)
+		skip[r.Key()] = true
+	}
+	objs, unmapped, err := c.Kube.BuildLenient(docs.String()+p.Next.Manifest, c.Namespace)
+	if err != nil {
+		return diff.Input{}, fmt.Errorf("unable to build kubernetes objects from the new manifest: %w", err)
+	}
+	var in diff.Input
+	for _, r := range objs {
+		if !skip[r.Key()] {
+			in.Desired = append(in.Desired, r)
+		}
+	}
+	kube.SetOwnership(in.Desired, p.Next.Name, c.Namespace)
+	for _, u := range unmapped {
+		kube.SetOwnership([]*kube.Resource{{Object: u}}, p.Next.Name, c.Namespace)
+	}
+	in.Unmapped, in.FieldManager = unmapped, FieldManagerFor("", p.Next)
+	return in, nil
 }

@@ -19,7 +19,7 @@ func (c *Config) Preview(ctx context.Context, p *Plan, o diff.Options) (*diff.Re
 		in.Desired, in.Unmapped, in.FieldManager = p.objs, p.unmapped, p.Next.FieldManager
 	} else {
 		var err error
-		if in, err = c.diffInput(ctx, p.Next, nil, false); err != nil {
+		if in, err = c.previewInput(ctx, p); err != nil {
 			return nil, err
 		}
 	}
