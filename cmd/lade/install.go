@@ -17,6 +17,7 @@ type installFlags struct {
 	out                  outputFlag
 	createNamespace      bool
 	skipCRDs             bool
+	crds                 string
 	skipSchemaValidation bool
 	subNotes             bool
 	enableDNS            bool
@@ -42,7 +43,8 @@ func (i *installFlags) add(f *pflag.FlagSet) {
 	i.ov.add(f)
 	i.compat.add(f, true)
 	f.BoolVar(&i.createNamespace, "create-namespace", false, "create the release namespace if not present")
-	f.BoolVar(&i.skipCRDs, "skip-crds", false, "if set, no CRDs will be installed")
+	f.BoolVar(&i.skipCRDs, "skip-crds", false, "if set, no CRDs will be installed (same as --crds skip)")
+	f.StringVar(&i.crds, "crds", string(release.CRDsCreate), "what to do with the chart's crds/: skip; create (on install, those not present; never changed: Helm's behaviour); create-replace (also apply changed ones on install and upgrade, after the compatibility check, before the rest of the release)")
 	f.BoolVar(&i.skipSchemaValidation, "skip-schema-validation", false, "disable JSON schema validation of values")
 	f.BoolVar(&i.subNotes, "render-subchart-notes", false, "if set, render subchart notes along with the parent")
 	f.BoolVar(&i.enableDNS, "enable-dns", false, "enable DNS lookups when rendering templates")
@@ -79,13 +81,17 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 	if err != nil {
 		return release.InstallOptions{}, err
 	}
+	policy, err := release.ParseCRDPolicy(i.crds)
+	if err != nil {
+		return release.InstallOptions{}, err
+	}
 	ch, err := i.ov.loadChart(cmd, ref, develVersion(i.chartVersion, i.devel), &i.reg)
 	if err != nil {
 		return release.InstallOptions{}, err
 	}
 	o := release.InstallOptions{
 		CommonOptions: co, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
-		SkipCRDs: i.skipCRDs, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
+		SkipCRDs: i.skipCRDs, CRDs: policy, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
 		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
 		Limits: i.limits.l, ChartAnnotations: i.reg.verification(),
 	}

@@ -135,6 +135,7 @@ func (c *commonFlags) add(f *pflag.FlagSet, installing bool) {
 	f.IntVar(&c.o.HistoryMax, "history-max", helmenv.IntOr(helmenv.MaxHistory, helmenv.DefaultMaxHistory), "limit the maximum number of revisions saved per release. Use 0 for no limit")
 	f.StringVar(&c.o.Description, "description", "", "add a custom description")
 	f.BoolVar(&c.o.RecoverPending, "recover-pending", false, "mark a pending revision left by an interrupted helm command failed and proceed")
+	f.BoolVar(&c.o.ForceCRDUpdate, "force-crd-update", false, "apply CustomResourceDefinition changes the compatibility check refuses (dropped stored versions, existing custom resources the new schema makes invalid...), printing what is overridden")
 	f.StringVar(&c.o.FieldManager, "field-manager", "", fmt.Sprintf("server-side apply field manager to apply the release's objects as, recorded in the release (default: the release's recorded one, else %q, the helm command's, so that helm and lade upgrade and roll back the release alike)", release.DefaultFieldManager))
 	if installing {
 		f.BoolVar(&c.o.TakeOwnership, "take-ownership", false, "adopt existing resources not owned by this release")

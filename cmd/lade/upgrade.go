@@ -19,7 +19,14 @@ objects annotated helm.sh/resource-policy: keep). The render stops at its
 limits (docs/limits.md), which --max-render-bytes, --max-template-bytes,
 --max-template-depth, --render-timeout and --max-render-memory raise:
 
-    $ lade upgrade web ./big --max-template-depth 2000`,
+    $ lade upgrade web ./big --max-template-depth 2000
+
+Definitions in the chart's crds/ are left alone, as Helm leaves them, unless
+--crds create-replace: then changed ones are applied first, once the
+compatibility check (stored versions, scope and names, every existing custom
+resource validated against the new schema) accepts them:
+
+    $ lade upgrade op ./operator --crds create-replace`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := inf.options(cmd, args[0], args[1])

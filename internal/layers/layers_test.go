@@ -25,19 +25,20 @@ var mayImport = map[string][]string{
 	"pkg/values":         {"pkg/chart", "pkg/chart/common"},
 	"pkg/render":         {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "internal/"},
 	"pkg/overlay":        {"pkg/render", "pkg/object", "internal/"},
-	"pkg/lint":           {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/kubeapis", "pkg/lint/rules", "pkg/lint/support"},
+	"pkg/lint":           {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/kubeapis", "pkg/crdcheck", "pkg/lint/rules", "pkg/lint/support"},
 	"pkg/lint/rules":     {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/values", "pkg/lint/support"},
 	"pkg/lint/support":   {},
 	"pkg/kubeapis":       {},
+	"pkg/crdcheck":       {},
 	"pkg/kube":           {"pkg/chart/common", "pkg/kubeapis", "pkg/object", "internal/"},
-	"pkg/diff":           {"pkg/kube"},
+	"pkg/diff":           {"pkg/kube", "pkg/crdcheck"},
 	"pkg/fleet/load":     {"pkg/api/v1alpha1", "pkg/release", "internal/"},
 	"pkg/registry":       {"pkg/chart", "internal/"},
 	"pkg/repo":           {"pkg/chart", "pkg/registry", "internal/"},
 	"pkg/provenance":     {"pkg/chart"},
 	"pkg/signature":      {},
 	"pkg/verify":         {"pkg/provenance", "pkg/signature", "pkg/registry"},
-	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "internal/"},
+	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "pkg/crdcheck", "internal/"},
 }
 
 func allowed(pkg, imp string) bool {

@@ -37,8 +37,9 @@ func paint(on bool, col, s string) string {
 // "--- FROM" / "+++ TO" and the hunks.
 func WriteText(w io.Writer, r *Report, o TextOptions) error {
 	var b strings.Builder
+	writeCRDs(&b, r, o)
 	for i, c := range r.Changes {
-		if i > 0 {
+		if i > 0 || len(r.CRDs) > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(paint(o.Color, colBold, fmt.Sprintf("%s (%s)", c.Title(), c.Action)))
@@ -97,6 +98,7 @@ func conflictLines(c *Change) []string {
 // create, "~" update, "-" delete; conflicts in brackets) and a total line.
 func WriteSummary(w io.Writer, r *Report, o TextOptions) error {
 	var b strings.Builder
+	writeCRDs(&b, r, o)
 	for _, c := range r.Changes {
 		col := colYellow
 		switch c.Action {
@@ -129,7 +131,10 @@ func WriteSummary(w io.Writer, r *Report, o TextOptions) error {
 // WriteJSON writes the report as indented JSON: {"from", "to", "changes":
 // [{"apiVersion", "kind", "namespace", "name", "change", "fields": [{"path",
 // "old", "new"}], "conflicts": [{"manager", "fields", "forced"}], "note"}],
-// "summary": {"create", "update", "delete", "unchanged", "blocked"}}.
+// "summary": {"create", "update", "delete", "unchanged", "blocked"}, "crds":
+// [{"name", "change", "checkedObjects", "problems": [{"rule", "version",
+// "message", "count", "objects": [{"namespace", "name", "errors"}]}],
+// "warnings"}]} ("crds" only when a definition changes).
 func WriteJSON(w io.Writer, r *Report) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -137,4 +142,32 @@ func WriteJSON(w io.Writer, r *Report) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// writeCRDs writes the CRD section: each definition's check, refused ones
+// in red, and what a refusal means for the operation.
+func writeCRDs(b *strings.Builder, r *Report, o TextOptions) {
+	if len(r.CRDs) == 0 {
+		return
+	}
+	b.WriteString(paint(o.Color, colBold, "CustomResourceDefinitions (compatibility check)"))
+	b.WriteByte('\n')
+	refused := false
+	for _, c := range r.CRDs {
+		var t strings.Builder
+		c.WriteText(&t)
+		col := colGreen
+		if c.Refused() {
+			col, refused = colRed, true
+		} else if len(c.Warnings) > 0 {
+			col = colYellow
+		}
+		for _, line := range splitLines(t.String()) {
+			b.WriteString(paint(o.Color, col, line))
+			b.WriteByte('\n')
+		}
+	}
+	if refused {
+		b.WriteString("# the operation refuses these changes before changing anything; --force-crd-update applies them\n")
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/lade-dev/lade/pkg/crdcheck"
 	"github.com/lade-dev/lade/pkg/kube"
 )
 
@@ -99,6 +100,9 @@ type Report struct {
 	To      string    `json:"to"`
 	Changes []*Change `json:"changes"`
 	Summary Summary   `json:"summary"`
+	// CRDs are the compatibility checks of the CustomResourceDefinitions
+	// the operation changes (set by the caller; see pkg/crdcheck).
+	CRDs []*crdcheck.Result `json:"crds,omitempty"`
 }
 
 // HasChanges reports whether the operation would change anything.

@@ -427,7 +427,8 @@ func (c *Client) CreateAs(ctx context.Context, rs []*Resource, dryRun bool, mana
 }
 
 // WaitEstablished waits until every CustomResourceDefinition in rs is
-// Established, then resets the REST mapper so its kinds can be mapped.
+// Established at its current generation, then resets the REST mapper so
+// its kinds can be mapped.
 func (c *Client) WaitEstablished(ctx context.Context, rs []*Resource, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = defaultEstablishTimeout
@@ -442,11 +443,19 @@ func (c *Client) WaitEstablished(ctx context.Context, rs []*Resource, timeout ti
 			if err != nil || live == nil {
 				return false, err
 			}
+			// A definition just changed is served with its new schema once
+			// the API server's controllers saw its generation (reported by
+			// Kubernetes 1.36 and later; earlier ones report nothing).
+			gen := live.GetGeneration()
+			if seen, ok, _ := unstructured.NestedInt64(live.Object, "status", "observedGeneration"); ok && seen < gen {
+				return false, nil
+			}
 			conds, _, _ := unstructured.NestedSlice(live.Object, "status", "conditions")
 			for _, cd := range conds {
 				m, _ := cd.(map[string]any)
 				if m["type"] == "Established" && m["status"] == "True" {
-					return true, nil
+					seen, ok, _ := unstructured.NestedInt64(m, "observedGeneration")
+					return !ok || seen >= gen, nil
 				}
 			}
 			return false, nil

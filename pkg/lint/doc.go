@@ -3,6 +3,7 @@
 // k8s.io/api, and lade's orchestration rules (see Rules). Each chart is
 // rendered once per values set; all rules share that render.
 //
-// It imports pkg/chart, pkg/chart/common, pkg/render, pkg/kubeapis and its
-// own rules and support packages; no cluster access.
+// It imports pkg/chart, pkg/chart/common, pkg/render, pkg/kubeapis,
+// pkg/crdcheck (the crd-schema rule) and its own rules and support
+// packages; no cluster access.
 package lint

@@ -24,6 +24,7 @@ import (
 	sigsjson "sigs.k8s.io/json"
 
 	"github.com/lade-dev/lade/pkg/chart/common"
+	"github.com/lade-dev/lade/pkg/crdcheck"
 	"github.com/lade-dev/lade/pkg/kubeapis"
 	"github.com/lade-dev/lade/pkg/lint/rules"
 )
@@ -61,6 +62,7 @@ const (
 	RulePrivileged          = "privileged"
 	RuleHostPath            = "host-path"
 	RuleRunAsRoot           = "run-as-root"
+	// RuleCRDSchema is in crds.go.
 )
 
 var ruleTable = []RuleInfo{
@@ -83,6 +85,7 @@ var ruleTable = []RuleInfo{
 	{RuleNetpolDeny, Warning, "a NetworkPolicy denying all ingress to pods a Service exposes makes the Service unreachable"},
 	{RulePrivileged, Warning, "a privileged container has full access to its node"},
 	{RuleHostPath, Warning, "hostPath volumes expose the node's filesystem and tie pods to nodes"},
+	{RuleCRDSchema, Error, "a CustomResourceDefinition needs a structural schema for every version (the API server refuses it otherwise; error), and one preserving unknown fields at its root stores typos unchecked (warning); crds/ files included"},
 	{RuleRunAsRoot, Warning, "containers that may run as root widen the impact of a compromise; set runAsNonRoot or a non-zero runAsUser"},
 }
 
@@ -207,6 +210,9 @@ func ladeRules(r *rules.Rendered, o Options) []Message {
 	for _, ob := range c.all {
 		if ob.own && ob.obj != nil {
 			c.checkObject(ob)
+		}
+		if ob.own && ob.doc.Kind == crdcheck.Kind {
+			c.checkCRD(ob)
 		}
 	}
 	// Each template's findings together, in line order.

@@ -166,6 +166,9 @@ func lintInput(ctx context.Context, in *rules.Input, o Options) []Message {
 	if !o.HelmOnly && rendered != nil {
 		msgs = append(msgs, ladeRules(rendered, o)...)
 	}
+	if !o.HelmOnly {
+		msgs = append(msgs, crdFiles(in)...)
+	}
 	if len(o.Ignore) > 0 {
 		msgs = slices.DeleteFunc(msgs, func(m Message) bool { return slices.Contains(o.Ignore, m.Rule) })
 	}

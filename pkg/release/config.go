@@ -87,6 +87,10 @@ type CommonOptions struct {
 	// release recorded, or DefaultFieldManager (see manager.go).
 	FieldManager string
 
+	// ForceCRDUpdate (--force-crd-update) applies CustomResourceDefinition
+	// changes the compatibility check (crds.go) refuses, saying what it overrides.
+	ForceCRDUpdate bool
+
 	// takeOverFrom are the managers the deploy takes ownership over from
 	// (takeOverFrom in manager.go), set by the operation.
 	takeOverFrom []string

@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/render"
 )
@@ -77,43 +76,14 @@ func (c *Config) deploy(ctx context.Context, p *Plan) (*Release, error) {
 	return nil, fmt.Errorf("deploy: unknown operation %q", p.Operation)
 }
 
-// chartCRDs builds the CustomResourceDefinitions of a chart's crds/
-// directories (subcharts' included), which an install creates first.
-func (c *Config) chartCRDs(ch *chart.Chart) ([]*kube.Resource, error) {
-	var docs strings.Builder
-	for _, crd := range ch.CRDObjects() {
-		fmt.Fprintf(&docs, "---\n%s\n", crd.File.Data)
-	}
-	crds, err := c.Kube.Build(docs.String(), c.Namespace)
-	if err != nil {
-		return nil, fmt.Errorf("CRDs of chart %s: %w", ch.Name(), err)
-	}
-	return crds, nil
-}
-
-// installCRDs is the CRD step of an install: the chart's crds/ (p.crds,
-// unless SkipCRDs) are created before anything else, never updated (as
-// Helm), and waited for until established; a dry run only sends them
-// with dryRun=All.
-func (c *Config) installCRDs(ctx context.Context, p *Plan) error {
-	if len(p.crds) == 0 {
-		return nil
-	}
-	o := p.install
-	if err := c.Kube.CreateAs(ctx, p.crds, o.DryRun.Enabled(), fieldManager(o.FieldManager)); err != nil {
-		return err
-	}
-	if o.DryRun.Enabled() {
-		return nil
-	}
-	return c.Kube.WaitEstablished(ctx, p.crds, o.timeout())
-}
-
-// newCRDs returns the CRDs of an install plan that do not exist yet: those
-// its CRD step creates.
+// newCRDs returns the definitions the CRD step of p changes: those it
+// applies (CRDsCreateReplace), and those it creates that do not exist yet.
 func (c *Config) newCRDs(ctx context.Context, p *Plan) ([]*kube.Resource, error) {
-	var fresh []*kube.Resource
-	for _, r := range p.crds {
+	if p.crdStep == nil {
+		return nil, nil
+	}
+	fresh := append([]*kube.Resource(nil), p.crdStep.apply...)
+	for _, r := range p.crdStep.create {
 		live, err := c.Kube.Get(ctx, r)
 		if err != nil {
 			return nil, err

@@ -10,7 +10,7 @@
 // it replaces (Plan.Current), the objects of both and those an upgrade may
 // skip as unchanged. Deploy carries a plan out: it takes the lease, refuses
 // with ErrPlanStale when the release's newest revision changed since the
-// plan, and deploys exactly the plan (the install's CRD step, hooks, apply,
+// plan, and deploys exactly the plan (the CRD step, hooks, apply,
 // prune, wait, --rollback-on-failure...). Preview predicts a plan against
 // the live cluster (a server-side dry-run diff). Install, Upgrade and
 // Rollback plan under the lease and deploy that plan; PreviewUpgrade and
@@ -20,9 +20,12 @@
 //
 // Files: one per operation (install.go, upgrade.go, rollback.go,
 // uninstall.go, test.go: its options, its plan and the deploy of its plan),
-// plan.go (Plan, the render), deploy.go (Deploy, the CRD step, apply, prune,
-// wait, failure handling), hooks.go, preview.go (the diffs), lock.go (the
-// lease), storage.go, record.go and helmform.go (the record).
+// plan.go (Plan, the render), deploy.go (Deploy, apply, prune, wait,
+// failure handling), crds.go (the CRD step: the --crds policy, the
+// compatibility check of every definition an operation changes, made in
+// the plan and enforced before anything is applied, and which definitions
+// uninstall leaves), hooks.go, preview.go (the diffs), lock.go (the lease),
+// storage.go, record.go and helmform.go (the record).
 //
 // # Storage design
 //

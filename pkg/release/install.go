@@ -15,11 +15,14 @@ import (
 // InstallOptions describe an install.
 type InstallOptions struct {
 	CommonOptions
-	Name                 string
-	Chart                *chart.Chart
-	Values               map[string]any
-	CreateNamespace      bool
-	SkipCRDs             bool
+	Name            string
+	Chart           *chart.Chart
+	Values          map[string]any
+	CreateNamespace bool
+	SkipCRDs        bool
+	// CRDs is the policy for the chart's crds/ (--crds; "" is CRDsCreate,
+	// SkipCRDs makes it CRDsSkip).
+	CRDs                 CRDPolicy
 	SkipSchemaValidation bool
 	SubNotes             bool
 	EnableDNS            bool
@@ -123,13 +126,11 @@ func (c *Config) planInstallOver(ctx context.Context, o *InstallOptions, sums []
 		rev = last.Version + 1
 		p.newest, p.replaced = last, last
 	}
-	if !o.SkipCRDs && len(o.Chart.CRDObjects()) > 0 {
-		crds, err := c.chartCRDs(o.Chart)
-		if err != nil {
-			return nil, err
-		}
-		p.crds = crds
+	step, err := c.planChartCRDs(ctx, o, true, nil)
+	if err != nil {
+		return nil, err
 	}
+	p.crdStep, p.crds, p.crdResults = step, step.objects(), step.results
 	res, err := c.render(ctx, o, rev, false, false, p.crds)
 	if err != nil {
 		return nil, err
@@ -146,6 +147,9 @@ func (c *Config) planInstallOver(ctx context.Context, o *InstallOptions, sums []
 		if err := c.buildNext(p); err != nil {
 			return nil, err
 		}
+		if err := c.checkPlanTemplates(ctx, p); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -160,12 +164,24 @@ func (c *Config) deployInstall(ctx context.Context, p *Plan) (*Release, error) {
 		hideSecrets(o, rel, p.res)
 		return rel, nil
 	}
-	if err := c.installCRDs(ctx, p); err != nil {
+	if err := c.refuseCRDs(p.crdResults, o.ForceCRDUpdate); err != nil {
+		return nil, err
+	}
+	if err := c.runChartCRDs(ctx, p.crdStep, o); err != nil {
 		return nil, err
 	}
 	objs, err := c.mappedNext(p, "unable to build kubernetes objects from release manifest")
 	if err != nil {
 		return nil, err
+	}
+	if !p.templatesChecked {
+		results, err := c.checkTemplateCRDs(ctx, objs, rel.Name)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.refuseCRDs(results, o.ForceCRDUpdate); err != nil {
+			return nil, err
+		}
 	}
 	if !o.TakeOwnership {
 		if err := c.Kube.CheckOwnership(ctx, objs, rel.Name, c.Namespace); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/chart/common"
+	"github.com/lade-dev/lade/pkg/crdcheck"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/render"
 )
@@ -52,8 +53,15 @@ type Plan struct {
 	replaced *Summary
 	// res is the render of an install or upgrade (for HideSecret).
 	res *render.Result
-	// crds are the chart's crds/ objects an install creates first.
-	crds []*kube.Resource
+	// crds are the chart's crds/ objects the CRD step creates or applies
+	// first (crdStep, see crds.go): the render sees them served.
+	crds    []*kube.Resource
+	crdStep *crdStep
+	// crdResults are the compatibility checks of the definitions the
+	// operation changes (crds/, then templates/ once templatesChecked: an
+	// install creating CRDs first builds, and checks, its objects in the deploy).
+	crdResults       []*crdcheck.Result
+	templatesChecked bool
 	// built says whether objs, unmapped, old and oldUnmapped are set: an
 	// install that creates CRDs builds its objects after creating them.
 	built bool

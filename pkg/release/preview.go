@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/lade-dev/lade/pkg/crdcheck"
 	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/kube"
 )
@@ -18,26 +19,35 @@ func (c *Config) Preview(ctx context.Context, p *Plan, o diff.Options) (*diff.Re
 		in.Desired, in.Unmapped, in.FieldManager = p.objs, p.unmapped, p.Next.FieldManager
 	} else {
 		var err error
-		if in, err = c.diffInput(ctx, p.Next, nil, false); err != nil {
+		if in, err = c.previewInput(ctx, p); err != nil {
 			return nil, err
 		}
 	}
-	if p.Current != nil {
-		in.ReadLive = diff.ReadLive(ctx, c.Kube, in.Desired)
-		in.Previous = p.old
-	}
-	if p.Operation == OpInstall {
-		fresh, err := c.newCRDs(ctx, p)
+	results := p.crdResults
+	if !p.templatesChecked && p.Next != nil {
+		// An install creating CRDs first checks its templates' in the deploy.
+		more, err := c.checkTemplateCRDs(ctx, in.Desired, p.Next.Name)
 		if err != nil {
 			return nil, err
 		}
-		in.Desired = append(fresh, in.Desired...)
+		results = append(append([]*crdcheck.Result(nil), results...), more...)
+	}
+	// The CRD step first: the crds/ applied, and those created that are absent.
+	fresh, err := c.newCRDs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	in.Desired = append(fresh, in.Desired...)
+	if p.Current != nil {
+		in.ReadLive = diff.ReadLive(ctx, c.Kube, in.Desired)
+		in.Previous = p.old
 	}
 	in.ForceConflicts, in.Adopt, in.Unchanged = p.common.ForceConflicts, p.common.TakeOwnership, p.unchanged
 	rep, err := diff.Apply(ctx, c.Kube, in, o)
 	if err != nil {
 		return nil, err
 	}
+	rep.CRDs = results
 	rep.From = "live"
 	switch p.Operation {
 	case OpInstall:

@@ -106,6 +106,9 @@ func (c *Config) planRollback(ctx context.Context, o *RollbackOptions) (*Plan, e
 	for _, u := range p.unmapped {
 		kube.SetOwnership([]*kube.Resource{{Object: u}}, rel.Name, rel.Namespace)
 	}
+	if err := c.checkPlanTemplates(ctx, p); err != nil {
+		return nil, err
+	}
 	if err := c.buildCurrent(p); err != nil {
 		return nil, err
 	}
@@ -117,6 +120,9 @@ func (c *Config) planRollback(ctx context.Context, o *RollbackOptions) (*Plan, e
 // failure is recorded.
 func (c *Config) deployRollback(ctx context.Context, p *Plan) (*Release, error) {
 	rel, o := p.Next, &p.common
+	if err := c.refuseCRDs(p.crdResults, o.ForceCRDUpdate); err != nil {
+		return nil, err
+	}
 	if len(p.unmapped) > 0 {
 		if _, err := c.storedObjects(rel); err != nil {
 			return nil, fmt.Errorf("unable to build kubernetes objects from revision %d: %w", rel.Info.RollbackRevision, err)

@@ -93,6 +93,16 @@ func (c *Config) uninstall(ctx context.Context, o *UninstallOptions) (*Release, 
 			c.printf("[%s]\n", k)
 		}
 	}
+	del, leftCRDs, err := c.leaveCRDs(ctx, rel, del)
+	if err != nil {
+		return rel, err
+	}
+	if len(leftCRDs) > 0 {
+		c.printf("These CustomResourceDefinitions were left, with their custom resources (lade deletes only those it created from templates/):\n")
+		for _, k := range leftCRDs {
+			c.printf("[CustomResourceDefinition %s]\n", k)
+		}
+	}
 	prop := metav1.DeletionPropagation(o.Cascade)
 	switch prop {
 	case "", "background":

@@ -96,7 +96,11 @@ func (c *Config) planUpgrade(ctx context.Context, o *UpgradeOptions) (*Plan, err
 		return nil, err
 	}
 	rev := last.Version + 1
-	res, err := c.render(ctx, &o.InstallOptions, rev, true, false, nil)
+	step, err := c.planChartCRDs(ctx, &o.InstallOptions, false, current.Chart)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.render(ctx, &o.InstallOptions, rev, true, false, step.objects())
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +114,15 @@ func (c *Config) planUpgrade(ctx context.Context, o *UpgradeOptions) (*Plan, err
 		rel.Labels = current.Labels
 	}
 	p := &Plan{Operation: OpUpgrade, Next: rel, Current: current, install: &o.InstallOptions, common: o.CommonOptions,
-		newest: last, res: res, command: command}
-	if err := c.buildNext(p); err != nil {
-		return nil, err
+		newest: last, res: res, command: command, crdStep: step, crds: step.objects(), crdResults: step.results}
+	if !step.fresh {
+		// Objects of kinds the CRD step creates are built in the deploy.
+		if err := c.buildNext(p); err != nil {
+			return nil, err
+		}
+		if err := c.checkPlanTemplates(ctx, p); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.buildCurrent(p); err != nil {
 		return nil, err
@@ -129,9 +139,24 @@ func (c *Config) planUpgrade(ctx context.Context, o *UpgradeOptions) (*Plan, err
 // release no longer has; a failure is recorded and, with Atomic, rolled back.
 func (c *Config) deployUpgrade(ctx context.Context, p *Plan) (*Release, error) {
 	o, rel := p.install, p.Next
+	if err := c.refuseCRDs(p.crdResults, o.ForceCRDUpdate); err != nil {
+		return nil, err
+	}
+	if err := c.runChartCRDs(ctx, p.crdStep, o); err != nil {
+		return nil, err
+	}
 	objs, err := c.mappedNext(p, "unable to build kubernetes objects from new release manifest")
 	if err != nil {
 		return nil, err
+	}
+	if !p.templatesChecked {
+		results, err := c.checkTemplateCRDs(ctx, objs, rel.Name)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.refuseCRDs(results, o.ForceCRDUpdate); err != nil {
+			return nil, err
+		}
 	}
 	old, err := c.mappedCurrent(p)
 	if err != nil {

@@ -25,7 +25,7 @@ func (c *Config) Validate(ctx context.Context, o InstallOptions, upgrade bool) (
 		o.Values = map[string]any{}
 	}
 	o.DryRun, o.Capabilities = DryRunServer, nil
-	if !o.SkipCRDs && len(o.Chart.CRDObjects()) > 0 {
+	if o.crdPolicy() != CRDsSkip && len(o.Chart.CRDObjects()) > 0 {
 		slog.Warn("This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.")
 	}
 	res, err := c.render(ctx, &o, 1, upgrade, false, nil)

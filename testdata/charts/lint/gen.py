@@ -139,6 +139,31 @@ ANTI = """      affinity:
 """
 SEC_NONE = lambda d: d.replace("      securityContext:\n        runAsNonRoot: true\n        runAsUser: 1000\n", "")
 
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {{plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+{schema}
+"""
+CRD_OK = """          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}"""
+CRD_PRESERVE = """          type: object
+          x-kubernetes-preserve-unknown-fields: true"""
+
 SVC = SERVICE.format(sel="web")
 CASES = {
     "schema": ([deploy(container=c(**{"          readinessProbe:": "          contianers: []\n          readinessProbe:"})), SVC], [deploy(), SVC]),
@@ -164,6 +189,7 @@ CASES = {
     "host-path": ([deploy(volumes="      volumes:\n        - name: logs\n          hostPath:\n            path: /var/log\n"), SVC],
                   [deploy(volumes="      volumes:\n        - name: logs\n          emptyDir: {}\n"), SVC]),
     "run-as-root": ([SEC_NONE(deploy()), SVC], [deploy(), SVC]),
+    "crd-schema": ([CRD.format(schema=CRD_PRESERVE)], [CRD.format(schema=CRD_OK)]),
 }
 
 here = os.path.dirname(os.path.abspath(__file__))
