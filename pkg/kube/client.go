@@ -40,6 +40,8 @@ type Client struct {
 	capsOnce sync.Once
 	caps     *common.Capabilities
 	capsErr  error
+
+	raw rawClients // see rawClient
 }
 
 // DefaultQPS and DefaultBurst are the client-side rate limit of a client

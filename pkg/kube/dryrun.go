@@ -91,23 +91,27 @@ func skipFieldValidation(gvr schema.GroupVersionResource) bool {
 	return builtinGroups[gvr.Group]
 }
 
-// rawClients holds, per Client, REST clients for the dynamic API whose
+// rawClients are a Client's REST clients for the dynamic API whose
 // responses are decoded by kubejson.Decode rather than the dynamic client's
-// decoder, or not at all (an apply's response). The limited one has the
-// Client's rate limit (applies, GetAll's LISTs); the other none (dry-runs:
-// they write nothing and their callers bound their concurrency, so a QPS
-// limiter would only queue them: 200 dry-runs at 100 QPS wait 1-2 s).
-var rawClients sync.Map // rawKey -> *rest.RESTClient
-
-type rawKey struct {
-	c       *Client
-	limited bool
+// decoder, or not at all (an apply's response), made on first use. The
+// limited one has the Client's rate limit (applies, GetAll's LISTs); the
+// other none (dry-runs: they write nothing and their callers bound their
+// concurrency, so a QPS limiter would only queue them: 200 dry-runs at 100
+// QPS wait 1-2 s).
+type rawClients struct {
+	mu               sync.Mutex
+	limited, unlimit *rest.RESTClient
 }
 
 func (c *Client) rawClient(limited bool) (*rest.RESTClient, error) {
-	k := rawKey{c, limited}
-	if rc, ok := rawClients.Load(k); ok {
-		return rc.(*rest.RESTClient), nil
+	c.raw.mu.Lock()
+	defer c.raw.mu.Unlock()
+	slot := &c.raw.unlimit
+	if limited {
+		slot = &c.raw.limited
+	}
+	if *slot != nil {
+		return *slot, nil
 	}
 	cfg := dynamic.ConfigFor(c.Config)
 	if !limited {
@@ -119,8 +123,8 @@ func (c *Client) rawClient(limited bool) (*rest.RESTClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	got, _ := rawClients.LoadOrStore(k, rc)
-	return got.(*rest.RESTClient), nil
+	*slot = rc
+	return rc, nil
 }
 
 // urlSegments is the path of a resource (and of one object when name is
