@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lade-dev/lade/cmd/lade/internal/precompile"
 	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/release"
 )
@@ -91,7 +92,7 @@ func (i *installFlags) options(cmd *cobra.Command, name, ref string) (release.In
 	}
 	o := release.InstallOptions{
 		CommonOptions: co, Name: name, Chart: ch, Values: vals, CreateNamespace: i.createNamespace,
-		SkipCRDs: i.skipCRDs, CRDs: policy, SkipSchemaValidation: i.skipSchemaValidation, SubNotes: i.subNotes,
+		SkipCRDs: i.skipCRDs, CRDs: policy, SkipSchemaValidation: i.skipSchemaValidation, Schemas: &precompile.Schemas, SubNotes: i.subNotes,
 		EnableDNS: i.enableDNS, Labels: lbs, Overlay: i.ov.record, Replace: i.replace, HideSecret: i.hideSecret,
 		Limits: i.limits.l, ChartAnnotations: i.reg.verification(),
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lade-dev/lade/cmd/lade/internal/precompile"
+	"github.com/lade-dev/lade/cmd/lade/internal/prestart"
 	"github.com/lade-dev/lade/internal/version"
 	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/lint"
@@ -125,6 +127,8 @@ func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) e
 	opts := lint.Options{
 		Namespace:            g.ns(),
 		SkipSchemaValidation: lf.skipSchemaValidation,
+		Charts:               &prestart.Charts,
+		Schemas:              &precompile.Schemas,
 		HelmOnly:             lf.helmOnly,
 		Ignore:               lf.ignore,
 		Nodes:                lf.nodes,

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/lade-dev/lade/cmd/lade/internal/prestart"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/provenance"
 	"github.com/lade-dev/lade/pkg/registry"
@@ -211,7 +212,7 @@ func (r *registryFlags) load(cmd *cobra.Command, ref, version string) (*chart.Ch
 			r.verified = ver
 			return chart.LoadArchive(bytes.NewReader(archive))
 		}
-		return chart.Load(ref)
+		return prestart.Charts.Load(ref)
 	}
 	res, err := r.pullOCI(cmd, cmd.ErrOrStderr(), ref, version)
 	if err != nil {

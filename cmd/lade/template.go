@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
 
+	"github.com/lade-dev/lade/cmd/lade/internal/precompile"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/kubeapis"
@@ -264,7 +265,7 @@ func (t *templateFlags) serverDryRun(cmd *cobra.Command, name string, ch *chart.
 	}
 	res, err := cfg.Validate(cmd.Context(), release.InstallOptions{
 		Name: name, Chart: ch, Values: userVals, SkipSchemaValidation: t.rf.skipSchemaValidation,
-		SubNotes: t.rf.subNotes, EnableDNS: t.rf.enableDNS, Overlay: t.of.record, Limits: t.rf.limits.l,
+		Schemas: &precompile.Schemas, SubNotes: t.rf.subNotes, EnableDNS: t.rf.enableDNS, Overlay: t.of.record, Limits: t.rf.limits.l,
 		CommonOptions: release.CommonOptions{TakeOwnership: t.takeOwnership, ForceConflicts: t.forceConflicts},
 	}, t.rf.isUpgrade)
 	if err != nil {
@@ -282,6 +283,7 @@ func (t *templateFlags) render(cmd *cobra.Command, name string, ch *chart.Chart,
 		IsUpgrade:            t.rf.isUpgrade,
 		Capabilities:         common.DefaultCapabilities(kube, t.rf.apiVersions...),
 		SkipSchemaValidation: t.rf.skipSchemaValidation,
+		Schemas:              &precompile.Schemas,
 		SubNotes:             t.rf.subNotes,
 		Engine:               render.Engine{EnableDNS: t.rf.enableDNS, Limits: t.rf.limits.l},
 	}

@@ -25,7 +25,7 @@ var mayImport = map[string][]string{
 	"pkg/values":         {"pkg/chart", "pkg/chart/common"},
 	"pkg/render":         {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "internal/"},
 	"pkg/overlay":        {"pkg/render", "pkg/object", "internal/"},
-	"pkg/lint":           {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/kubeapis", "pkg/crdcheck", "pkg/lint/rules", "pkg/lint/support"},
+	"pkg/lint":           {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/render", "pkg/kubeapis", "pkg/crdcheck", "pkg/lint/rules", "pkg/lint/support"},
 	"pkg/lint/rules":     {"pkg/chart", "pkg/chart/common", "pkg/render", "pkg/values", "pkg/lint/support"},
 	"pkg/lint/support":   {},
 	"pkg/kubeapis":       {},

@@ -2,32 +2,42 @@ package chart
 
 import "sync"
 
-// aheadLoads holds the loads LoadAhead started, by path: an *aheadLoad each.
-var aheadLoads sync.Map
+// Preloads are chart loads started ahead of their use, by path, for a
+// program that knows which chart it will load before it is ready to use it
+// (lade starts them while the process initialises, and passes them to the
+// commands that load charts). The zero value holds no loads; so does a nil
+// *Preloads. Safe for concurrent use.
+type Preloads struct {
+	mu    sync.Mutex
+	loads map[string]*preload
+}
 
-type aheadLoad struct {
+type preload struct {
 	done  chan struct{}
 	chart *Chart
 	err   error
 	held  heldWarnings
 }
 
-// LoadAhead starts Load(p) in the background, for a program that knows which
-// chart it will load before it is ready to use it (lade starts it while the
-// process initialises). The next Load of the same path p waits for that
-// result instead of reading the chart again (so does a ParseCache's Load);
-// its warnings reach
-// WarningHandler then, as if the load had happened there. Changes to the
-// chart between the two calls are not seen, so start it just before.
+// Start starts Load(p) in the background, unless a load of p was started
+// already. Its warnings are kept for the Take (or Load) of p, which passes
+// them to WarningHandler as if the load had happened there. Changes to the
+// chart before then are not seen, so start it just before.
 //
-// then, if not nil, is given the chart once it has loaded, before any Load
-// can take it, to start more work from it; it must neither keep nor change
+// then, if not nil, is given the chart once it has loaded, before Take can
+// return it, to start more work from it; it must neither keep nor change
 // the chart.
-func LoadAhead(p string, then func(*Chart)) {
-	a := &aheadLoad{done: make(chan struct{})}
-	if _, started := aheadLoads.LoadOrStore(p, a); started {
+func (s *Preloads) Start(p string, then func(*Chart)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, started := s.loads[p]; started {
 		return
 	}
+	if s.loads == nil {
+		s.loads = map[string]*preload{}
+	}
+	a := &preload{done: make(chan struct{})}
+	s.loads[p] = a
 	go func() {
 		defer close(a.done)
 		a.chart, a.err = loadPath(p, &a.held)
@@ -37,24 +47,33 @@ func LoadAhead(p string, then func(*Chart)) {
 	}()
 }
 
-// takeAhead returns the load LoadAhead started for p, if any, once it is
-// over; each is taken once.
-func takeAhead(p string) *aheadLoad {
-	x, ok := aheadLoads.LoadAndDelete(p)
-	if !ok {
-		return nil
+// Take returns the result of the load started for p, once it is over, and
+// whether one was started; the load's warnings reach WarningHandler now.
+// Each load is taken once: the next Take of p finds none.
+func (s *Preloads) Take(p string) (c *Chart, started bool, err error) {
+	if s == nil {
+		return nil, false, nil
 	}
-	a := x.(*aheadLoad)
+	s.mu.Lock()
+	a, ok := s.loads[p]
+	delete(s.loads, p)
+	s.mu.Unlock()
+	if !ok {
+		return nil, false, nil
+	}
 	<-a.done
-	return a
-}
-
-// result replays the load's warnings and returns its chart or error.
-func (a *aheadLoad) result() (*Chart, error) {
 	for _, msg := range a.held.msgs {
 		warn(msg)
 	}
-	return a.chart, a.err
+	return a.chart, true, a.err
+}
+
+// Load is Take, or Load(p) when no load of p was started.
+func (s *Preloads) Load(p string) (*Chart, error) {
+	if c, started, err := s.Take(p); started {
+		return c, err
+	}
+	return Load(p)
 }
 
 // heldWarnings keeps a load's warnings, in the order they came.

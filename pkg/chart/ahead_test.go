@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
+func TestPreloadsGivesTheLoadsResult(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"Chart.yaml":                 "apiVersion: v2\nname: shop\nversion: 1.2.0\n",
@@ -21,9 +21,10 @@ func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	LoadAhead(dir, nil)
-	LoadAhead(dir, nil) // a second start is the same load
-	got, err := Load(dir)
+	var pre Preloads
+	pre.Start(dir, nil)
+	pre.Start(dir, nil) // a second start is the same load
+	got, err := pre.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,20 +33,23 @@ func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
 		t.Fatalf("ahead load differs from a load: %+v", got)
 	}
 
-	// A ParseCache's Load takes it too.
-	LoadAhead(dir, nil)
-	pc := NewParseCache()
-	cached, err := pc.Load(dir)
-	if err != nil {
-		t.Fatal(err)
+	// Take reports the load it took, once.
+	pre.Start(dir, nil)
+	taken, started, err := pre.Take(dir)
+	if err != nil || !started || !reflect.DeepEqual(taken.Metadata, want.Metadata) {
+		t.Fatalf("Take: started %v, err %v, metadata %+v", started, err, taken)
 	}
-	if _, left := aheadLoads.Load(dir); left || !reflect.DeepEqual(cached.Metadata, want.Metadata) {
-		t.Fatalf("ParseCache.Load did not take the load ahead (left: %v) or differs: %+v", left, cached.Metadata)
+	if c, started, err := pre.Take(dir); started || c != nil || err != nil {
+		t.Fatalf("a second Take found a load: %v %v %v", c, started, err)
 	}
 
 	// The result serves one Load: the next reads the chart again.
+	pre.Start(dir, nil)
+	if _, err := pre.Load(dir); err != nil {
+		t.Fatal(err)
+	}
 	writeTree(t, dir, map[string]string{"Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.3.0\n"})
-	again, err := Load(dir)
+	again, err := pre.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,23 +58,24 @@ func TestLoadAheadGivesTheLoadsResult(t *testing.T) {
 	}
 }
 
-func TestLoadAheadKeepsWarningsForTheLoad(t *testing.T) {
+func TestPreloadsKeepsWarningsForTheLoad(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"Chart.yaml":        minimalChart,
 		"requirements.yaml": "dependencies: []\n",
 	})
 	got := captureWarnings(t)
-	LoadAhead(dir, nil)
-	x, ok := aheadLoads.Load(dir)
+	var pre Preloads
+	pre.Start(dir, nil)
+	a, ok := pre.loads[dir]
 	if !ok {
-		t.Fatal("LoadAhead started nothing")
+		t.Fatal("Start started nothing")
 	}
-	<-x.(*aheadLoad).done
+	<-a.done
 	if len(*got) != 0 {
 		t.Fatalf("warnings printed by the load ahead, before Load: %q", *got)
 	}
-	if _, err := Load(dir); err != nil {
+	if _, err := pre.Load(dir); err != nil {
 		t.Fatal(err)
 	}
 	if len(*got) != 1 || !strings.Contains((*got)[0], "Dependencies are handled in Chart.yaml") {
@@ -78,15 +83,16 @@ func TestLoadAheadKeepsWarningsForTheLoad(t *testing.T) {
 	}
 }
 
-func TestLoadAheadReportsTheLoadsError(t *testing.T) {
+func TestPreloadsReportsTheLoadsError(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"Chart.yaml": "apiVersion: v2\nname: [broken\n"})
 	_, want := Load(dir)
 	if want == nil {
 		t.Fatal("a broken Chart.yaml loaded")
 	}
-	LoadAhead(dir, nil)
-	_, err := Load(dir)
+	var pre Preloads
+	pre.Start(dir, nil)
+	_, err := pre.Load(dir)
 	if err == nil || err.Error() != want.Error() {
 		t.Fatalf("ahead load error %v, want %v", err, want)
 	}
@@ -96,18 +102,19 @@ func TestLoadAheadReportsTheLoadsError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, want = Load(archive)
-	LoadAhead(archive, nil)
-	if _, err := Load(archive); err == nil || want == nil || err.Error() != want.Error() {
+	pre.Start(archive, nil)
+	if _, err := pre.Load(archive); err == nil || want == nil || err.Error() != want.Error() {
 		t.Fatalf("ahead load of a bad archive: %v, want %v", err, want)
 	}
 }
 
-func TestLoadAheadThenRunsBeforeTheLoadReturns(t *testing.T) {
+func TestPreloadsThenRunsBeforeTheLoadReturns(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"Chart.yaml": minimalChart, "values.schema.json": `{"type": "object"}`})
 	var seen []byte // written by then, read after Load: Load must wait for then
-	LoadAhead(dir, func(c *Chart) { seen = c.Schema })
-	c, err := Load(dir)
+	var pre Preloads
+	pre.Start(dir, func(c *Chart) { seen = c.Schema })
+	c, err := pre.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +125,8 @@ func TestLoadAheadThenRunsBeforeTheLoadReturns(t *testing.T) {
 	broken := t.TempDir()
 	writeTree(t, broken, map[string]string{"Chart.yaml": "name: [\n"})
 	called := false
-	LoadAhead(broken, func(*Chart) { called = true })
-	if _, err := Load(broken); err == nil || called {
+	pre.Start(broken, func(*Chart) { called = true })
+	if _, err := pre.Load(broken); err == nil || called {
 		t.Fatalf("a chart that did not load: err %v, then called %v", err, called)
 	}
 }

@@ -76,7 +76,7 @@ type loader struct {
 	depth      int         // subchart nesting level of the chart being assembled
 	cache      *ParseCache // parses through it when set
 	// held, when set, keeps warnings for later instead of passing them
-	// to WarningHandler (see LoadAhead).
+	// to WarningHandler (see Preloads).
 	held *heldWarnings
 }
 
@@ -87,9 +87,6 @@ func newLoader() *loader {
 // Load loads a chart from a directory or from a gzipped tar archive file.
 // Errors read "load chart PATH: ..." and name the offending file in the chart.
 func Load(p string) (*Chart, error) {
-	if a := takeAhead(p); a != nil {
-		return a.result()
-	}
 	return loadPath(p, nil)
 }
 

@@ -26,12 +26,8 @@ func NewParseCache() *ParseCache {
 	return &ParseCache{values: map[string]map[string]any{}, meta: map[string]*Metadata{}}
 }
 
-// Load is Load, parsing through the cache (a load LoadAhead started for p
-// is taken as Load takes it).
+// Load is Load, parsing through the cache.
 func (pc *ParseCache) Load(p string) (*Chart, error) {
-	if a := takeAhead(p); a != nil {
-		return a.result()
-	}
 	c, err := load(p, pc, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", p, err)

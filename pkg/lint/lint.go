@@ -17,6 +17,7 @@ import (
 	"github.com/lade-dev/lade/pkg/lint/rules"
 	"github.com/lade-dev/lade/pkg/lint/support"
 	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 // Message, Severity and the severities are re-exported from package support.
@@ -51,6 +52,11 @@ type Options struct {
 	Nodes int
 	// Limits bound the render (zero fields: render's defaults).
 	Limits render.Limits
+	// Charts are chart loads started ahead (nil: none): a chart path
+	// with one is taken from it instead of loaded again.
+	Charts *chart.Preloads
+	// Schemas are values.schema.json compiles started ahead (nil: none).
+	Schemas *values.Precompiled
 }
 
 // Result is the outcome of linting one chart.
@@ -102,11 +108,12 @@ func Chart(ctx context.Context, p string, o Options) *Result {
 // lintChart is Chart, loading through pc when it is set.
 func lintChart(ctx context.Context, p string, o Options, pc *chart.ParseCache) *Result {
 	res := &Result{Path: p}
-	in, err := readInput(p, pc)
+	in, err := readInput(p, loader{pc, o.Charts})
 	if err != nil {
 		res.Err = err
 		return res
 	}
+	in.Precompiled = o.Schemas
 	res.Messages = lintInput(ctx, in, o)
 	return res
 }
@@ -176,7 +183,7 @@ func lintInput(ctx context.Context, in *rules.Input, o Options) []Message {
 }
 
 // readInput reads what the rules need from a chart directory or archive.
-func readInput(p string, pc *chart.ParseCache) (*rules.Input, error) {
+func readInput(p string, ld loader) (*rules.Input, error) {
 	fi, err := os.Stat(p)
 	switch {
 	case err == nil:
@@ -195,7 +202,7 @@ func readInput(p string, pc *chart.ParseCache) (*rules.Input, error) {
 		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
 	}
 	if !fi.IsDir() {
-		return readArchiveInput(p, pc)
+		return readArchiveInput(p, ld)
 	}
 	if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err != nil {
 		return nil, fmt.Errorf("unable to check Chart.yaml file in chart: %w", err)
@@ -215,17 +222,26 @@ func readInput(p string, pc *chart.ParseCache) (*rules.Input, error) {
 	in.Schema, _ = os.ReadFile(filepath.Join(dir, "values.schema.json"))
 	in.TemplatesDir = dirKind(filepath.Join(dir, "templates"))
 	in.CRDsDir = dirKind(filepath.Join(dir, "crds"))
-	in.Chart, in.LoadErr = load(p, pc)
+	in.Chart, in.LoadErr = ld.load(p)
 	in.LoadErr = helmLoadError(in.LoadErr)
 	return in, nil
 }
 
-// load is chart.Load, through pc when it is set.
-func load(p string, pc *chart.ParseCache) (*chart.Chart, error) {
-	if pc == nil {
+// loader loads the charts of a lint run: a load started ahead when there
+// is one, else through the parse cache when it is set.
+type loader struct {
+	pc  *chart.ParseCache
+	pre *chart.Preloads
+}
+
+func (ld loader) load(p string) (*chart.Chart, error) {
+	if c, started, err := ld.pre.Take(p); started {
+		return c, err
+	}
+	if ld.pc == nil {
 		return chart.Load(p)
 	}
-	return pc.Load(p)
+	return ld.pc.Load(p)
 }
 
 func dirKind(p string) string {
@@ -239,8 +255,8 @@ func dirKind(p string) string {
 	return "file"
 }
 
-func readArchiveInput(p string, pc *chart.ParseCache) (*rules.Input, error) {
-	ch, err := load(p, pc)
+func readArchiveInput(p string, ld loader) (*rules.Input, error) {
+	ch, err := ld.load(p)
 	if err != nil {
 		return nil, fmt.Errorf("unable to extract tarball: %w", err)
 	}

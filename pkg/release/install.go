@@ -10,6 +10,7 @@ import (
 	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 // InstallOptions describe an install.
@@ -24,8 +25,11 @@ type InstallOptions struct {
 	// SkipCRDs makes it CRDsSkip).
 	CRDs                 CRDPolicy
 	SkipSchemaValidation bool
-	SubNotes             bool
-	EnableDNS            bool
+	// Schemas are values.schema.json compiles started ahead (nil: none),
+	// for the render's validation to start from.
+	Schemas   *values.Precompiled
+	SubNotes  bool
+	EnableDNS bool
 	// Limits bound the render (zero fields: render's defaults).
 	Limits render.Limits
 	Labels map[string]string

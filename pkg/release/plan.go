@@ -226,7 +226,7 @@ func (c *Config) render(ctx context.Context, o *InstallOptions, rev int, upgrade
 	res, err := render.Chart(ctx, o.Chart, o.Values, render.Options{
 		ReleaseName: o.Name, Namespace: c.Namespace, Revision: rev, IsUpgrade: upgrade,
 		Capabilities: caps, SkipSchemaValidation: o.SkipSchemaValidation, SubNotes: o.SubNotes, Engine: eng,
-		ParseObjects: o.Overlay == nil && !clientOnly,
+		ParseObjects: o.Overlay == nil && !clientOnly, Schemas: o.Schemas,
 	})
 	if err != nil || o.Overlay == nil {
 		return res, err

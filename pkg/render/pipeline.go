@@ -36,6 +36,9 @@ type Options struct {
 	// while sorting, for callers that apply the objects: one parse of each
 	// document instead of a head here and the object later.
 	ParseObjects bool
+	// Schemas are values.schema.json compiles started ahead (nil: none);
+	// the validation starts from the one for a schema's text, if any.
+	Schemas *values.Precompiled
 }
 
 // Result is a rendered chart.
@@ -78,7 +81,7 @@ func Chart(ctx context.Context, ch *chart.Chart, userVals map[string]any, opts O
 	if userVals == nil {
 		userVals = map[string]any{}
 	}
-	vopts := []values.Option{values.WithLogger(slog.Default()), values.SkipSchemaValidation(opts.SkipSchemaValidation)}
+	vopts := []values.Option{values.WithLogger(slog.Default()), values.SkipSchemaValidation(opts.SkipSchemaValidation), values.WithPrecompiled(opts.Schemas)}
 	if err := values.ProcessDependencies(ch, userVals, vopts...); err != nil {
 		slog.Error("chart dependencies processing failed", slog.Any("error", err))
 		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)

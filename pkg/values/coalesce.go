@@ -21,7 +21,7 @@ func CoalesceValues(c *chart.Chart, userVals map[string]any, opts ...Option) (ma
 		return vals, err
 	}
 	if !cfg.skipSchema {
-		if err := validateSchemas(cfg.log, c, vals); err != nil {
+		if err := validateSchemas(cfg, c, vals); err != nil {
 			return nil, err
 		}
 	}

@@ -65,8 +65,9 @@ func (h *heldLog) replayTo(g logger) {
 type Option func(*config)
 
 type config struct {
-	log        logger
-	skipSchema bool
+	log         logger
+	skipSchema  bool
+	precompiled *Precompiled
 }
 
 func newConfig(opts []Option) config {
@@ -87,4 +88,10 @@ func WithLogger(l *slog.Logger) Option {
 // when skip is true (--skip-schema-validation).
 func SkipSchemaValidation(skip bool) Option {
 	return func(c *config) { c.skipSchema = skip }
+}
+
+// WithPrecompiled has schema validation start from the compiles pc started
+// ahead, where one was started for a schema's text.
+func WithPrecompiled(pc *Precompiled) Option {
+	return func(c *config) { c.precompiled = pc }
 }

@@ -26,11 +26,11 @@ const schemaErrorHeader = "values don't meet the specifications of the schema(s)
 // against the values.schema.json of c and, with the values each one sees, of
 // every subchart. The error lists each failing chart and the JSON paths, in Helm's format.
 func ValidateSchema(c *chart.Chart, vals map[string]any, opts ...Option) error {
-	return validateSchemas(newConfig(opts).log, c, vals)
+	return validateSchemas(newConfig(opts), c, vals)
 }
 
-func validateSchemas(log logger, c *chart.Chart, vals map[string]any) error {
-	v := &schemaValidator{log: log, warnedURNs: map[string]bool{}}
+func validateSchemas(cfg config, c *chart.Chart, vals map[string]any) error {
+	v := &schemaValidator{log: cfg.log, ahead: cfg.precompiled, warnedURNs: map[string]bool{}}
 	if err := v.validate(c, vals); err != nil {
 		return fmt.Errorf("%s%w", schemaErrorHeader, err)
 	}
@@ -39,6 +39,7 @@ func validateSchemas(log logger, c *chart.Chart, vals map[string]any) error {
 
 type schemaValidator struct {
 	log        logger
+	ahead      *Precompiled // compiles to start from (may be nil)
 	warnedURNs map[string]bool
 }
 
@@ -81,7 +82,7 @@ func (v *schemaValidator) validateSingle(vals map[string]any, schemaJSON []byte)
 			reterr = schemaPanic(r)
 		}
 	}()
-	p := takeAhead(schemaJSON, v.log)
+	p := v.ahead.take(schemaJSON, v.log)
 	if p == nil {
 		p = v.prepare(schemaJSON)
 	}
@@ -152,9 +153,16 @@ func (v *schemaValidator) prepare(schemaJSON []byte) (p *preparedSchema) {
 	return &preparedSchema{helm: func() (*jsonschema.Schema, error) { return sch, err }}
 }
 
-// ahead holds compiles started by CompileAhead, by schema text: a
-// *aheadSchema each.
-var ahead sync.Map
+// Precompiled are values.schema.json compiles started ahead of the
+// validations that use them (Start), by schema text, for a program that
+// knows the schema before it validates (lade compiles the schema of the
+// chart it loads ahead while the process initialises). A validation given
+// them (WithPrecompiled) starts from the result. The zero value holds no
+// compiles; so does a nil *Precompiled. Safe for concurrent use.
+type Precompiled struct {
+	mu       sync.Mutex
+	compiles map[string]*aheadSchema
+}
 
 type aheadSchema struct {
 	done chan struct{}
@@ -162,18 +170,22 @@ type aheadSchema struct {
 	held heldLog
 }
 
-// CompileAhead starts compiling a values.schema.json in the background, so
-// that a validation against the same text later in the process (while the
-// chart is still loading, the compile is under way) starts from the result.
-// What the compile logs is logged by that validation, with its logger.
-// Each call serves one validation (a second call for the same text before
-// then does nothing); until then the result is kept, so long-running
+// Start starts compiling schemaJSON in the background. What the compile
+// logs is logged by the validation that takes it, with its logger. Each
+// compile serves one validation (a second Start for the same text before
+// then does nothing); until then the result is kept, so long-lived
 // callers should only start compiles they will use.
-func CompileAhead(schemaJSON []byte) {
-	a := &aheadSchema{done: make(chan struct{})}
-	if _, loaded := ahead.LoadOrStore(string(schemaJSON), a); loaded {
+func (pc *Precompiled) Start(schemaJSON []byte) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if _, started := pc.compiles[string(schemaJSON)]; started {
 		return
 	}
+	if pc.compiles == nil {
+		pc.compiles = map[string]*aheadSchema{}
+	}
+	a := &aheadSchema{done: make(chan struct{})}
+	pc.compiles[string(schemaJSON)] = a
 	v := &schemaValidator{log: logger{held: &a.held}, warnedURNs: map[string]bool{}}
 	go func() {
 		defer close(a.done)
@@ -181,14 +193,19 @@ func CompileAhead(schemaJSON []byte) {
 	}()
 }
 
-// takeAhead returns the compile CompileAhead started for schemaJSON, once
-// it is over, having logged what it logged with log; nil if there is none.
-func takeAhead(schemaJSON []byte, log logger) *preparedSchema {
-	x, ok := ahead.LoadAndDelete(string(schemaJSON))
+// take returns the compile started for schemaJSON, once it is over, having
+// logged what it logged with log; nil if there is none.
+func (pc *Precompiled) take(schemaJSON []byte, log logger) *preparedSchema {
+	if pc == nil {
+		return nil
+	}
+	pc.mu.Lock()
+	a, ok := pc.compiles[string(schemaJSON)]
+	delete(pc.compiles, string(schemaJSON))
+	pc.mu.Unlock()
 	if !ok {
 		return nil
 	}
-	a := x.(*aheadSchema)
 	<-a.done
 	a.held.replayTo(log)
 	return a.p

@@ -191,7 +191,7 @@ func TestSchemaRefs(t *testing.T) {
 			exact:  header + "refs:\nEOF",
 		},
 	}
-	// Each case also runs on a compile started ahead (CompileAhead): the
+	// Each case also runs on a compile started ahead (Precompiled): the
 	// same error and the same logs, given to the validation's logger.
 	for _, tt := range tests {
 		for _, early := range []bool{false, true} {
@@ -204,11 +204,12 @@ func TestSchemaRefs(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				c := &chart.Chart{Metadata: &chart.Metadata{Name: "refs", Version: "1.0.0"}, Schema: []byte(tt.schema)}
+				var pre Precompiled
 				if early {
-					CompileAhead(c.Schema)
+					pre.Start(c.Schema)
 				}
 				var rec logRecorder
-				err := ValidateSchema(c, tt.vals, WithLogger(rec.logger()))
+				err := ValidateSchema(c, tt.vals, WithLogger(rec.logger()), WithPrecompiled(&pre))
 				got := errString(err)
 				switch {
 				case tt.exact != "":
@@ -315,11 +316,11 @@ func TestSchemasCheckedConcurrentlyReportInHelmOrder(t *testing.T) {
 	}
 }
 
-// TestCompileAheadGivesTheSameResults: a schema compiled ahead (while the
+// TestPrecompiledGivesTheSameResults: a schema compiled ahead (while the
 // chart loads) validates as one compiled on demand: same successes, same
 // error texts, also for a schema that does not compile; each ahead compile
 // serves one validation.
-func TestCompileAheadGivesTheSameResults(t *testing.T) {
+func TestPrecompiledGivesTheSameResults(t *testing.T) {
 	schemas := []string{
 		`{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}}`,
 		// draft-07 with $defs: the defsAsDefinitions road.
@@ -332,12 +333,13 @@ func TestCompileAheadGivesTheSameResults(t *testing.T) {
 		for _, vals := range []map[string]any{{"n": 2}, {"n": 0}, {"n": "x"}} {
 			c := &chart.Chart{Metadata: &chart.Metadata{APIVersion: "v2", Name: "c", Version: "1.0.0"}, Schema: []byte(s)}
 			want := ValidateSchema(c, vals)
-			CompileAhead([]byte(s))
-			got := ValidateSchema(c, vals)
+			var pre Precompiled
+			pre.Start([]byte(s))
+			got := ValidateSchema(c, vals, WithPrecompiled(&pre))
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("schema %s, values %v:\nahead: %v\nwant:  %v", s, vals, got, want)
 			}
-			if takeAhead([]byte(s), logger{}) != nil {
+			if pre.take([]byte(s), logger{}) != nil {
 				t.Errorf("schema %s: the ahead compile served more than one validation", s)
 			}
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"github.com/lade-dev/lade/pkg/chart"
+	"github.com/lade-dev/lade/pkg/values"
 )
 
 // Input is what the rules read from one chart. The lint runner fills it once
@@ -26,4 +27,7 @@ type Input struct {
 	// Chart is the loaded chart; LoadErr is set when loading failed.
 	Chart   *chart.Chart
 	LoadErr error
+	// Precompiled are values.schema.json compiles started ahead (nil:
+	// none), for the schema checks to start from.
+	Precompiled *values.Precompiled
 }

@@ -113,7 +113,7 @@ func Templates(ctx context.Context, l *support.Linter, in *Input, o TemplateOpti
 	ropts := render.Options{ReleaseName: "test-release", Namespace: o.Namespace}
 	top := render.NewRenderValues(ch, cvals, ropts, caps)
 	if !o.SkipSchemaValidation {
-		if err := values.ValidateSchema(ch, cvals, values.WithLogger(slog.Default())); err != nil {
+		if err := values.ValidateSchema(ch, cvals, values.WithLogger(slog.Default()), values.WithPrecompiled(in.Precompiled)); err != nil {
 			l.Run(support.Error, rule, templatesDir, err)
 			return nil
 		}

@@ -38,15 +38,15 @@ func checkValues(in *Input, overrides map[string]any, skipSchema bool) error {
 		return nil
 	}
 	merged := coalesceTables(deepCopy(overrides), vals)
-	return validateOneSchema(merged, in.Schema)
+	return validateOneSchema(merged, in.Schema, in.Precompiled)
 }
 
 // validateOneSchema validates vals against a single schema document and
 // returns the error lines only (Helm's ValidateAgainstSingleSchema text).
-func validateOneSchema(vals map[string]any, schema []byte) error {
+func validateOneSchema(vals map[string]any, schema []byte, pre *values.Precompiled) error {
 	const name = "lint"
 	probe := &chart.Chart{Metadata: &chart.Metadata{Name: name, APIVersion: chart.APIVersionV2, Version: "0.0.0"}, Schema: schema}
-	err := values.ValidateSchema(probe, vals)
+	err := values.ValidateSchema(probe, vals, values.WithPrecompiled(pre))
 	if err == nil {
 		return nil
 	}

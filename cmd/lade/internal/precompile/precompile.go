@@ -1,8 +1,9 @@
 // Package precompile compiles the values.schema.json of the chart prestart
-// loads ahead, while the program still initialises (values.CompileAhead);
-// the command's schema validation takes the result. It is a package of its
-// own because the schema library is ready only late in initialisation,
-// after the chart load has started.
+// loads ahead, while the program still initialises; the commands pass
+// Schemas to the validations (render.Options.Schemas,
+// release.InstallOptions.Schemas, lint.Options.Schemas), which take the
+// result. It is a package of its own because the schema library is ready
+// only late in initialisation, after the chart load has started.
 package precompile
 
 import (
@@ -10,4 +11,8 @@ import (
 	"github.com/lade-dev/lade/pkg/values"
 )
 
-func init() { prestart.OnSchema(values.CompileAhead) }
+// Schemas are the compiles started for the schemas of the charts prestart
+// loads.
+var Schemas values.Precompiled
+
+func init() { prestart.OnSchema(Schemas.Start) }

@@ -2,12 +2,12 @@
 // while the rest of the program initialises. Package initialisation (the
 // JSON Schema library's metaschemas, client-go's scheme) takes one core for
 // most of lade's first 20 ms; the chart load runs on the other one, and the
-// command's own chart.Load takes the result (chart.LoadAhead). The chart's
-// values.schema.json can then compile on that core too (OnSchema).
+// command loads its chart through Charts, which holds the result. The
+// chart's values.schema.json can then compile on that core too (OnSchema).
 //
-// Importing the package is all it takes. It imports nothing of lade but
-// pkg/chart, so that it runs early in initialisation. Nothing is written and
-// nothing printed: a guess that names the wrong path costs only the work.
+// It imports nothing of lade but pkg/chart, so that it runs early in
+// initialisation. Nothing is written and nothing printed: a guess that
+// names the wrong path costs only the work.
 package prestart
 
 import (
@@ -26,9 +26,15 @@ func init() {
 		then = nil
 	}
 	for _, p := range chartArgs(args) {
-		chart.LoadAhead(p, then)
+		Charts.Start(p, then)
 	}
 }
+
+// Charts are the loads started for the chart arguments of the command line
+// (none in tests, whose command line names no chart): the commands pass
+// them to the library calls that load charts (source.Options.Charts,
+// lint.Options.Charts).
+var Charts chart.Preloads
 
 var (
 	mu      sync.Mutex
