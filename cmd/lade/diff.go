@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"github.com/lade-dev/lade/internal/gcstart"
+	"github.com/lade-dev/lade/cmd/lade/internal/gcstart"
 	"github.com/lade-dev/lade/pkg/diff"
 	"github.com/lade-dev/lade/pkg/release"
 )

@@ -135,6 +135,7 @@ chart that needs more:
 			if err != nil {
 				return err
 			}
+			defer inf.ov.raiseGC()()
 			ns := kf.namespace()
 			var cfg *release.Config
 			if o.DryRun == release.DryRunClient {

@@ -14,7 +14,7 @@ import (
 	"github.com/lade-dev/lade/pkg/release"
 
 	// Collect garbage as a short-lived command should (see the package).
-	_ "github.com/lade-dev/lade/internal/gcstart"
+	_ "github.com/lade-dev/lade/cmd/lade/internal/gcstart"
 	// Load the chart on the command line, and compile its schema, while
 	// the program initialises.
 	_ "github.com/lade-dev/lade/cmd/lade/internal/precompile"

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lade-dev/lade/cmd/lade/internal/gcstart"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
@@ -108,6 +109,26 @@ func (o *overlayFlags) loadChart(cmd *cobra.Command, ref, version string, reg *r
 		o.record.Dir = o.dir
 	}
 	return ch, nil
+}
+
+// overlayGCPercent is the GC target of a command that builds an overlay or
+// a package (unless GOGC is set or the target is higher): kustomize
+// allocates about 1 KB per field of every object, almost all of it garbage
+// by the end of the build, on a small live heap. Collecting at 3x the live
+// heap instead of 2x saves about a sixth of the CPU of `lade template
+// --overlay` on the 100-subchart umbrella for about 20 MB more (4x saved a
+// fifth for 80 MB more).
+const overlayGCPercent = 200
+
+// raiseGC raises the GC target when loadChart found an overlay or a
+// package, until the returned function is called. (An upgrade that reuses
+// the overlay recorded in the release, with no --overlay, keeps the
+// default target.)
+func (o *overlayFlags) raiseGC() (restore func()) {
+	if o.record == nil {
+		return func() {}
+	}
+	return gcstart.Raise(overlayGCPercent)
 }
 
 // apply runs the overlay (or builds the package) on a render.

@@ -241,6 +241,7 @@ func (t *templateFlags) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer t.of.raiseGC()()
 	if t.dryRun == "server" {
 		return t.serverDryRun(cmd, name, ch, userVals)
 	}

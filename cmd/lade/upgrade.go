@@ -33,6 +33,7 @@ resource validated against the new schema) accepts them:
 			if err != nil {
 				return err
 			}
+			defer inf.ov.raiseGC()()
 			ns := kf.namespace()
 			cfg, err := kf.config(ns, progress())
 			if err != nil {

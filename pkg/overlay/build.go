@@ -2,9 +2,7 @@ package overlay
 
 import (
 	"fmt"
-	"os"
 	"path"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -74,7 +72,6 @@ var buildMu sync.Mutex
 // on its own, is built in concurrent shards with the same result (see
 // shard.go).
 func (o *Overlay) Build(base []Doc, addedPrefix string) ([]Doc, error) {
-	defer raiseGC()()
 	if len(base) >= minSharded {
 		return o.build(base, addedPrefix, shardSize)
 	}
@@ -429,45 +426,6 @@ func SortedSources(docs []Doc) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// buildGCPercent is the GC target while overlays build (GOGC=200 unless
-// GOGC is set): kustomize allocates about 1 KB per field of every object,
-// almost all of it garbage by the end of the build, on a small live heap.
-// Collecting at 3x the live heap instead of 2x saves about a sixth of the
-// CPU of `lade template --overlay` on the 100-subchart umbrella for about
-// 20 MB more (4x saved a fifth for 80 MB more).
-const buildGCPercent = 200
-
-var (
-	gcMu     sync.Mutex
-	gcRaised int // builds running with the raised target
-	gcSaved  int // the target before the first of them
-)
-
-// raiseGC raises the GC target to buildGCPercent (unless GOGC is set or
-// the target is already higher) until the returned function is called.
-func raiseGC() func() {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	gcMu.Lock()
-	defer gcMu.Unlock()
-	if gcRaised == 0 {
-		gcSaved = debug.SetGCPercent(buildGCPercent)
-		if gcSaved >= buildGCPercent || gcSaved < 0 {
-			debug.SetGCPercent(gcSaved)
-			return func() {}
-		}
-	}
-	gcRaised++
-	return func() {
-		gcMu.Lock()
-		defer gcMu.Unlock()
-		if gcRaised--; gcRaised == 0 {
-			debug.SetGCPercent(gcSaved)
-		}
-	}
 }
 
 // buildDir is where kustomize builds: the entry kustomization's directory

@@ -62,3 +62,21 @@ func Set(p int) (restore func()) {
 	mu.Unlock()
 	return func() { debug.SetGCPercent(prev) }
 }
+
+// Raise is Set(p) when the GC percent in force is lower than p (and GOGC is
+// not set in the environment); otherwise it changes nothing and neither
+// does the function it returns.
+func Raise(p int) (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	prev := debug.SetGCPercent(p)
+	if prev >= p || prev < 0 {
+		debug.SetGCPercent(prev)
+		return func() {}
+	}
+	override = true
+	return func() { debug.SetGCPercent(prev) }
+}

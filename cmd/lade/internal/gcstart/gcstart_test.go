@@ -43,4 +43,22 @@ func TestStartUpThenDefault(t *testing.T) {
 	if p := percent(); p != runPercent {
 		t.Fatalf("after restore GC percent is %d, want %d", p, runPercent)
 	}
+
+	// Raise raises only.
+	restore = Raise(200)
+	if p := percent(); p != 200 {
+		t.Fatalf("after Raise(200) GC percent is %d", p)
+	}
+	inner := Raise(150)
+	if p := percent(); p != 200 {
+		t.Fatalf("Raise(150) lowered the GC percent to %d", p)
+	}
+	inner()
+	if p := percent(); p != 200 {
+		t.Fatalf("the restore of a Raise that changed nothing set the GC percent to %d", p)
+	}
+	restore()
+	if p := percent(); p != runPercent {
+		t.Fatalf("after the restore of Raise(200) GC percent is %d, want %d", p, runPercent)
+	}
 }

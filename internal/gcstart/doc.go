@@ -1,9 +1,0 @@
-// Package gcstart tunes the garbage collector for a short-lived command.
-// With Go's defaults the first collections run while the heap is a few
-// megabytes (package initialisation, loading a chart), collecting little
-// each time. Importing this package (cmd/lade does) lets the heap reach
-// 16 MiB before the first collection, then collects as GOGC=100 does. An
-// explicit GOGC in the environment is left alone.
-//
-// It imports nothing of lade.
-package gcstart
