@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,6 +33,9 @@ type typeChecker struct {
 	// raw returns the rendered text of the scalar at a field path and whether
 	// it was a plain (unquoted) YAML scalar; nil when unknown.
 	raw func(field string) (text string, plain bool)
+	// fields remembers structFields' answers (shared by the checks of one
+	// lint run's objects; nil: none kept).
+	fields structFieldCache
 }
 
 func (tc *typeChecker) add(field, format string, args ...any) {
@@ -81,7 +83,7 @@ func (tc *typeChecker) check(v any, t reflect.Type, path string) (any, bool) {
 			tc.wrongType(path, v, "an object (key: value pairs)")
 			return nil, false
 		}
-		fields := structFields(t)
+		fields := tc.fields.get(t)
 		for _, k := range sortedKeys(m) {
 			p := joinField(path, k)
 			f, ok := fields[k]
@@ -375,14 +377,25 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+// structFieldCache keeps structFields' answers by struct type. Not safe
+// for concurrent use.
+type structFieldCache map[reflect.Type]map[string]reflect.Type
+
+// get is structFields(t), remembered in c when c is not nil.
+func (c structFieldCache) get(t reflect.Type) map[string]reflect.Type {
+	if f, ok := c[t]; ok {
+		return f
+	}
+	f := structFields(t)
+	if c != nil {
+		c[t] = f
+	}
+	return f
+}
 
 // structFields maps the JSON names of a struct's fields (embedded structs
 // without a name flattened, as encoding/json does) to their types.
 func structFields(t reflect.Type) map[string]reflect.Type {
-	if f, ok := fieldCache.Load(t); ok {
-		return f.(map[string]reflect.Type)
-	}
 	out := map[string]reflect.Type{}
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
@@ -415,6 +428,5 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 		}
 	}
 	walk(t)
-	fieldCache.Store(t, out)
 	return out
 }

@@ -142,6 +142,7 @@ type checker struct {
 	all  []*object
 
 	sources map[string]*sourceMap // template -> line map, built on first use
+	fields  structFieldCache      // for the type checks of the objects
 }
 
 func (c *checker) report(o *object, rule string, field string, format string, args ...any) {
@@ -187,7 +188,7 @@ func ignored(o *object, rule string) bool {
 // rule rendered: findings for the chart's own templates, with every object of
 // the chart (subcharts included) available to cross-object rules.
 func ladeRules(r *rules.Rendered, o Options) []Message {
-	c := &checker{o: o, r: r}
+	c := &checker{o: o, r: r, fields: structFieldCache{}}
 	root := r.Chart.Name()
 	for i := range r.Docs {
 		c.all = append(c.all, &object{doc: r.Docs[i], own: true})
@@ -261,7 +262,7 @@ func (c *checker) decode(ob *object) {
 	if len(strictErrs) > 0 || err != nil {
 		// The strict decoder stops at the first bad value: find them all,
 		// and decode what is left.
-		tc := &typeChecker{raw: func(f string) (string, bool) {
+		tc := &typeChecker{fields: c.fields, raw: func(f string) (string, bool) {
 			p := ob.positions()[f]
 			return p.raw, p.plain
 		}}
