@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -107,17 +108,23 @@ func forEachPackage(t *testing.T, top string, f func(dir string, files []*ast.Fi
 		if d.Name() == "testdata" {
 			return filepath.SkipDir
 		}
-		pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool {
-			return !strings.HasSuffix(fi.Name(), "_test.go")
-		}, parser.SkipObjectResolution)
+		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return err
 		}
-		for _, p := range pkgs {
-			var files []*ast.File
-			for _, file := range p.Files {
-				files = append(files, file)
+		var files []*ast.File
+		for _, e := range entries {
+			n := e.Name()
+			if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+				continue
 			}
+			file, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.SkipObjectResolution)
+			if err != nil {
+				return err
+			}
+			files = append(files, file)
+		}
+		if len(files) > 0 {
 			f(dir, files)
 		}
 		return nil
