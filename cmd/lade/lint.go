@@ -18,7 +18,6 @@ import (
 	"github.com/lade-dev/lade/internal/version"
 	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/lint"
-	"github.com/lade-dev/lade/pkg/registry"
 )
 
 const lintLong = `Examine charts for possible issues.
@@ -112,7 +111,7 @@ func runLint(cmd *cobra.Command, g *globalFlags, lf *lintFlags, args []string) e
 	// oci:// charts are pulled (through the cache) and linted as archives.
 	args = slices.Clone(args)
 	for i, a := range args {
-		if !registry.IsOCI(a) && !lf.registry.isRepoRef(a) {
+		if !lf.registry.isRemote(a) {
 			continue
 		}
 		dir, err := os.MkdirTemp("", "lade-lint-")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render"
+	"github.com/lade-dev/lade/pkg/source"
 	"github.com/lade-dev/lade/pkg/verify"
 )
 
@@ -41,64 +41,32 @@ func (o *overlayFlags) addReset(f *pflag.FlagSet) {
 	f.BoolVar(&o.reset, "reset-overlay", false, "drop the overlay recorded in the release instead of reusing it")
 }
 
-// isPackage reports whether ref is a directory holding a kustomization and no Chart.yaml.
-func isPackage(ref string) bool {
-	st, err := os.Stat(ref)
-	if err != nil || !st.IsDir() {
-		return false
-	}
-	if _, err := os.Stat(filepath.Join(ref, "Chart.yaml")); err == nil {
-		return false
-	}
-	return overlay.IsKustomization(ref)
-}
-
 var valueFlagNames = []string{"values", "set", "set-string", "set-file", "set-json", "set-literal", "reuse-values", "reset-then-reuse-values"}
 
-// loadChart loads CHART (see loadChart) and the overlay; for a
-// kustomization-only directory it returns the placeholder chart of the
-// package and refuses value flags.
+// loadChart loads CHART for a render (see pkg/source: a directory, an
+// archive, oci://, REPO/CHART, an https:// archive, a kustomization-only
+// directory) and the overlay; for a kustomization-only directory it
+// returns the placeholder chart of the package and refuses value flags.
 func (o *overlayFlags) loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*chart.Chart, error) {
 	if o.reset && o.dir != "" {
 		return nil, errors.New("--overlay and --reset-overlay cannot be used together")
 	}
-	if isPackage(ref) {
-		// A kustomization carries no signature: --verify fails, and a
-		// policy rule for its path can only refuse or warn.
-		if reg.prov.verify {
-			return nil, fmt.Errorf("--verify: %s is a kustomization: only signed chart archives can be verified", ref)
-		}
-		if err := reg.policy.check(cmd, verify.Chart{Source: "file://" + filepath.ToSlash(mustAbs(ref))}); err != nil {
+	so := reg.sourceOptions(cmd, cmd.ErrOrStderr(), version)
+	so.Render, so.Packages, so.OverlayRoot = true, true, o.root
+	if source.IsPackage(ref, so) {
+		if err := o.checkPackage(cmd, ref, reg); err != nil {
 			return nil, err
 		}
-		var set []string
-		for _, n := range valueFlagNames {
-			if f := cmd.Flags().Lookup(n); f != nil && f.Changed {
-				set = append(set, "--"+n)
-			}
-		}
-		if len(set) > 0 {
-			return nil, fmt.Errorf("%s is a kustomization (kustomization.yaml and no Chart.yaml): it has no values, so %s cannot be used; change the kustomization instead", ref, strings.Join(set, ", "))
-		}
-		if o.dir != "" {
-			return nil, fmt.Errorf("%s is a kustomization: --overlay cannot be added to it; make the overlay's kustomization use it as a resource, or add the changes to it", ref)
-		}
-		ov, err := overlay.LoadWithin(ref, o.root)
-		if err != nil {
-			return nil, err
-		}
-		abs, err := filepath.Abs(ref)
-		if err != nil {
-			return nil, err
-		}
-		rec, ch := release.NewPackage(ov, filepath.Base(abs), version)
+	}
+	s, err := source.Resolve(cmd.Context(), ref, so)
+	if err != nil {
+		return nil, err
+	}
+	if s.Kind == source.Package {
+		rec, ch := release.NewPackage(s.Overlay, s.Name, version)
 		rec.Dir = ref
 		o.record = rec
 		return ch, nil
-	}
-	ch, err := loadChart(cmd, ref, version, reg)
-	if err != nil {
-		return nil, err
 	}
 	if o.dir != "" {
 		ov, err := overlay.LoadWithin(o.dir, o.root)
@@ -108,7 +76,32 @@ func (o *overlayFlags) loadChart(cmd *cobra.Command, ref, version string, reg *r
 		o.record = release.NewOverlay(ov, !o.hooks)
 		o.record.Dir = o.dir
 	}
-	return ch, nil
+	return s.Chart, nil
+}
+
+// checkPackage refuses what a kustomization-only CHART cannot take: a
+// signature check, value flags, an overlay; a policy rule for its path can
+// only refuse or warn.
+func (o *overlayFlags) checkPackage(cmd *cobra.Command, ref string, reg *registryFlags) error {
+	if reg.prov.verify {
+		return fmt.Errorf("--verify: %s is a kustomization: only signed chart archives can be verified", ref)
+	}
+	if err := reg.policy.check(cmd, verify.Chart{Source: "file://" + filepath.ToSlash(mustAbs(ref))}); err != nil {
+		return err
+	}
+	var set []string
+	for _, n := range valueFlagNames {
+		if f := cmd.Flags().Lookup(n); f != nil && f.Changed {
+			set = append(set, "--"+n)
+		}
+	}
+	if len(set) > 0 {
+		return fmt.Errorf("%s is a kustomization (kustomization.yaml and no Chart.yaml): it has no values, so %s cannot be used; change the kustomization instead", ref, strings.Join(set, ", "))
+	}
+	if o.dir != "" {
+		return fmt.Errorf("%s is a kustomization: --overlay cannot be added to it; make the overlay's kustomization use it as a resource, or add the changes to it", ref)
+	}
+	return nil
 }
 
 // overlayGCPercent is the GC target of a command that builds an overlay or

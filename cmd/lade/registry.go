@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/lade-dev/lade/pkg/provenance"
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/repo"
+	"github.com/lade-dev/lade/pkg/source"
 	"github.com/lade-dev/lade/pkg/verify"
 )
 
@@ -60,59 +62,59 @@ func (r *registryFlags) addRepo(f *pflag.FlagSet) {
 	r.repoPaths.add(f)
 }
 
-// isRepoRef reports whether ref names a chart in an HTTP chart repository
-// (REPO/CHART, --repo, or an http(s) archive URL) rather than a local path.
-func (r *registryFlags) isRepoRef(ref string) bool {
-	if registry.IsOCI(ref) {
-		return false
+// sourceOptions are the chart-source options of the flags (see
+// pkg/source), with --verify and --verify-policy as its checks: registry
+// progress goes to out.
+func (r *registryFlags) sourceOptions(cmd *cobra.Command, out io.Writer, version string) source.Options {
+	return source.Options{
+		Version:          version,
+		DependencyUpdate: r.depUpdate,
+		Registry:         r.options(out),
+		Repo:             func() (*repo.Client, error) { return r.repoPaths.client(r.cacheDir) },
+		Repository: repo.ResolveOptions{
+			RepoURL:               r.repoURL,
+			Username:              r.username,
+			Password:              r.password,
+			PassCredentials:       r.passCredentials,
+			CAFile:                r.caFile,
+			CertFile:              r.certFile,
+			KeyFile:               r.keyFile,
+			InsecureSkipTLSVerify: r.insecure,
+		},
+		Charts: &prestart.Charts,
+		VerifyOCI: func(ctx context.Context, c *registry.Client, res *registry.PullResult) error {
+			return r.verifyOCI(cmd, c, res)
+		},
+		VerifyRepo: func(ctx context.Context, c *repo.Client, res *repo.Resolved) error { return r.verifyRepo(cmd, c, res) },
+		LoadLocal:  func(p string) (*chart.Chart, error) { return r.loadLocal(cmd, p) },
 	}
-	if r.repoURL != "" || repo.IsURL(ref) {
-		return true
-	}
-	if _, err := os.Stat(ref); err == nil {
-		return false
-	}
-	return repo.IsReference(ref)
 }
 
-// resolveRepo fetches a repository chart reference (see pkg/repo.Resolve).
-func (r *registryFlags) resolveRepo(cmd *cobra.Command, ref, version string) (*repo.Resolved, error) {
-	c, err := r.repoPaths.client(r.cacheDir)
-	if err != nil {
-		return nil, err
-	}
-	res, err := c.Resolve(cmd.Context(), ref, repo.ResolveOptions{
-		Version:               version,
-		RepoURL:               r.repoURL,
-		Username:              r.username,
-		Password:              r.password,
-		PassCredentials:       r.passCredentials,
-		CAFile:                r.caFile,
-		CertFile:              r.certFile,
-		KeyFile:               r.keyFile,
-		InsecureSkipTLSVerify: r.insecure,
-	})
-	if err == nil && r.prov.verify {
+// isRemote reports whether ref is fetched (oci://, REPO/CHART, --repo, an
+// http(s) archive URL) rather than read from disk.
+func (r *registryFlags) isRemote(ref string) bool {
+	return source.Classify(ref, r.sourceOptions(nil, nil, "")).Remote()
+}
+
+// verifyRepo checks a chart fetched from a repository: its provenance with
+// --verify, its signatures by --verify-policy.
+func (r *registryFlags) verifyRepo(cmd *cobra.Command, c *repo.Client, res *repo.Resolved) (err error) {
+	if r.prov.verify {
 		r.verified, err = r.prov.check(res.Archive, res.FileName(), res.URL+".prov", func() ([]byte, error) {
 			return c.Provenance(cmd.Context(), res)
 		})
+		if err != nil {
+			return err
+		}
 	}
-	if err == nil {
-		err = r.policy.check(cmd, verify.Chart{Source: res.URL, Digest: res.Digest.String(), Archive: res.Archive, FileName: res.FileName(),
-			Provenance: func() ([]byte, error) { return c.Provenance(cmd.Context(), res) }})
-	}
-	return res, err
+	return r.policy.check(cmd, verify.Chart{Source: res.URL, Digest: res.Digest.String(), Archive: res.Archive, FileName: res.FileName(),
+		Provenance: func() ([]byte, error) { return c.Provenance(cmd.Context(), res) }})
 }
 
-// pullOCI pulls an oci:// reference, verifying its provenance layer with --verify.
-func (r *registryFlags) pullOCI(cmd *cobra.Command, out io.Writer, ref, version string) (*registry.PullResult, error) {
-	c, err := r.client(out)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	res, err := c.Pull(cmd.Context(), ref, version)
-	if err == nil && r.prov.verify {
+// verifyOCI checks a pulled oci:// chart: its provenance layer with
+// --verify, its signatures by --verify-policy.
+func (r *registryFlags) verifyOCI(cmd *cobra.Command, c *registry.Client, res *registry.PullResult) (err error) {
+	if r.prov.verify {
 		where := "the provenance layer of " + res.Ref.URL()
 		r.verified, err = r.prov.check(res.Archive, res.FileName(), where, func() ([]byte, error) {
 			data, found, err := c.Provenance(cmd.Context(), res)
@@ -121,30 +123,69 @@ func (r *registryFlags) pullOCI(cmd *cobra.Command, out io.Writer, ref, version 
 			}
 			return data, err
 		})
+		if err != nil {
+			return err
+		}
 	}
-	if err == nil {
-		// Before the chart is used: its signatures, by the policy.
-		err = r.policy.check(cmd, verify.OCIChart(cmd.Context(), c, res))
+	// Before the chart is used: its signatures, by the policy.
+	return r.policy.check(cmd, verify.OCIChart(cmd.Context(), c, res))
+}
+
+// loadLocal loads a chart directory or archive, checked by --verify-policy
+// and, with --verify, loaded from the archive bytes that were verified.
+func (r *registryFlags) loadLocal(cmd *cobra.Command, ref string) (*chart.Chart, error) {
+	if r.policy.active() {
+		lc, err := localChart(ref)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.policy.check(cmd, lc); err != nil {
+			return nil, err
+		}
 	}
+	if r.prov.verify {
+		ver, archive, err := r.prov.checkLocal(ref)
+		if err != nil {
+			return nil, err
+		}
+		r.verified = ver
+		return chart.LoadArchive(bytes.NewReader(archive))
+	}
+	return prestart.Charts.Load(ref)
+}
+
+// pullOCI pulls an oci:// reference, verified as verifyOCI says.
+func (r *registryFlags) pullOCI(cmd *cobra.Command, out io.Writer, ref, version string) (*registry.PullResult, error) {
+	c, err := r.client(out)
 	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	res, err := c.Pull(cmd.Context(), ref, version)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.verifyOCI(cmd, c, res); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// pullAny fetches an oci:// or repository reference as a PullResult.
+// pullAny fetches an oci:// or repository reference as a PullResult (pull,
+// and lint of a remote chart, which need the archive).
 func (r *registryFlags) pullAny(cmd *cobra.Command, out io.Writer, ref, version string) (*registry.PullResult, error) {
-	if r.isRepoRef(ref) {
-		res, err := r.resolveRepo(cmd, ref, version)
+	o := r.sourceOptions(cmd, out, version)
+	switch source.Classify(ref, o) {
+	case source.Repo, source.URL:
+		s, err := source.Resolve(cmd.Context(), ref, o)
 		if err != nil {
 			return nil, err
 		}
-		return &registry.PullResult{Archive: res.Archive, Chart: res.Chart, Cached: res.Cached}, nil
+		return &registry.PullResult{Archive: s.Archive, Chart: s.Chart, Cached: s.Cached}, nil
+	case source.OCI:
+		return r.pullOCI(cmd, out, ref, version)
 	}
-	if !registry.IsOCI(ref) {
-		return nil, errNotOCI(ref)
-	}
-	return r.pullOCI(cmd, out, ref, version)
+	return nil, errNotOCI(ref)
 }
 
 // addTLS adds the connection flags (all registry commands, login included).
@@ -168,7 +209,12 @@ func (r *registryFlags) add(f *pflag.FlagSet) {
 
 // client creates the registry client; out receives Pulled:/Pushed: lines.
 func (r *registryFlags) client(out io.Writer) (*registry.Client, error) {
-	return registry.NewClient(registry.Options{
+	return registry.NewClient(r.options(out))
+}
+
+// options are the registry client's options.
+func (r *registryFlags) options(out io.Writer) registry.Options {
+	return registry.Options{
 		PlainHTTP:             r.plainHTTP,
 		CAFile:                r.caFile,
 		CertFile:              r.certFile,
@@ -179,46 +225,19 @@ func (r *registryFlags) client(out io.Writer) (*registry.Client, error) {
 		RegistryConfig:        r.registryConfig,
 		CacheDir:              r.cacheDir,
 		Out:                   out,
-	})
+	}
 }
 
-// load reads CHART for template, show and friends: a directory, an archive,
-// an oci:// reference pulled at version (through the cache), or a chart
-// repository reference (REPO/CHART, --repo URL CHART, an https:// archive). Registry
-// progress goes to stderr, as Helm's does.
+// load reads CHART for show: a directory, an archive, an oci://
+// reference pulled at version (through the cache), or a chart repository
+// reference (REPO/CHART, --repo URL CHART, an https:// archive); see
+// pkg/source. Registry progress goes to stderr, as Helm's does.
 func (r *registryFlags) load(cmd *cobra.Command, ref, version string) (*chart.Chart, error) {
-	if r.isRepoRef(ref) {
-		res, err := r.resolveRepo(cmd, ref, version)
-		if err != nil {
-			return nil, err
-		}
-		return res.Chart, nil
-	}
-	if !registry.IsOCI(ref) {
-		if r.policy.active() {
-			lc, err := localChart(ref)
-			if err != nil {
-				return nil, err
-			}
-			if err := r.policy.check(cmd, lc); err != nil {
-				return nil, err
-			}
-		}
-		if r.prov.verify {
-			ver, archive, err := r.prov.checkLocal(ref)
-			if err != nil {
-				return nil, err
-			}
-			r.verified = ver
-			return chart.LoadArchive(bytes.NewReader(archive))
-		}
-		return prestart.Charts.Load(ref)
-	}
-	res, err := r.pullOCI(cmd, cmd.ErrOrStderr(), ref, version)
+	s, err := source.Resolve(cmd.Context(), ref, r.sourceOptions(cmd, cmd.ErrOrStderr(), version))
 	if err != nil {
 		return nil, err
 	}
-	return res.Chart, nil
+	return s.Chart, nil
 }
 
 func newRegistryCmd() *cobra.Command {
@@ -347,20 +366,6 @@ func (r *registryFlags) fetch(cmd *cobra.Command, ref, version, dir string) (str
 // addDependencyUpdate adds --dependency-update (template, install, upgrade).
 func (r *registryFlags) addDependencyUpdate(f *pflag.FlagSet) {
 	f.BoolVar(&r.depUpdate, "dependency-update", false, "update dependencies if they are missing before installing the chart")
-}
-
-// updateDependencies runs `dependency update` on a local chart directory.
-func (r *registryFlags) updateDependencies(cmd *cobra.Command, dir string) error {
-	c, err := r.client(cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rc, err := r.repoPaths.client(r.cacheDir)
-	if err != nil {
-		return err
-	}
-	return c.UpdateDependencies(cmd.Context(), dir, registry.DependencyOptions{Out: cmd.ErrOrStderr(), Repos: rc.Dependencies()})
 }
 
 // addDevelFlag adds --devel, which develVersion reads.

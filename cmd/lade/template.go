@@ -17,7 +17,6 @@ import (
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/chart/common"
 	"github.com/lade-dev/lade/pkg/kubeapis"
-	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/release"
 	"github.com/lade-dev/lade/pkg/render"
 )
@@ -111,31 +110,6 @@ func (r *renderFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&r.chartVersion, "version", "", "specify a version constraint for the chart version to use (for registry charts)")
 	addDevelFlag(f, &r.devel)
 	r.limits.add(f)
-}
-
-// load reads the chart (a directory, an archive, or an oci:// reference
-// pulled at version) and checks what Helm checks before rendering.
-func loadChart(cmd *cobra.Command, ref, version string, reg *registryFlags) (*chart.Chart, error) {
-	ch, err := reg.load(cmd, ref, version)
-	if err != nil {
-		return nil, err
-	}
-	if ch.Metadata.Deprecated {
-		slog.Warn("this chart is deprecated")
-	}
-	if err := chart.CheckDependencies(ch); err != nil {
-		if !reg.depUpdate || registry.IsOCI(ref) || reg.isRepoRef(ref) {
-			return nil, fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'lade dependency build' to fetch missing dependencies: %w", err)
-		}
-		// --dependency-update: fetch what Chart.yaml names, then load again.
-		if err := reg.updateDependencies(cmd, ref); err != nil {
-			return nil, err
-		}
-		if ch, err = chart.Load(ref); err != nil {
-			return nil, fmt.Errorf("failed reloading chart after repo update: %w", err)
-		}
-	}
-	return ch, nil
 }
 
 // templateFlags are the flags of lade template.

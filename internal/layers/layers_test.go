@@ -38,6 +38,7 @@ var mayImport = map[string][]string{
 	"pkg/provenance":     {"pkg/chart"},
 	"pkg/signature":      {},
 	"pkg/verify":         {"pkg/provenance", "pkg/signature", "pkg/registry"},
+	"pkg/source":         {"pkg/chart", "pkg/overlay", "pkg/registry", "pkg/repo"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "pkg/crdcheck", "internal/"},
 }
 
