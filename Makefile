@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo demo-render test test-interop helm-ref cosign-ref bench bench-controller lint fuzz clean pgo generate verify-generate
+.PHONY: build demo demo-render test test-interop helm-ref cosign-ref bench bench-controller bench-compare lint fuzz clean pgo generate verify-generate
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -90,6 +90,13 @@ bench: build k8s-bins cosign-ref
 BENCH_RELEASES ?= 1000
 bench-controller:
 	LADE_BENCH_RELEASES=$(BENCH_RELEASES) $(GO) test ./cmd/lade-controller -run '^TestBenchReleases$$' -count=1 -v -timeout 60m
+
+# Before/after: lade built at BASE and at HEAD, alternating run by run on
+# the test cluster (template, install, no-op upgrade, diff, list; medians
+# side by side). make bench-compare BASE=c0126ec [RUNS=5]
+bench-compare:
+	@[ -n "$(BASE)" ] || { echo "usage: make bench-compare BASE=<git rev>" >&2; exit 2; }
+	scripts/bench-compare.sh $(BASE)
 
 # Interop with Helm's own code (separate modules importing helm.sh/helm/v4,
 # or helm.sh/helm/v3 in test/interop-helm3; never a dependency of lade's

@@ -333,48 +333,7 @@ func (bc *benchCluster) startProxy() string {
 func (bc *benchCluster) listBench(runs int) {
 	ctx := context.Background()
 	ns := bc.namespace("list")
-	kc, err := kube.New(bc.env.Config())
-	if err != nil {
-		bc.b.Fatal(err)
-	}
-	cfg := &release.Config{Kube: kc, Namespace: ns}
-	tmpl := bc.template(cfg)
-	st := cfg.Storage()
-	start := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
-	sem := make(chan struct{}, 8)
-	for r := range 100 {
-		for v := 1; v <= 10; v++ {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				rel := *tmpl
-				info := *tmpl.Info
-				rel.Info = &info
-				rel.Name, rel.Version = fmt.Sprintf("r%03d", r), v
-				rel.Info.Status = release.StatusSuperseded
-				if v == 10 {
-					rel.Info.Status = release.StatusDeployed
-				}
-				if err := st.Create(ctx, &rel); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}()
-		}
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		bc.b.Fatal(err)
-	}
-	sec, _ := bc.cs.CoreV1().Secrets(ns).Get(ctx, release.SecretName("r000", 1), metav1.GetOptions{})
-	bc.report(fmt.Sprintf("list: stored 1,000 revisions (%d bytes of payload each) in %s", len(sec.Data["release"]), time.Since(start).Round(time.Second)))
+	bc.storeRevisions(ns)
 
 	var meds []time.Duration
 	var rxs []int64
@@ -433,6 +392,54 @@ func (bc *benchCluster) listBench(runs int) {
 		dl.Round(time.Millisecond), nl, df.Round(time.Millisecond), nf, float64(nf)/float64(max(nl, 1))))
 	bc.b.ReportMetric(float64(nl), "lade-list-body-bytes")
 	bc.b.ReportMetric(float64(nf), "full-list-body-bytes")
+}
+
+// storeRevisions stores 1,000 revisions of the umbrella chart in ns (100
+// releases of 10 revisions, the newest deployed) through the library.
+func (bc *benchCluster) storeRevisions(ns string) {
+	ctx := context.Background()
+	kc, err := kube.New(bc.env.Config())
+	if err != nil {
+		bc.b.Fatal(err)
+	}
+	cfg := &release.Config{Kube: kc, Namespace: ns}
+	tmpl := bc.template(cfg)
+	st := cfg.Storage()
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	sem := make(chan struct{}, 8)
+	for r := range 100 {
+		for v := 1; v <= 10; v++ {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				rel := *tmpl
+				info := *tmpl.Info
+				rel.Info = &info
+				rel.Name, rel.Version = fmt.Sprintf("r%03d", r), v
+				rel.Info.Status = release.StatusSuperseded
+				if v == 10 {
+					rel.Info.Status = release.StatusDeployed
+				}
+				if err := st.Create(ctx, &rel); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		bc.b.Fatal(err)
+	}
+	sec, _ := bc.cs.CoreV1().Secrets(ns).Get(ctx, release.SecretName("r000", 1), metav1.GetOptions{})
+	bc.report(fmt.Sprintf("list: stored 1,000 revisions (%d bytes of payload each) in %s", len(sec.Data["release"]), time.Since(start).Round(time.Second)))
 }
 
 // template is a deployed record of the umbrella chart, as lade stores it.
