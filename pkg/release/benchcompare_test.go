@@ -45,7 +45,8 @@ func BenchmarkCompare(b *testing.B) {
 	if out, err := exec.Command(filepath.Join(sharedDir(), "bench", "gen-umbrella"), umbrella100, "--subcharts", "100").CombinedOutput(); err != nil {
 		b.Fatalf("gen-umbrella: %v\n%s", err, out)
 	}
-	fmt.Printf("%-22s %-10s %-10s %s\n", "figure (median)", tools[0].name, tools[1].name, fmt.Sprintf("%s/%s", tools[1].name, tools[0].name))
+	ratio := tools[1].name + "/" + tools[0].name
+	fmt.Printf("%-22s %-9s  %-9s  %-5s   cpu %-8s  %-8s  %s\n", "median of", tools[0].name, tools[1].name, "ratio", tools[0].name, tools[1].name, ratio)
 	for b.Loop() {
 		alternate(tools, "template umbrella-100", 2*runs, func(t *benchTool, i int) time.Duration {
 			d, _ := t.run(b, "template", "u", umbrella100)
@@ -54,8 +55,10 @@ func BenchmarkCompare(b *testing.B) {
 		alternate(tools, "install", runs, func(t *benchTool, i int) time.Duration {
 			ns := bc.namespace(fmt.Sprintf("cmp-inst-%s-%d", t.name, i))
 			d, _ := t.run(b, "install", "u", bc.chart, "-n", ns)
+			cpu := t.cpu
 			t.run(b, "uninstall", "u", "-n", ns)
 			bc.waitNoPods(ns)
+			t.cpu = cpu // the install's, for alternate
 			return d
 		})
 		nss := map[*benchTool]string{}
@@ -85,16 +88,21 @@ func BenchmarkCompare(b *testing.B) {
 
 // alternate runs f runs times for each tool, the tools taking turns, and
 // prints each tool's median wall time and the ratio of the second to the
-// first.
+// first, then the same for the CPU time (user+system) of the process f
+// timed last: on a busy machine CPU time is the steadier figure.
 func alternate(tools []*benchTool, what string, runs int, f func(t *benchTool, i int) time.Duration) {
 	ds := make([][]time.Duration, len(tools))
+	cpus := make([][]time.Duration, len(tools))
 	for i := range runs {
 		for j, t := range tools {
 			ds[j] = append(ds[j], f(t, i))
+			cpus[j] = append(cpus[j], t.cpu)
 		}
 	}
 	a, b := median(ds[0]), median(ds[1])
-	fmt.Printf("%-22s %8.3fs  %8.3fs  %5.2f  (%d runs each)\n", what, a.Seconds(), b.Seconds(), b.Seconds()/a.Seconds(), runs)
+	ca, cb := median(cpus[0]), median(cpus[1])
+	fmt.Printf("%-22s %8.3fs  %8.3fs  %5.2f   cpu %7.3fs  %7.3fs  %5.2f  (%d runs each)\n",
+		what, a.Seconds(), b.Seconds(), b.Seconds()/a.Seconds(), ca.Seconds(), cb.Seconds(), cb.Seconds()/ca.Seconds(), runs)
 }
 
 func envOr(k, def string) string {
