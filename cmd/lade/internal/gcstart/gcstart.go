@@ -20,6 +20,7 @@ var (
 	mu       sync.Mutex
 	started  bool // the start-up setting is in force
 	override bool // a command chose its own setting
+	floor    int  // raised by Raise during start-up: what end sets if higher than runPercent
 )
 
 func init() {
@@ -45,7 +46,7 @@ func end() {
 	mu.Lock()
 	defer mu.Unlock()
 	if started && !override {
-		debug.SetGCPercent(runPercent)
+		debug.SetGCPercent(max(runPercent, floor))
 	}
 	started = false
 }
@@ -65,13 +66,29 @@ func Set(p int) (restore func()) {
 
 // Raise is Set(p) when the GC percent in force is lower than p (and GOGC is
 // not set in the environment); otherwise it changes nothing and neither
-// does the function it returns.
+// does the function it returns. While the start-up setting is in force
+// (higher), the first collection ends it at p instead of runPercent.
 func Raise(p int) (restore func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if started && !override {
+		if p <= max(runPercent, floor) {
+			return func() {}
+		}
+		prev := floor
+		floor = p
+		return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			floor = prev
+			if !started && !override {
+				debug.SetGCPercent(max(runPercent, prev))
+			}
+		}
+	}
 	prev := debug.SetGCPercent(p)
 	if prev >= p || prev < 0 {
 		debug.SetGCPercent(prev)
