@@ -73,10 +73,10 @@ type Options struct {
 	// into ">0.0.0-0"). A local chart's version is not checked, as in
 	// Helm; a package takes it as its version.
 	Version string
-	// Digest, when set ("sha256:<hex>"), pins the chart archive: the
-	// archive fetched (for oci://, the chart layer, not the manifest an
-	// @sha256: reference pins) or a local archive file must have this
-	// digest, else Resolve fails with ErrDigestMismatch. A chart directory
+	// Digest, when set ("sha256:<hex>"), pins the chart: the archive
+	// fetched (for oci://, the chart layer or the manifest) or a local
+	// archive file must have this digest, else Resolve fails with
+	// ErrDigestMismatch (a Release's spec.chart.digest). A chart directory
 	// or a package cannot be pinned (ErrInvalidDigest).
 	Digest string
 	// BaseDir is the directory relative local paths are relative to (a
@@ -140,8 +140,10 @@ type Source struct {
 	// Archive is the fetched chart archive (remote kinds only).
 	Archive []byte
 	// Digest is the archive's digest: set for remote kinds, and for a
-	// local archive file when Options.Digest pins it.
-	Digest digest.Digest
+	// local archive file when Options.Digest pins it. Manifest is the OCI
+	// manifest's digest (OCI only).
+	Digest   digest.Digest
+	Manifest digest.Digest
 	// Cached is true when a remote archive came from the content cache.
 	Cached bool
 }
@@ -226,8 +228,12 @@ func Resolve(ctx context.Context, ref string, o Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pin != "" && s.Digest != pin {
-		return nil, fmt.Errorf("chart %s: %w: the archive has digest %s, the pin is %s", ref, ErrDigestMismatch, s.Digest, pin)
+	if pin != "" && s.Digest != pin && (s.Manifest == "" || s.Manifest != pin) {
+		got := "the archive has digest " + s.Digest.String()
+		if s.Manifest != "" {
+			got += ", the manifest " + s.Manifest.String()
+		}
+		return nil, fmt.Errorf("chart %s: %w: %s, the pin is %s", ref, ErrDigestMismatch, got, pin)
 	}
 	if o.Render && s.Chart != nil {
 		if err := o.checkForRender(ctx, s); err != nil {
@@ -257,7 +263,7 @@ func (o *Options) pull(ctx context.Context, ref string) (*Source, error) {
 	if d == "" {
 		d = digest.FromBytes(res.Archive)
 	}
-	return &Source{Kind: OCI, Ref: ref, Chart: res.Chart, Archive: res.Archive, Digest: d, Cached: res.Cached}, nil
+	return &Source{Kind: OCI, Ref: ref, Chart: res.Chart, Archive: res.Archive, Digest: d, Manifest: res.Manifest.Digest, Cached: res.Cached}, nil
 }
 
 // fetch fetches a repository or URL reference.

@@ -30,9 +30,11 @@ func TestMain(m *testing.M) {
 type world struct {
 	dir      string // holds shop/ (the chart directory) and the archives
 	archives map[string][]byte
-	reg      *testenv.Registry
-	repo     *testenv.ChartRepo
-	opts     Options // registry, repository and cache settings for them
+	// manifests are the OCI manifest digests, by version.
+	manifests map[string]string
+	reg       *testenv.Registry
+	repo      *testenv.ChartRepo
+	opts      Options // registry, repository and cache settings for them
 }
 
 func newWorld(t *testing.T) *world {
@@ -85,10 +87,13 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	w.manifests = map[string]string{}
 	for _, v := range []string{"1.0.0", "1.2.0"} {
-		if _, err := c.Push(context.Background(), w.archives[v], "oci://"+w.reg.Host+"/charts", registry.PushOptions{}); err != nil {
+		res, err := c.Push(context.Background(), w.archives[v], "oci://"+w.reg.Host+"/charts", registry.PushOptions{})
+		if err != nil {
 			t.Fatal(err)
 		}
+		w.manifests[v] = res.Manifest.Digest.String()
 	}
 	return w
 }
@@ -124,6 +129,7 @@ func TestResolveEveryKind(t *testing.T) {
 		{name: "absolute archive path", ref: filepath.Join(w.dir, "shop-1.0.0.tgz"), tweak: func(o *Options) { o.BaseDir = "/nonexistent" }, kind: Local, version: "1.0.0"},
 		{name: "oci, newest", ref: "oci://" + w.reg.Host + "/charts/shop", kind: OCI, version: "1.2.0", digest: pin("1.2.0")},
 		{name: "oci, constraint, pinned", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Version, o.Digest = "~1.0", pin("1.0.0") }, kind: OCI, version: "1.0.0", digest: pin("1.0.0")},
+		{name: "oci, pinned by the manifest", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Version, o.Digest = "1.2.0", w.manifests["1.2.0"] }, kind: OCI, version: "1.2.0", digest: pin("1.2.0")},
 		{name: "REPO/CHART, constraint", ref: "charts/shop", tweak: func(o *Options) { o.Version = "<1.1" }, kind: Repo, version: "1.0.0", digest: pin("1.0.0")},
 		{name: "REPO/CHART, no local path, pinned", ref: "charts/shop", tweak: func(o *Options) { o.NoLocal, o.Digest = true, pin("1.2.0") }, kind: Repo, version: "1.2.0", digest: pin("1.2.0")},
 		{name: "--repo URL", ref: "shop", tweak: func(o *Options) { o.Repository.RepoURL, o.Version = w.repo.URL, "1.0.0" }, kind: Repo, version: "1.0.0", digest: pin("1.0.0")},
@@ -141,6 +147,9 @@ func TestResolveEveryKind(t *testing.T) {
 			if s.Kind != tc.kind || s.Chart.Name() != "shop" || s.Chart.Metadata.Version != tc.version || s.Digest.String() != tc.digest {
 				t.Fatalf("got kind %v, chart %s %s, digest %q; want kind %v, shop %s, digest %q",
 					s.Kind, s.Chart.Name(), s.Chart.Metadata.Version, s.Digest, tc.kind, tc.version, tc.digest)
+			}
+			if (s.Kind == OCI) != (s.Manifest != "") {
+				t.Errorf("kind %v with manifest digest %q", s.Kind, s.Manifest)
 			}
 			if tc.kind.Remote() && string(s.Archive) != string(w.archives[tc.version]) {
 				t.Errorf("Archive is not the %s archive (%d bytes)", tc.version, len(s.Archive))
@@ -161,6 +170,7 @@ func TestResolveRefuses(t *testing.T) {
 		text      string
 	}{
 		{name: "pinned oci archive differs", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Digest = other }, is: ErrDigestMismatch, text: "the pin is " + other},
+		{name: "pinned oci manifest is another version's", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Digest = w.manifests["1.0.0"] }, is: ErrDigestMismatch, text: ", the manifest sha256:"},
 		{name: "pinned repository archive differs", ref: "charts/shop", tweak: func(o *Options) { o.Digest = other }, is: ErrDigestMismatch, text: "chart charts/shop"},
 		{name: "pinned local archive differs", ref: "shop-1.0.0.tgz", tweak: func(o *Options) { o.BaseDir, o.Digest = w.dir, other }, is: ErrDigestMismatch, text: "chart shop-1.0.0.tgz"},
 		{name: "pin is no digest", ref: "charts/shop", tweak: func(o *Options) { o.Digest = "sha256:abc" }, is: ErrInvalidDigest, text: `"sha256:abc" for charts/shop`},
