@@ -39,6 +39,7 @@ var mayImport = map[string][]string{
 	"pkg/signature":      {},
 	"pkg/verify":         {"pkg/provenance", "pkg/signature", "pkg/registry"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "pkg/crdcheck", "internal/"},
+	"pkg/fleet":          {"pkg/release", "pkg/kube", "pkg/diff", "pkg/chart", "internal/"},
 }
 
 func allowed(pkg, imp string) bool {

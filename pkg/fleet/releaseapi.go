@@ -1,0 +1,63 @@
+package fleet
+
+import (
+	"context"
+	"maps"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/lade-dev/lade/pkg/diff"
+	"github.com/lade-dev/lade/pkg/kube"
+	"github.com/lade-dev/lade/pkg/release"
+)
+
+// This file is the fleet's use of pkg/release's operations: one plan, its
+// preview, and its deploy.
+
+// planned is the plan of one release.
+type planned struct {
+	plan          *release.Plan
+	next, current *release.Release
+	report        *diff.Report
+	// sameAsCurrent: current is deployed and next would deploy the same
+	// chart, values, overlay, manifest and hooks (only drift can differ).
+	sameAsCurrent bool
+}
+
+// planRelease plans an upgrade (or install) of one release and previews it.
+func planRelease(ctx context.Context, cfg *release.Config, o release.UpgradeOptions, do diff.Options) (*planned, error) {
+	pl, err := cfg.PlanUpgrade(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := cfg.Preview(ctx, pl, do)
+	if err != nil {
+		return nil, err
+	}
+	return &planned{plan: pl, next: pl.Next, current: pl.Current, report: rep, sameAsCurrent: pl.SameAsCurrent()}, nil
+}
+
+// deployRelease applies the planned options.
+func deployRelease(ctx context.Context, cfg *release.Config, o release.UpgradeOptions) (*release.Release, error) {
+	o.Labels = maps.Clone(o.Labels)
+	return cfg.Upgrade(ctx, o)
+}
+
+// previewUninstall reports the objects uninstalling rel deletes: all of
+// its manifest's but those annotated helm.sh/resource-policy: keep.
+func previewUninstall(cfg *release.Config, rel *release.Release, do diff.Options) (*diff.Report, error) {
+	b, err := cfg.StoredObjects(rel, true)
+	if err != nil {
+		return nil, err
+	}
+	var old []*unstructured.Unstructured
+	for _, r := range b.Resources {
+		if r.Object.GetAnnotations()[kube.ResourcePolicyAnno] != kube.ResourcePolicyKeep {
+			old = append(old, r.Object)
+		}
+	}
+	old = append(old, b.Unmapped...)
+	rep := diff.Objects(old, nil, do)
+	rep.From, rep.To = "live", "uninstall of "+rel.Name
+	return rep, nil
+}
