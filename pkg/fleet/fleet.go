@@ -157,11 +157,11 @@ const (
 	StateWaiting  State = "waiting"
 	StateApplying State = "applying"
 	// StateReady: applied (or unchanged) and Ready.
-	StateReady    State = "ready"
-	StatePruning  State = "pruning"
-	StatePruned   State = "pruned"
-	StateFailed   State = "failed"
-	StateSkipped  State = "skipped"
+	StateReady   State = "ready"
+	StatePruning State = "pruning"
+	StatePruned  State = "pruned"
+	StateFailed  State = "failed"
+	StateSkipped State = "skipped"
 )
 
 // Final reports whether s ends a release's apply.
