@@ -87,10 +87,15 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) error {
 			skipped++
 		}
 	}
-	if failed+skipped > 0 {
-		return fmt.Errorf("%w: %d failed, %d skipped", ErrFailed, failed, skipped)
+	if failed+skipped == 0 {
+		return nil
 	}
-	return nil
+	err := fmt.Errorf("%w: %d failed, %d skipped", ErrFailed, failed, skipped)
+	if ctx.Err() != nil {
+		// Interrupted: the cause first (the command line exits 130 on it).
+		return fmt.Errorf("%w: %w", context.Cause(ctx), err)
+	}
+	return err
 }
 
 // finish records the final state of it and reports it.
