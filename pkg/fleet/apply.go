@@ -18,16 +18,29 @@ type emitter struct {
 
 func (e *Engine) emitter() *emitter { return &emitter{f: e.Observe} }
 
-func (m *emitter) emit(ev Event) {
-	if m.f == nil {
-		return
-	}
+func (m *emitter) emit(ev Event) { m.emitUnless(nil, nil, ev) }
+
+// emitUnless reports ev unless the channel unless is closed; then it
+// closes done, if given: a release's final event and the closing of its
+// done channel happen at once, so that no dependent reports waiting for it
+// after it was reported final.
+func (m *emitter) emitUnless(unless, done chan struct{}, ev Event) {
 	if ev.At.IsZero() {
 		ev.At = time.Now()
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.f(ev)
+	if done != nil {
+		defer close(done)
+	}
+	select {
+	case <-unless:
+		return
+	default:
+	}
+	if m.f != nil {
+		m.f(ev)
+	}
 }
 
 // Apply applies a plan: every release in dependsOn order, independent
@@ -48,7 +61,8 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) error {
 	done := map[Key]chan struct{}{}
 	byKey := map[Key]*Item{}
 	for _, it := range p.Items {
-		done[it.Key] = make(chan struct{})
+		it.done = make(chan struct{})
+		done[it.Key] = it.done
 		byKey[it.Key] = it
 	}
 	slots := make(chan struct{}, e.concurrency())
@@ -61,7 +75,6 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) error {
 			continue
 		}
 		wg.Go(func() {
-			defer close(done[it.Key])
 			start := time.Now()
 			e.run(ctx, it, start, em, func() string {
 				return e.awaitDeps(ctx, it, done, byKey, &external, em, start)
@@ -98,7 +111,8 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) error {
 	return err
 }
 
-// finish records the final state of it and reports it.
+// finish records the final state of it, reports it and tells its
+// dependents (closing it.done).
 func finish(it *Item, em *emitter, start time.Time, st State, detail string, err error) {
 	it.State, it.Detail = st, detail
 	if err != nil {
@@ -107,7 +121,7 @@ func finish(it *Item, em *emitter, start time.Time, st State, detail string, err
 			it.Detail = err.Error()
 		}
 	}
-	em.emit(Event{Key: it.Key, State: st, Detail: it.Detail, Since: start})
+	em.emitUnless(nil, it.done, Event{Key: it.Key, State: st, Detail: it.Detail, Since: start})
 }
 
 // run applies one release: it waits for its dependencies (awaitDeps says
@@ -150,7 +164,7 @@ func (e *Engine) run(ctx context.Context, it *Item, start time.Time, em *emitter
 	}
 	detail := fmt.Sprintf("%s, revision %d", it.Action, it.Revision)
 	if it.Action == ActionUnchanged {
-		detail = fmt.Sprintf("unchanged (revision %d)", it.Revision)
+		detail = fmt.Sprintf("unchanged, revision %d", it.Revision)
 	}
 	finish(it, em, start, StateReady, detail, nil)
 }
@@ -170,12 +184,8 @@ func (e *Engine) awaitDeps(ctx context.Context, it *Item, done map[Key]chan stru
 			}
 			continue
 		}
-		select {
-		case <-ch:
-		default:
-			em.emit(Event{Key: it.Key, State: StateWaiting, Detail: "for " + d.String(), Since: start})
-			<-ch
-		}
+		em.emitUnless(ch, nil, Event{Key: it.Key, State: StateWaiting, Detail: "for " + d.String(), Since: start})
+		<-ch
 		if dep := byKey[d]; dep.State != StateReady {
 			return fmt.Sprintf("dependency %s %s", d, dep.State)
 		}

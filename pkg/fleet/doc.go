@@ -9,8 +9,12 @@
 //
 // It owns the dependency order, the scheduling, the readiness waits
 // between releases, pruning, the events a progress view shows (Event,
-// Progress) and the plan and summary tables (WritePlan, WriteSummary). It
-// knows nothing of files: callers give it Nodes (a release, its
-// dependencies and how to build its options). It imports pkg/release,
-// pkg/kube, pkg/diff and internal/; nothing of cmd/lade.
+// Progress) and the plan and summary tables (WritePlan, WriteSummary,
+// WriteDiffs, WriteJSON). The engine works on Nodes (a release, its
+// dependencies and how to build its options); FromLoad makes them from a
+// fleet pkg/fleet/load read, turning each Release's spec into release
+// options (chart through a ChartLoader, values, overlay). It imports
+// pkg/api/v1alpha1, pkg/fleet/load, the stages a release is built from
+// (chart, values, overlay), pkg/release, pkg/kube, pkg/diff and internal/;
+// nothing of cmd/lade.
 package fleet

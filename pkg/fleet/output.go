@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -128,4 +129,34 @@ func firstLine(s string) string {
 		return s[:i] + " ..."
 	}
 	return s
+}
+
+// WriteJSON writes the plan (and, after Apply, the outcome) as indented
+// JSON: {"fleet", "releases": [{"namespace", "name", "dependsOn",
+// "action", "chartFrom", "chartTo", "revision", "changes": {"create",
+// "update", "delete", "unchanged", "blocked"}, "conflicts", "state",
+// "detail", "error", "elapsedSeconds"}]}.
+func WriteJSON(w io.Writer, p *Plan) error {
+	type item struct {
+		*Item
+		Error   string  `json:"error,omitempty"`
+		Elapsed float64 `json:"elapsedSeconds,omitempty"`
+	}
+	out := struct {
+		Fleet string `json:"fleet"`
+		Items []item `json:"releases"`
+	}{Fleet: p.Fleet, Items: []item{}}
+	for _, it := range p.Items {
+		x := item{Item: it, Elapsed: it.Elapsed.Round(time.Millisecond).Seconds()}
+		if it.Err != nil {
+			x.Error = it.Err.Error()
+		}
+		out.Items = append(out.Items, x)
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

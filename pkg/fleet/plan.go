@@ -56,7 +56,8 @@ type Item struct {
 	Elapsed time.Duration `json:"-"`
 
 	opts      release.UpgradeOptions
-	hasDeps   bool // another release of the plan depends on it
+	done      chan struct{} // closed when Apply is done with it
+	hasDeps   bool          // another release of the plan depends on it
 	wasLabels map[string]string
 }
 
