@@ -39,7 +39,6 @@ var mayImport = map[string][]string{
 	"pkg/signature":      {},
 	"pkg/verify":         {"pkg/provenance", "pkg/signature", "pkg/registry"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "pkg/crdcheck", "internal/"},
-	"pkg/fleet":          {"pkg/release", "pkg/kube", "pkg/diff", "pkg/chart", "internal/"},
 	"pkg/fleet":          {"pkg/api/v1alpha1", "pkg/fleet/load", "pkg/chart", "pkg/values", "pkg/overlay", "pkg/release", "pkg/kube", "pkg/diff", "internal/"},
 }
 
