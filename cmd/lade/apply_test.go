@@ -137,7 +137,7 @@ func TestApplyCommand(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("dry run: exit %d, want 2", code)
 	}
-	if row := planRow(t, stdout, "api"); strings.Join(row, "|") != "api|"+ns+"|svc-1.0.0|+2 ~0 -0|0|install" {
+	if row := planRow(t, stdout, "api"); strings.Join(row, "|") != "api|"+ns+"|svc-1.0.0|+2 ~0 -0|0|install|" {
 		t.Errorf("api's row: %q", row)
 	}
 	if !strings.Contains(stdout, "Plan: 5 to install, 0 to upgrade, 0 unchanged.") {
@@ -317,5 +317,82 @@ func TestApplyKilledThenReapplied(t *testing.T) {
 	}
 	if _, err := cs.CoordinationV1().Leases(ns).Get(ctx, release.LeaseName("slow"), metav1.GetOptions{}); err == nil {
 		t.Error("the re-apply left slow's Lease")
+	}
+}
+
+// An environment is a kustomize overlay of a base fleet: prod patches one
+// release's values; applying the overlay directory installs the base's
+// releases with prod's values, recorded as fleet "prod". Fleets with a
+// cycle or a schema error are refused before anything is planned, naming
+// the file and the field.
+func TestApplyEnvironmentOverlay(t *testing.T) {
+	isolate(t)
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	dir := t.TempDir()
+	base := writeFleet(t, dir, []fleetRelease{
+		{name: "db", ns: ns, values: map[string]any{"deploy": false}},
+		{name: "web", ns: ns, deps: []string{"db"}, values: map[string]any{"deploy": false, "data": "base"}},
+	})
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(base, "kustomization.yaml"), "resources: [releases.yaml]\n")
+	prod := filepath.Join(dir, "overlays", "prod")
+	write(filepath.Join(prod, "kustomization.yaml"), `resources: [../../fleet]
+patches:
+  - target: {group: lade.dev, kind: Release, name: web}
+    patch: |
+      apiVersion: lade.dev/v1alpha1
+      kind: Release
+      metadata: {name: web}
+      spec:
+        values: {data: prod}
+`)
+	// db was installed by hand first, with a label of its own: the fleet
+	// takes it over in place (a new revision, recording the fleet) and
+	// keeps the label.
+	mustLade(t, append([]string{"install", "db", filepath.Join(base, "charts", "svc"), "--set", "deploy=false", "--labels", "team=a"}, kc...)...)
+	stdout, stderr, code := runLade(t, append([]string{"apply", "-f", prod}, kc...))
+	t.Logf("apply -f overlays/prod:\n%s%s", stdout, stderr)
+	if code != 0 || !strings.Contains(stdout, "Plan: 1 to install, 1 to upgrade, 0 unchanged.") {
+		t.Fatalf("exit %d", code)
+	}
+	if row := planRow(t, stdout, "db"); row[5] != "upgrade" || row[6] != "joins fleet prod" {
+		t.Errorf("db's plan: %q", row)
+	}
+	if h := revisions(t, kc, "db"); len(h) != 2 || h[1].Status != "deployed" {
+		t.Errorf("db's history: %+v", h)
+	}
+	if r := mustLade(t, append([]string{"list", "-q", "-l", "team=a,lade.dev/fleet=prod"}, kc...)...); strings.TrimSpace(r.stdout) != "db" {
+		t.Errorf("db's labels: list says %q", r.stdout)
+	}
+	cm, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(context.Background(), "web-cm", metav1.GetOptions{})
+	if err != nil || cm.Data["value"] != "prod" {
+		t.Fatalf("web-cm: %v %v", err, cm.Data)
+	}
+	r := mustLade(t, append([]string{"list", "-q", "-l", "lade.dev/fleet=prod"}, kc...)...)
+	if got := strings.Fields(r.stdout); strings.Join(got, " ") != "db web" {
+		t.Errorf("releases of fleet prod: %q", got)
+	}
+
+	for _, c := range []struct{ doc, want string }{
+		{"apiVersion: lade.dev/v1alpha1\nkind: Release\nmetadata: {name: a}\nspec: {chart: {ref: \"oci://registry.invalid/x\"}, dependsOn: [{name: b}]}\n---\n" +
+			"apiVersion: lade.dev/v1alpha1\nkind: Release\nmetadata: {name: b}\nspec: {chart: {ref: \"oci://registry.invalid/x\"}, dependsOn: [{name: a}]}\n", "dependency cycle"},
+		{"apiVersion: lade.dev/v1alpha1\nkind: Release\nmetadata: {name: a}\nspec: {chart: {ref: \"oci://registry.invalid/x\"}, timeout: soon}\n", "spec.timeout"},
+	} {
+		f := filepath.Join(t.TempDir(), "bad.yaml")
+		write(f, c.doc)
+		_, stderr, code := runLade(t, append([]string{"apply", "-f", f, "--dry-run"}, kc...))
+		if code != 1 || !strings.Contains(stderr, f) || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "planning") {
+			t.Errorf("exit %d, want 1 and an error naming %s and %q:\n%s", code, f, c.want, stderr)
+		}
 	}
 }

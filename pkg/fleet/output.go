@@ -33,10 +33,10 @@ func (it *Item) changesColumn() string {
 }
 
 // WritePlan writes the plan as a table (release, namespace, chart old →
-// new, objects + ~ -, conflicts, action), a line counting the actions, and
+// new, objects + ~ -, conflicts, action, why), a line counting the actions, and
 // under it the releases that could not be planned with their errors.
 func WritePlan(w io.Writer, p *Plan) error {
-	rows := [][]string{{"RELEASE", "NAMESPACE", "CHART", "OBJECTS", "CONFLICTS", "ACTION"}}
+	rows := [][]string{{"RELEASE", "NAMESPACE", "CHART", "OBJECTS", "CONFLICTS", "ACTION", "NOTE"}}
 	count := map[Action]int{}
 	for _, it := range p.Items {
 		count[it.Action]++
@@ -47,7 +47,7 @@ func WritePlan(w io.Writer, p *Plan) error {
 				conflicts += fmt.Sprintf(" (%d blocked)", it.Changes.Blocked)
 			}
 		}
-		rows = append(rows, []string{it.Name, it.Namespace, it.chartColumn(), it.changesColumn(), conflicts, string(it.Action)})
+		rows = append(rows, []string{it.Name, it.Namespace, it.chartColumn(), it.changesColumn(), conflicts, string(it.Action), it.Note})
 	}
 	var b strings.Builder
 	b.WriteString(table.Format(rows, 0))

@@ -44,6 +44,9 @@ type Item struct {
 	Changes diff.Summary `json:"changes"`
 	// Conflicts counts objects with fields other field managers own.
 	Conflicts int `json:"conflicts"`
+	// Note says why an upgrade that renders what is deployed is planned
+	// (drift, the fleet's label, a failed or pending revision).
+	Note string `json:"note,omitempty"`
 	// Report is the preview (object diffs); nil when planning failed.
 	Report *diff.Report `json:"-"`
 	// Err is why the release could not be planned, or (after Apply) why it failed.
@@ -215,7 +218,26 @@ func (e *Engine) planOne(ctx context.Context, n *Node, it *Item) {
 	default:
 		it.Action = ActionUpgrade
 		it.ChartFrom = pl.current.ChartRef()
+		it.Note = upgradeNote(pl, it.wasLabels[FleetLabel], e.Fleet)
 	}
+}
+
+// upgradeNote says why an upgrade is planned when its render is the
+// deployed one, or when it replaces a revision that is not deployed.
+func upgradeNote(pl *planned, wasFleet, fleet string) string {
+	switch {
+	case pl.current.Info != nil && pl.current.Info.Status != release.StatusDeployed:
+		return fmt.Sprintf("replaces %s revision %d", pl.current.Info.Status, pl.current.Version)
+	case !pl.sameAsCurrent:
+		return ""
+	case pl.report.HasChanges():
+		return "repairs drift"
+	case wasFleet == "":
+		return "joins fleet " + fleet
+	case wasFleet != fleet:
+		return "moves from fleet " + wasFleet
+	}
+	return ""
 }
 
 // planPrunes lists the releases recorded with the fleet's label that are
