@@ -129,7 +129,6 @@ func (a *applyFlags) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	defer diffGC()()
 	if err := a.kf.g.env.CheckDriver(); err != nil {
 		return err
 	}

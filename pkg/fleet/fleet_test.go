@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,3 +322,67 @@ func TestPlanRefusesBadFleets(t *testing.T) {
 type tw struct{ t *testing.T }
 
 func (w tw) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
+
+// countingTransport counts the LISTs of Deployments.
+type countingTransport struct {
+	rt    http.RoundTripper
+	lists *atomic.Int32
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/deployments") {
+		c.lists.Add(1)
+	}
+	return c.rt.RoundTrip(r)
+}
+
+// Planning releases that share a namespace reads the live objects of each
+// resource type there once (kube.WithListCache), not once per release.
+func TestPlanListsOncePerNamespace(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	cfg := env.Config()
+	var lists atomic.Int32
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return countingTransport{rt, &lists} }
+	kc, err := kube.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specs []spec
+	for i := range 5 {
+		specs = append(specs, spec{ns: ns, name: fmt.Sprintf("r%d", i), vals: map[string]any{"deploy": false, "many": 8}})
+	}
+	ns8 := nodes(t, specs)
+	for _, n := range ns8 {
+		opts := n.Options
+		n.Options = func(ctx context.Context) (release.UpgradeOptions, error) {
+			o, err := opts(ctx)
+			if err == nil {
+				o.Chart, err = chart.Load("../../testdata/charts/release/app")
+				o.Wait = false
+			}
+			return o, err
+		}
+	}
+	e := &fleet.Engine{Kube: kc, Fleet: "lists"}
+	ctx := context.Background()
+	p, err := e.Plan(ctx, ns8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	lists.Store(0)
+	if p, err = e.Plan(ctx, ns8); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range p.Items {
+		if it.Err != nil || it.Changes.Unchanged < 8 {
+			t.Errorf("%s: %v %+v", it.Key, it.Err, it.Changes)
+		}
+	}
+	if n := lists.Load(); n != 1 {
+		t.Errorf("planning 5 releases of 8 Deployments each listed Deployments %d times, want 1", n)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lade-dev/lade/internal/parallel"
 	"github.com/lade-dev/lade/pkg/diff"
+	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/release"
 )
 
@@ -123,6 +124,9 @@ func (e *Engine) Plan(ctx context.Context, nodes []*Node) (*Plan, error) {
 		p.Items = append(p.Items, &Item{Key: n.Key, DependsOn: n.DependsOn, hasDeps: depended[n.Key]})
 	}
 	em := e.emitter()
+	// The releases are read at one moment and nothing changes while they
+	// are planned: one LIST per resource type and namespace serves all.
+	ctx = kube.WithListCache(ctx)
 	parallel.For(e.concurrency(), len(sorted), func(i int) {
 		it := p.Items[i]
 		start := time.Now()
