@@ -147,7 +147,7 @@ func (e *Engine) run(ctx context.Context, it *Item, start time.Time, em *emitter
 	ready := it.Action == ActionUnchanged
 	if it.Changed() {
 		em.emit(Event{Key: it.Key, State: StateApplying, Detail: string(it.Action), Since: start})
-		rel, err := deployRelease(ctx, cfg, it.opts)
+		rel, err := deployRelease(ctx, cfg, it.plan, it.opts)
 		if err != nil {
 			finish(it, em, start, StateFailed, "", err)
 			return

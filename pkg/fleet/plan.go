@@ -60,6 +60,7 @@ type Item struct {
 	Elapsed time.Duration `json:"-"`
 
 	opts      release.UpgradeOptions
+	plan      *release.Plan // what Apply deploys
 	done      chan struct{} // closed when Apply is done with it
 	hasDeps   bool          // another release of the plan depends on it
 	wasLabels map[string]string
@@ -204,7 +205,7 @@ func (e *Engine) planOne(ctx context.Context, n *Node, it *Item) {
 		fail(err)
 		return
 	}
-	it.opts = o
+	it.opts, it.plan = o, pl.plan
 	it.Report, it.Revision = pl.report, pl.next.Version
 	it.Changes = pl.report.Summary
 	for _, c := range pl.report.Changes {

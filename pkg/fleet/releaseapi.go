@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"maps"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -37,10 +38,19 @@ func planRelease(ctx context.Context, cfg *release.Config, o release.UpgradeOpti
 	return &planned{plan: pl, next: pl.Next, current: pl.Current, report: rep, sameAsCurrent: pl.SameAsCurrent()}, nil
 }
 
-// deployRelease applies the planned options.
-func deployRelease(ctx context.Context, cfg *release.Config, o release.UpgradeOptions) (*release.Release, error) {
+// deployRelease deploys the plan made for the release; when the release
+// changed since (another operation wrote a revision), it plans again from
+// the same options and deploys that.
+func deployRelease(ctx context.Context, cfg *release.Config, pl *release.Plan, o release.UpgradeOptions) (*release.Release, error) {
+	rel, err := cfg.Deploy(ctx, pl)
+	if !errors.Is(err, release.ErrPlanStale) {
+		return rel, err
+	}
 	o.Labels = maps.Clone(o.Labels)
-	return cfg.Upgrade(ctx, o)
+	if pl, err = cfg.PlanUpgrade(ctx, o); err != nil {
+		return nil, err
+	}
+	return cfg.Deploy(ctx, pl)
 }
 
 // previewUninstall reports the objects uninstalling rel deletes: all of
