@@ -386,3 +386,27 @@ func TestPlanListsOncePerNamespace(t *testing.T) {
 		t.Errorf("planning 5 releases of 8 Deployments each listed Deployments %d times, want 1", n)
 	}
 }
+
+// A release of a chart with subcharts, applied again unchanged, gets no
+// new revision (a stored record keeps no subcharts to compare with).
+func TestNoOpUmbrella(t *testing.T) {
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	e, _ := engine(t, "umbrella")
+	ns1 := nodes(t, []spec{{ns: ns, name: "stack"}})
+	ns1[0].Options = func(context.Context) (release.UpgradeOptions, error) {
+		ch, err := chart.Load("../../testdata/charts/fleet/stack")
+		return release.UpgradeOptions{InstallOptions: release.InstallOptions{Name: "stack", Chart: ch, Values: map[string]any{}}}, err
+	}
+	ctx := context.Background()
+	p, err := e.Plan(ctx, ns1)
+	if err != nil || p.Items[0].Action != fleet.ActionInstall || p.Items[0].Changes.Create != 1 {
+		t.Fatalf("plan: %v %+v", err, p)
+	}
+	if err := e.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = e.Plan(ctx, ns1); err != nil || p.Items[0].Action != fleet.ActionUnchanged || p.HasChanges() {
+		t.Fatalf("re-plan: %v %s %s", err, p.Items[0].Action, p.Items[0].Note)
+	}
+}

@@ -1,7 +1,9 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 
@@ -35,7 +37,38 @@ func planRelease(ctx context.Context, cfg *release.Config, o release.UpgradeOpti
 	if err != nil {
 		return nil, err
 	}
-	return &planned{plan: pl, next: pl.Next, current: pl.Current, report: rep, sameAsCurrent: pl.SameAsCurrent()}, nil
+	return &planned{plan: pl, next: pl.Next, current: pl.Current, report: rep, sameAsCurrent: pl.SameAsCurrent() || sameRender(pl)}, nil
+}
+
+// sameRender reports whether the plan renders what its current revision,
+// the newest and deployed, holds: same chart name and version, values,
+// overlay, manifest and hooks. Plan.SameAsCurrent also compares the
+// chart's subcharts, which a stored record does not keep (Helm's format
+// leaves them out), so it never holds for a chart with dependencies; the
+// rendered manifest shows what the subcharts made.
+func sameRender(pl *release.Plan) bool {
+	cur, next := pl.Current, pl.Next
+	if cur == nil || cur.Info == nil || cur.Info.Status != release.StatusDeployed || cur.Version != next.Version-1 {
+		return false
+	}
+	if cur.ChartRef() != next.ChartRef() || cur.Manifest != next.Manifest || len(cur.Hooks) != len(next.Hooks) {
+		return false
+	}
+	for i, h := range next.Hooks {
+		if h.Manifest != cur.Hooks[i].Manifest || h.Path != cur.Hooks[i].Path {
+			return false
+		}
+	}
+	return sameJSON(cur.Config, next.Config) && sameJSON(cur.Overlay, next.Overlay)
+}
+
+// sameJSON compares as JSON (a record's numbers are float64, a render's
+// ints); nil and empty maps are the same.
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	empty := func(j []byte) bool { return string(j) == "null" || string(j) == "{}" }
+	return err1 == nil && err2 == nil && (bytes.Equal(ja, jb) || empty(ja) && empty(jb))
 }
 
 // deployRelease deploys the plan made for the release; when the release
