@@ -83,6 +83,7 @@ bench: build k8s-bins cosign-ref
 	HELM=$(HELM) scripts/bench-render.sh
 	HELM=$(HELM) scripts/bench-release.sh
 	HELM=$(HELM) scripts/bench-repo.sh
+	HELM=$(HELM) scripts/bench-fleet.sh
 	$(MAKE) bench-controller
 
 # lade-controller with BENCH_RELEASES Release objects on the test cluster

@@ -19,7 +19,7 @@ var signalNames = map[os.Signal]string{os.Interrupt: "SIGINT", syscall.SIGTERM: 
 // interrupt (see interruptible); gracefulCommands are those commands.
 const gracefulAnnotation = "lade.dev/interrupt"
 
-var gracefulCommands = map[string]bool{"install": true, "upgrade": true, "rollback": true, "uninstall": true, "test": true}
+var gracefulCommands = map[string]bool{"apply": true, "install": true, "upgrade": true, "rollback": true, "uninstall": true, "test": true}
 
 // graceful is set (before a command runs) when the command is marked
 // with gracefulAnnotation.

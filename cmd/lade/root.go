@@ -34,6 +34,7 @@ Common actions:
   lade template NAME CHART         render a chart locally
   lade install NAME CHART          install a chart as a release
   lade upgrade NAME CHART          upgrade a release (-i installs it if missing)
+  lade apply -f FLEET              plan and apply many releases declared in files
   lade rollback NAME [REVISION]    return a release to an earlier revision
   lade list / history / status     inspect releases
   lade lint CHART                  check a chart for mistakes and pitfalls
@@ -86,6 +87,7 @@ func newRootCmd() *cobra.Command {
 		newDependencyCmd(),
 		newInstallCmd(g),
 		newUpgradeCmd(g),
+		newApplyCmd(g),
 		newRollbackCmd(g),
 		newUninstallCmd(g),
 		newHistoryCmd(g),

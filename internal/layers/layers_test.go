@@ -40,6 +40,7 @@ var mayImport = map[string][]string{
 	"pkg/verify":         {"pkg/provenance", "pkg/signature", "pkg/registry"},
 	"pkg/source":         {"pkg/chart", "pkg/overlay", "pkg/registry", "pkg/repo"},
 	"pkg/release":        {"pkg/chart", "pkg/chart/common", "pkg/values", "pkg/object", "pkg/render", "pkg/overlay", "pkg/kube", "pkg/diff", "pkg/crdcheck", "internal/"},
+	"pkg/fleet":          {"pkg/api/v1alpha1", "pkg/fleet/load", "pkg/chart", "pkg/values", "pkg/overlay", "pkg/release", "pkg/kube", "pkg/diff", "internal/"},
 }
 
 func allowed(pkg, imp string) bool {

@@ -359,6 +359,51 @@ func (c *Client) build(docs []source, ns string, lenient, stored bool) (Built, e
 // from which GetAll lists them instead of getting them one by one.
 const listThreshold = 8
 
+// listCacheKey is the context key of a listCache (WithListCache).
+type listCacheKey struct{}
+
+// listCache holds the LISTs GetAll made under one WithListCache context.
+type listCache struct {
+	mu sync.Mutex
+	m  map[string]*listEntry
+}
+
+type listEntry struct {
+	once  sync.Once
+	items []*unstructured.Unstructured
+	err   error
+}
+
+// WithListCache returns a context under which GetAll lists each resource
+// type in each namespace once and shares the answer between its calls: for
+// a caller that reads the live objects of many releases at one moment and
+// changes nothing meanwhile (lade apply planning a fleet, whose releases
+// often share namespaces: without it each release would list every
+// release's objects). Callers get copies of the objects.
+func WithListCache(ctx context.Context) context.Context {
+	return context.WithValue(ctx, listCacheKey{}, &listCache{m: map[string]*listEntry{}})
+}
+
+// listShared lists through the context's list cache, if any (shared
+// reports that the items are the cache's, not to be changed).
+func (c *Client) listShared(ctx context.Context, gvr schema.GroupVersionResource, ns string) (items []*unstructured.Unstructured, shared bool, err error) {
+	lc, ok := ctx.Value(listCacheKey{}).(*listCache)
+	if !ok {
+		items, err = c.listObjects(ctx, gvr, ns)
+		return items, false, err
+	}
+	k := gvr.String() + "|" + ns
+	lc.mu.Lock()
+	e := lc.m[k]
+	if e == nil {
+		e = &listEntry{}
+		lc.m[k] = e
+	}
+	lc.mu.Unlock()
+	e.once.Do(func() { e.items, e.err = c.listObjects(ctx, gvr, ns) })
+	return e.items, true, e.err
+}
+
 // GetAll reads the live objects of rs (nil where an object does not exist).
 // Objects of one resource type and namespace are read with a single LIST
 // when there are many of them, otherwise with concurrent GETs (bounded), so
@@ -391,7 +436,7 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 			return err
 		}
 		idx := lists[j]
-		items, err := c.listObjects(ctx, rs[idx[0]].Mapping.Resource, rs[idx[0]].namespaceIfScoped())
+		items, shared, err := c.listShared(ctx, rs[idx[0]].Mapping.Resource, rs[idx[0]].namespaceIfScoped())
 		if err != nil {
 			return fmt.Errorf("list %s: %w", rs[idx[0]].Mapping.Resource.Resource, err)
 		}
@@ -401,6 +446,9 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 		}
 		for _, i := range idx {
 			if live := byName[rs[i].Name()]; live != nil {
+				if shared {
+					live = live.DeepCopy()
+				}
 				// List items carry no kind; restore it as Get returns it.
 				live.SetAPIVersion(rs[i].Object.GetAPIVersion())
 				live.SetKind(rs[i].Kind())
