@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -169,20 +170,25 @@ func decodeObject(raw []byte) (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-// listObjects reads every object of a resource in a namespace ("" for all
-// or cluster-scoped), decoded with kubejson.Decode.
-func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
+// listObjects reads the objects of a resource in a namespace ("" for all
+// or cluster-scoped), decoded with kubejson.Decode: at most limit of them
+// (0: every one). complete is false when the API server has more.
+func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string, limit int64) (items []*unstructured.Unstructured, complete bool, err error) {
 	rc, err := c.rawClient(true)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	res := rc.Get().AbsPath(urlSegments(gvr, ns, "")...).Do(ctx)
+	req := rc.Get().AbsPath(urlSegments(gvr, ns, "")...)
+	if limit > 0 {
+		req = req.Param("limit", strconv.FormatInt(limit, 10))
+	}
+	res := req.Do(ctx)
 	if err := res.Error(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	raw, err := res.Raw()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if v, err := kubejson.Decode(raw); err == nil {
 		if m, ok := v.(map[string]any); ok {
@@ -197,24 +203,26 @@ func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResourc
 					out = append(out, &unstructured.Unstructured{Object: im})
 				}
 				if out != nil || len(items) == 0 {
-					return out, nil
+					meta, _ := m["metadata"].(map[string]any)
+					cont, _ := meta["continue"].(string)
+					return out, cont == "", nil
 				}
 			}
 		}
 	}
 	obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	l, ok := obj.(*unstructured.UnstructuredList)
 	if !ok {
-		return nil, fmt.Errorf("unexpected %T in the list response", obj)
+		return nil, false, fmt.Errorf("unexpected %T in the list response", obj)
 	}
 	out := make([]*unstructured.Unstructured, len(l.Items))
 	for i := range l.Items {
 		out[i] = &l.Items[i]
 	}
-	return out, nil
+	return out, l.GetContinue() == "", nil
 }
 
 // FieldConflict is one field another manager owns with a different value.
@@ -355,10 +363,18 @@ func (c *Client) build(docs []source, ns string, lenient, stored bool) (Built, e
 // from which GetAll lists them instead of getting them one by one.
 const listThreshold = 8
 
+// listLimit bounds GetAll's LIST of n wanted objects. A namespace shared by
+// many releases (a fleet's: 50 releases of 12 Deployments) would otherwise be
+// read and decoded whole by every release's plan, a cost that grows with the
+// square of the fleet; with the bound, a crowded namespace costs one page
+// and GETs of the wanted objects the page did not hold.
+func listLimit(n int) int64 { return int64(max(4*n, 100)) }
+
 // GetAll reads the live objects of rs (nil where an object does not exist).
 // Objects of one resource type and namespace are read with a single LIST
-// when there are many of them, otherwise with concurrent GETs (bounded), so
-// a large release costs a few requests instead of one per object.
+// (of at most listLimit objects) when there are many of them, otherwise with
+// concurrent GETs (bounded), so a large release costs a few requests instead
+// of one per object.
 func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Unstructured, error) {
 	out := make([]*unstructured.Unstructured, len(rs))
 	groups := map[string][]int{}
@@ -387,7 +403,7 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 			return err
 		}
 		idx := lists[j]
-		items, err := c.listObjects(ctx, rs[idx[0]].Mapping.Resource, rs[idx[0]].namespaceIfScoped())
+		items, complete, err := c.listObjects(ctx, rs[idx[0]].Mapping.Resource, rs[idx[0]].namespaceIfScoped(), listLimit(len(idx)))
 		if err != nil {
 			return fmt.Errorf("list %s: %w", rs[idx[0]].Mapping.Resource.Resource, err)
 		}
@@ -395,15 +411,24 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 		for _, it := range items {
 			byName[it.GetName()] = it
 		}
+		var missing []int
 		for _, i := range idx {
 			if live := byName[rs[i].Name()]; live != nil {
 				// List items carry no kind; restore it as Get returns it.
 				live.SetAPIVersion(rs[i].Object.GetAPIVersion())
 				live.SetKind(rs[i].Kind())
 				out[i] = live
+			} else if !complete {
+				missing = append(missing, i)
 			}
 		}
-		return nil
+		// The page did not hold every object of the namespace: get the
+		// wanted ones it did not hold.
+		return c.each(len(missing), func(k int) error {
+			live, err := c.Get(ctx, rs[missing[k]])
+			out[missing[k]] = live
+			return err
+		})
 	})
 	return out, err
 }
