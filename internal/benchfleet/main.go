@@ -367,7 +367,12 @@ func sampleTree(pid int, done <-chan struct{}) sample {
 		total := int64(0)
 		names := map[string]int64{}
 		for _, p := range tree(pid) {
-			rss, hwm, name, ok := procStatus(p)
+			if p.parent != 0 && exe(p.pid) == exe(p.parent) {
+				// A child not yet past exec (Go starts children with
+				// vfork): it shows its parent's memory, counted already.
+				continue
+			}
+			rss, hwm, name, ok := procStatus(p.pid)
 			if !ok {
 				continue
 			}
@@ -409,25 +414,31 @@ func procStatus(pid int) (rss, hwm int64, name string, ok bool) {
 	return rss, hwm, name, name != ""
 }
 
+type proc struct{ pid, parent int }
+
 // tree lists pid and its descendants (/proc/PID/task/TID/children).
-func tree(pid int) []int {
-	out := []int{pid}
+func tree(pid int) []proc {
+	out := []proc{{pid: pid}}
 	for i := 0; i < len(out); i++ {
-		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", out[i]))
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", out[i].pid))
 		for _, t := range tasks {
 			data, err := os.ReadFile(t)
 			if err != nil {
 				continue
 			}
 			for _, f := range strings.Fields(string(data)) {
-				var c int
-				if _, err := fmt.Sscan(f, &c); err == nil {
-					out = append(out, c)
+				if c, err := strconv.Atoi(f); err == nil {
+					out = append(out, proc{pid: c, parent: out[i].pid})
 				}
 			}
 		}
 	}
 	return out
+}
+
+func exe(pid int) string {
+	p, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	return p
 }
 
 func copyBin(src, dir string) (string, error) {
