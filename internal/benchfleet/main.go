@@ -511,8 +511,15 @@ func printTable(rows []row) {
 			for _, x := range append([]measurement{r.first}, r.noop...) {
 				hf, h = max(hf, x.byName["helmfile"]), max(h, x.byName["helm"])
 			}
-			fmt.Printf("- peak memory: lade %s; helmfile's own %s + one Helm process's %s = %s; helmfile's whole tree %s (target: lade below helmfile's + Helm's)\n",
-				mib(ladePeak), mib(hf), mib(h), mib(hf+h), mib(max(r.first.peak, maxPeak(r.noop))))
+			// One Helm process's peak: the sequential Helm row's.
+			one := int64(0)
+			for _, hr := range rows[1:] {
+				if strings.HasPrefix(hr.name, "helm upgrade") {
+					one = max(hr.first.peak, maxPeak(hr.noop))
+				}
+			}
+			fmt.Printf("- peak memory: lade %s; helmfile's own %s + one Helm process's %s = %s; helmfile's whole tree %s (its helm processes together: %s) (target: lade below helmfile's + Helm's)\n",
+				mib(ladePeak), mib(hf), mib(one), mib(hf+one), mib(max(r.first.peak, maxPeak(r.noop))), mib(h))
 		}
 	}
 }
