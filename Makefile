@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/lade-dev/lade/internal/version.Version=$(VERSION) -X 
 CONFORMANCE ?= ../shared/conformance
 PYTHON ?= python3
 
-.PHONY: build demo demo-render test test-interop helm-ref cosign-ref bench bench-controller bench-compare lint fuzz clean pgo generate verify-generate
+.PHONY: build demo demo-render test test-interop helm-ref cosign-ref helmfile-ref bench bench-controller bench-fleet bench-compare lint fuzz clean pgo generate verify-generate
 
 # The test cluster (etcd, kube-apiserver, ... built from Go modules) and
 # cluster-up/cluster-down targets.
@@ -74,8 +74,24 @@ cosign-ref:
 	  cd "$$(mktemp -d)" && GOBIN="$(dir $(COSIGN_REF_BIN))" CGO_ENABLED=0 $(GO) install -trimpath \
 	    github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_REF_VERSION); fi
 
+# helmfile, the peer of the fleet benchmark (scripts/bench-fleet.sh), built
+# from its module's source on the Go module proxy into bin/helmfileref, outside
+# lade's module (its go.mod has replace directives, so `go install mod@v` refuses
+# it: it is built as the main module in a scratch copy); skipped when it is there
+# already. It drives the reference Helm (make helm-ref).
+HELMFILE_REF_VERSION := v1.8.0
+HELMFILE_REF_BIN := $(CURDIR)/bin/helmfileref/helmfile
+helmfile-ref:
+	@if ! [ -x "$(HELMFILE_REF_BIN)" ] || ! $(HELMFILE_REF_BIN) version -o short 2>/dev/null | grep -q "$(HELMFILE_REF_VERSION:v%=%)"; then \
+	  echo "building helmfile $(HELMFILE_REF_VERSION) into bin/helmfileref (the fleet benchmark compares lade apply with it)"; \
+	  src=$$(cd "$$(mktemp -d)" && $(GO) mod download -json github.com/helmfile/helmfile@$(HELMFILE_REF_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p') && \
+	  tmp=$$(mktemp -d) && cp -r "$$src/." "$$tmp" && chmod -R u+w "$$tmp" && cd "$$tmp" && \
+	  CGO_ENABLED=0 $(GO) build -trimpath -o "$(HELMFILE_REF_BIN)" \
+	    -ldflags "-X go.szostok.io/version.version=$(HELMFILE_REF_VERSION)" . && rm -rf "$$tmp"; fi
+
 # Benchmarks: Go benchmarks (time and allocations per render), then whole-process
-# timings beside the reference Helm when HELM=/path/to/helm v4.3.1 is given.
+# timings beside the reference Helm when HELM=/path/to/helm v4.3.1 is given, and
+# the fleet benchmark when HELMFILE=/path/to/helmfile v1.8.0 is given too.
 bench: build k8s-bins cosign-ref
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./pkg/...
 	COSIGN_REF=$(COSIGN_REF_BIN) $(GO) test -run '^$$' -bench VerifiedInstall -benchtime 20x ./cmd/lade
@@ -83,8 +99,9 @@ bench: build k8s-bins cosign-ref
 	HELM=$(HELM) scripts/bench-render.sh
 	HELM=$(HELM) scripts/bench-release.sh
 	HELM=$(HELM) scripts/bench-repo.sh
-	HELM=$(HELM) scripts/bench-fleet.sh
 	$(MAKE) bench-controller
+	@if [ -n "$(HELM)" ] && [ -n "$(HELMFILE)" ]; then HELM=$(HELM) HELMFILE=$(HELMFILE) scripts/bench-fleet.sh; \
+	else echo "# fleet benchmark skipped: it needs HELM=... and HELMFILE=... (make helm-ref helmfile-ref; make bench-fleet)"; fi
 
 # lade-controller with BENCH_RELEASES Release objects on the test cluster
 # (docs/benchmarks.md, "Controller").
@@ -98,6 +115,11 @@ bench-controller:
 bench-compare:
 	@[ -n "$(BASE)" ] || { echo "usage: make bench-compare BASE=<git rev>" >&2; exit 2; }
 	scripts/bench-compare.sh $(BASE)
+
+# The fleet benchmark alone: lade apply beside Helm and helmfile (bin/helmref,
+# bin/helmfileref unless HELM and HELMFILE name others). A few minutes.
+bench-fleet: build
+	HELM=$(or $(HELM),$(HELM_REF_BIN)) HELMFILE=$(or $(HELMFILE),$(HELMFILE_REF_BIN)) scripts/bench-fleet.sh
 
 # Interop with Helm's own code (separate modules importing helm.sh/helm/v4,
 # or helm.sh/helm/v3 in test/interop-helm3; never a dependency of lade's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -173,20 +174,25 @@ func decodeObject(raw []byte) (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-// listObjects reads every object of a resource in a namespace ("" for all
-// or cluster-scoped), decoded with kubejson.Decode.
-func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string) ([]*unstructured.Unstructured, error) {
+// listObjects reads the objects of a resource in a namespace ("" for all
+// or cluster-scoped), decoded with kubejson.Decode: at most limit of them
+// (0: every one). complete is false when the API server has more.
+func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResource, ns string, limit int64) (items []*unstructured.Unstructured, complete bool, err error) {
 	rc, err := c.rawClient(true)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	res := rc.Get().AbsPath(urlSegments(gvr, ns, "")...).Do(ctx)
+	req := rc.Get().AbsPath(urlSegments(gvr, ns, "")...)
+	if limit > 0 {
+		req = req.Param("limit", strconv.FormatInt(limit, 10))
+	}
+	res := req.Do(ctx)
 	if err := res.Error(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	raw, err := res.Raw()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if v, err := kubejson.Decode(raw); err == nil {
 		if m, ok := v.(map[string]any); ok {
@@ -201,24 +207,26 @@ func (c *Client) listObjects(ctx context.Context, gvr schema.GroupVersionResourc
 					out = append(out, &unstructured.Unstructured{Object: im})
 				}
 				if out != nil || len(items) == 0 {
-					return out, nil
+					meta, _ := m["metadata"].(map[string]any)
+					cont, _ := meta["continue"].(string)
+					return out, cont == "", nil
 				}
 			}
 		}
 	}
 	obj, err := runtime.Decode(unstructured.UnstructuredJSONScheme, raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	l, ok := obj.(*unstructured.UnstructuredList)
 	if !ok {
-		return nil, fmt.Errorf("unexpected %T in the list response", obj)
+		return nil, false, fmt.Errorf("unexpected %T in the list response", obj)
 	}
 	out := make([]*unstructured.Unstructured, len(l.Items))
 	for i := range l.Items {
 		out[i] = &l.Items[i]
 	}
-	return out, nil
+	return out, l.GetContinue() == "", nil
 }
 
 // FieldConflict is one field another manager owns with a different value.
@@ -369,9 +377,10 @@ type listCache struct {
 }
 
 type listEntry struct {
-	once  sync.Once
-	items []*unstructured.Unstructured
-	err   error
+	once     sync.Once
+	items    []*unstructured.Unstructured
+	complete bool
+	err      error
 }
 
 // WithListCache returns a context under which GetAll lists each resource
@@ -384,13 +393,17 @@ func WithListCache(ctx context.Context) context.Context {
 	return context.WithValue(ctx, listCacheKey{}, &listCache{m: map[string]*listEntry{}})
 }
 
-// listShared lists through the context's list cache, if any (shared
-// reports that the items are the cache's, not to be changed).
-func (c *Client) listShared(ctx context.Context, gvr schema.GroupVersionResource, ns string) (items []*unstructured.Unstructured, shared bool, err error) {
+// listShared lists the objects of gvr in ns for GetAll's n wanted objects.
+// Under a list cache (WithListCache) the LIST is whole, made once and
+// shared (shared reports that the items are the cache's, not to be
+// changed): every release of the fleet reads the same answer. Without one
+// it is bounded to listLimit(n) objects (complete reports whether the page
+// held every object).
+func (c *Client) listShared(ctx context.Context, gvr schema.GroupVersionResource, ns string, n int) (items []*unstructured.Unstructured, complete, shared bool, err error) {
 	lc, ok := ctx.Value(listCacheKey{}).(*listCache)
 	if !ok {
-		items, err = c.listObjects(ctx, gvr, ns)
-		return items, false, err
+		items, complete, err = c.listObjects(ctx, gvr, ns, listLimit(n))
+		return items, complete, false, err
 	}
 	k := gvr.String() + "|" + ns
 	lc.mu.Lock()
@@ -400,14 +413,23 @@ func (c *Client) listShared(ctx context.Context, gvr schema.GroupVersionResource
 		lc.m[k] = e
 	}
 	lc.mu.Unlock()
-	e.once.Do(func() { e.items, e.err = c.listObjects(ctx, gvr, ns) })
-	return e.items, true, e.err
+	e.once.Do(func() { e.items, e.complete, e.err = c.listObjects(ctx, gvr, ns, 0) })
+	return e.items, e.complete, true, e.err
 }
+
+// listLimit bounds GetAll's LIST of n wanted objects. A namespace shared by
+// many releases (a fleet's: 50 releases of 12 Deployments) would otherwise be
+// read and decoded whole by every release's plan, a cost that grows with the
+// square of the fleet; with the bound, a crowded namespace costs one page
+// and GETs of the wanted objects the page did not hold.
+func listLimit(n int) int64 { return int64(max(4*n, 100)) }
 
 // GetAll reads the live objects of rs (nil where an object does not exist).
 // Objects of one resource type and namespace are read with a single LIST
-// when there are many of them, otherwise with concurrent GETs (bounded), so
-// a large release costs a few requests instead of one per object.
+// (of at most listLimit objects; whole and shared under WithListCache)
+// when there are many of them, otherwise with
+// concurrent GETs (bounded), so a large release costs a few requests instead
+// of one per object.
 func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Unstructured, error) {
 	out := make([]*unstructured.Unstructured, len(rs))
 	groups := map[string][]int{}
@@ -436,7 +458,7 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 			return err
 		}
 		idx := lists[j]
-		items, shared, err := c.listShared(ctx, rs[idx[0]].Mapping.Resource, rs[idx[0]].namespaceIfScoped())
+		items, complete, shared, err := c.listShared(ctx, rs[idx[0]].Mapping.Resource, rs[idx[0]].namespaceIfScoped(), len(idx))
 		if err != nil {
 			return fmt.Errorf("list %s: %w", rs[idx[0]].Mapping.Resource.Resource, err)
 		}
@@ -444,6 +466,7 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 		for _, it := range items {
 			byName[it.GetName()] = it
 		}
+		var missing []int
 		for _, i := range idx {
 			if live := byName[rs[i].Name()]; live != nil {
 				if shared {
@@ -453,9 +476,17 @@ func (c *Client) GetAll(ctx context.Context, rs []*Resource) ([]*unstructured.Un
 				live.SetAPIVersion(rs[i].Object.GetAPIVersion())
 				live.SetKind(rs[i].Kind())
 				out[i] = live
+			} else if !complete {
+				missing = append(missing, i)
 			}
 		}
-		return nil
+		// The page did not hold every object of the namespace: get the
+		// wanted ones it did not hold.
+		return c.each(len(missing), func(k int) error {
+			live, err := c.Get(ctx, rs[missing[k]])
+			out[missing[k]] = live
+			return err
+		})
 	})
 	return out, err
 }
