@@ -396,3 +396,47 @@ patches:
 		}
 	}
 }
+
+// TestApplyCreatesNamespace: a Release with createNamespace: true whose
+// namespace does not exist yet is planned as an install into an empty
+// namespace (its objects shown as creates), and the apply creates the
+// namespace, then the release; the re-apply finds it unchanged.
+func TestApplyCreatesNamespace(t *testing.T) {
+	isolate(t)
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t) + "-new"
+	t.Cleanup(func() {
+		_ = env.Clientset().CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+	})
+	kc := []string{"--kubeconfig", env.KubeconfigPath}
+	fl := writeFleet(t, t.TempDir(), []fleetRelease{
+		{name: "web", ns: ns, values: map[string]any{"deploy": false, "data": "fresh"}, extra: "  createNamespace: true\n"},
+	})
+	stdout, stderr, code := runLade(t, append([]string{"apply", "-f", fl, "--dry-run"}, kc...))
+	t.Logf("apply --dry-run:\n%s%s", stdout, stderr)
+	if code != 0 || !strings.Contains(stdout, "Plan: 1 to install, 0 to upgrade, 0 unchanged.") {
+		t.Fatalf("dry run: exit %d, want 0 and one install", code)
+	}
+	if row := planRow(t, stdout, "web"); row[5] != "install" {
+		t.Errorf("web's plan: %q", row)
+	}
+	if _, err := env.Clientset().CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{}); err == nil {
+		t.Fatalf("the dry run created namespace %s", ns)
+	}
+	stdout, stderr, code = runLade(t, append([]string{"apply", "-f", fl}, kc...))
+	t.Logf("apply:\n%s%s", stdout, stderr)
+	if code != 0 {
+		t.Fatalf("apply: exit %d", code)
+	}
+	cm, err := env.Clientset().CoreV1().ConfigMaps(ns).Get(context.Background(), "web-cm", metav1.GetOptions{})
+	if err != nil || cm.Data["value"] != "fresh" {
+		t.Fatalf("web-cm in %s: %v %v", ns, err, cm.Data)
+	}
+	if h := revisions(t, append(kc, "-n", ns), "web"); len(h) != 1 || h[0].Status != "deployed" {
+		t.Errorf("web's history: %+v", h)
+	}
+	stdout, stderr, code = runLade(t, append([]string{"apply", "-f", fl}, kc...))
+	if code != 0 || !strings.Contains(stdout, "Plan: 0 to install, 0 to upgrade, 1 unchanged.") {
+		t.Errorf("re-apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

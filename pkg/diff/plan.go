@@ -139,6 +139,11 @@ type Input struct {
 	// FieldManager is the field manager the operation applies as
 	// (default kube.FieldManager).
 	FieldManager string
+	// NewNamespaces are namespaces the operation creates before it applies
+	// (an install's --create-namespace): where one does not exist yet its
+	// objects are shown as creates from the manifest, as for a Namespace
+	// object in Desired.
+	NewNamespaces []string
 }
 
 // Options tune how diffs are computed.
@@ -168,6 +173,9 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 		manager = kube.FieldManager
 	}
 	newNS := map[string]bool{}
+	for _, ns := range in.NewNamespaces {
+		newNS[ns] = true
+	}
 	for _, r := range in.Desired {
 		if r.Kind() == "Namespace" && r.Object.GetAPIVersion() == "v1" {
 			newNS[r.Name()] = true

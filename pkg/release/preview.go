@@ -43,6 +43,10 @@ func (c *Config) Preview(ctx context.Context, p *Plan, o diff.Options) (*diff.Re
 		in.Previous = p.old
 	}
 	in.ForceConflicts, in.Adopt, in.Unchanged = p.common.ForceConflicts, p.common.TakeOwnership, p.unchanged
+	if p.Operation == OpInstall && p.install != nil && p.install.CreateNamespace {
+		// Deploy creates the namespace first; until then it holds nothing.
+		in.NewNamespaces = []string{c.Namespace}
+	}
 	rep, err := diff.Apply(ctx, c.Kube, in, o)
 	if err != nil {
 		return nil, err
