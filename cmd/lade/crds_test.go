@@ -365,3 +365,61 @@ func createFromFile(t *testing.T, dyn dynamic.Interface, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestApplyCRDsCreateReplace: a Release with spec.crds: create-replace
+// applies its chart's changed definition on the re-apply, as lade upgrade
+// --crds create-replace does (the plan shows an upgrade though only crds/
+// changed); the next apply's custom resource uses the new field.
+func TestApplyCRDsCreateReplace(t *testing.T) {
+	isolate(t)
+	env := testenv.Shared(t)
+	ns := env.NewNamespace(t)
+	kc := []string{"--kubeconfig", env.KubeconfigPath, "-n", ns}
+	dyn, err := dynamic.NewForConfig(env.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	group := strings.ReplaceAll(ns, "-", "") + ".example.com"
+	crdName := "widgets." + group
+	t.Cleanup(func() { _ = dyn.Resource(crdGVR).Delete(context.Background(), crdName, metav1.DeleteOptions{}) })
+	dir := t.TempDir()
+	chartDir := filepath.Join(dir, "operator")
+	fleetFile := filepath.Join(dir, "op.yaml")
+	writeRelease := func(shape string) {
+		t.Helper()
+		doc := fmt.Sprintf("apiVersion: lade.dev/v1alpha1\nkind: Release\nmetadata: {name: op, namespace: %s}\nspec:\n  chart: {ref: %q}\n  crds: create-replace\n  wait: false\n", ns, chartDir)
+		if shape != "" {
+			doc += fmt.Sprintf("  values: {spec: {color: red, shape: %s}}\n", shape)
+		}
+		if err := os.WriteFile(fleetFile, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCRDChart(t, chartDir, group, "Namespaced", crdVersion("v1", true, true, widgetSchemaYAML("", "")))
+	writeRelease("")
+	mustLade(t, append([]string{"apply", "-f", fleetFile}, kc...)...)
+
+	writeCRDChart(t, chartDir, group, "Namespaced", crdVersion("v1", true, true, widgetSchemaYAML("", "\n                shape: {type: string}")))
+	r := mustLade(t, append([]string{"apply", "-f", fleetFile}, kc...)...)
+	if row := planRow(t, r.stdout, "op"); row[5] != "upgrade" {
+		t.Errorf("op's plan: %q\n%s", row, r.stdout)
+	}
+	crd, err := dyn.Resource(crdGVR).Get(ctx, crdName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	if b, _ := json.Marshal(vs); !strings.Contains(string(b), "shape") {
+		t.Fatalf("the re-apply did not apply the changed definition: %s\n%s", b, r.stdout)
+	}
+	writeRelease("round")
+	mustLade(t, append([]string{"apply", "-f", fleetFile}, kc...)...)
+	w1, err := dyn.Resource(schema.GroupVersionResource{Group: group, Version: "v1", Resource: "widgets"}).Namespace(ns).Get(ctx, "w1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shape, _, _ := unstructured.NestedString(w1.Object, "spec", "shape"); shape != "round" {
+		t.Fatalf("w1's spec.shape = %q, want round (pruned by the old schema?): %v", shape, w1.Object["spec"])
+	}
+}

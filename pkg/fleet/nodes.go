@@ -63,8 +63,9 @@ func FromLoad(f *load.Fleet, s Sources) (nodes []*Node, members []Key) {
 func (s Sources) options(ctx context.Context, r *load.Release) (release.UpgradeOptions, error) {
 	sp := &r.Spec
 	var o release.UpgradeOptions
-	if sp.CRDs == v1alpha1.CRDsCreateReplace {
-		return o, fmt.Errorf("spec.crds: %q is not supported by lade apply yet (use create or skip)", sp.CRDs)
+	crds, err := release.ParseCRDPolicy(string(sp.CRDs))
+	if err != nil {
+		return o, fmt.Errorf("spec.crds: %w", err)
 	}
 	ch, err := s.Chart(ctx, sp.Chart.Ref, sp.Chart.Version, sp.Chart.Digest)
 	if err != nil {
@@ -79,7 +80,7 @@ func (s Sources) options(ctx context.Context, r *load.Release) (release.UpgradeO
 		return o, fmt.Errorf("spec.overlay: %w", err)
 	}
 	o.Name, o.Chart, o.Values, o.Overlay, o.Install = r.Name, ch, vals, ov, true
-	o.CreateNamespace, o.SkipCRDs = sp.CreateNamespace, sp.CRDs == v1alpha1.CRDsSkip
+	o.CreateNamespace, o.CRDs = sp.CreateNamespace, crds
 	o.Wait = sp.Wait == nil || *sp.Wait
 	o.Timeout = duration(sp.Timeout, 5*time.Minute)
 	o.Atomic, o.TakeOwnership = sp.RollbackOnFailure, sp.TakeOwnership
