@@ -27,6 +27,7 @@ import (
 
 	"github.com/lade-dev/lade/pkg/api/v1alpha1"
 	"github.com/lade-dev/lade/pkg/diff"
+	"github.com/lade-dev/lade/pkg/fleet"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
@@ -472,9 +473,6 @@ func (r *Reconciler) checkSpec(rel *v1alpha1.Release) error {
 	if rel.Spec.Overlay != nil && rel.Spec.Overlay.Path != "" {
 		return errors.New("spec.overlay.path: directories are read by `lade apply` only; in the cluster use spec.overlay.inline")
 	}
-	if rel.Spec.CRDs == v1alpha1.CRDsCreateReplace {
-		return errors.New("spec.crds: create-replace is not supported by lade-controller yet")
-	}
 	return nil
 }
 
@@ -574,28 +572,15 @@ func inlineOverlay(rel *v1alpha1.Release) (*release.Overlay, error) {
 	return release.NewOverlay(ov, false), nil
 }
 
-// upgradeOptions turns the spec into an upgrade --install of the library.
+// upgradeOptions turns the spec into an upgrade --install of the library:
+// what lade apply makes of it (fleet.SpecOptions), with the chart and
+// values resolved here, values reset to exactly the spec's, and the
+// revision labelled as the controller's.
 func upgradeOptions(rel *v1alpha1.Release, ch *Chart, vals map[string]any) release.UpgradeOptions {
-	var o release.UpgradeOptions
-	o.Install = true
+	o := fleet.SpecOptions(rel.Name, &rel.Spec)
 	o.ResetValues = true
-	o.Name = rel.Name
 	o.Chart = ch.Chart
 	o.Values = vals
 	o.Labels = map[string]string{ManagedByLabel: ManagedByValue}
-	o.Wait = true
-	o.Timeout = timeout(rel)
-	s := &rel.Spec
-	o.CreateNamespace = s.CreateNamespace
-	if s.Wait != nil {
-		o.Wait = *s.Wait
-	}
-	o.Atomic = s.RollbackOnFailure
-	o.TakeOwnership = s.TakeOwnership
-	o.HistoryMax = 10
-	if s.MaxHistory != nil {
-		o.HistoryMax = int(*s.MaxHistory)
-	}
-	o.SkipCRDs = s.CRDs == v1alpha1.CRDsSkip
 	return o
 }
