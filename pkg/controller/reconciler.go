@@ -152,8 +152,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, r.finalize(ctx, rel)
 	}
 	if !controllerutil.ContainsFinalizer(rel, Finalizer) {
-		controllerutil.AddFinalizer(rel, Finalizer)
-		if err := r.Client.Update(ctx, rel); err != nil {
+		if err := r.patchFinalizer(ctx, rel, controllerutil.AddFinalizer); err != nil {
 			reason = "FinalizerError"
 			return ctrl.Result{}, err
 		}
@@ -458,8 +457,20 @@ func (r *Reconciler) finalize(ctx context.Context, rel *v1alpha1.Release) error 
 		}
 		r.event(rel, corev1.EventTypeNormal, "UninstallSucceeded", "Uninstall", "release %s uninstalled", rel.Name)
 	}
-	controllerutil.RemoveFinalizer(rel, Finalizer)
-	return client.IgnoreNotFound(r.Client.Update(ctx, rel))
+	return client.IgnoreNotFound(r.patchFinalizer(ctx, rel, controllerutil.RemoveFinalizer))
+}
+
+// patchFinalizer adds or removes the finalizer with a merge patch of
+// metadata.finalizers alone. An Update would send the whole object back
+// through the Go types, which rewrite what the user wrote ("5m" becomes
+// "5m0s"): a spec change that bumps the generation and costs a reconcile.
+func (r *Reconciler) patchFinalizer(ctx context.Context, rel *v1alpha1.Release, change func(client.Object, string) bool) error {
+	orig := rel.DeepCopy()
+	change(rel, Finalizer)
+	if err := r.Client.Patch(ctx, rel, client.MergeFrom(orig)); err != nil {
+		return fmt.Errorf("finalizer of release %s/%s: %w", rel.Namespace, rel.Name, err)
+	}
+	return nil
 }
 
 // checkSpec refuses what the controller cannot do.
