@@ -27,6 +27,7 @@ import (
 
 	"github.com/lade-dev/lade/pkg/api/v1alpha1"
 	"github.com/lade-dev/lade/pkg/diff"
+	"github.com/lade-dev/lade/pkg/fleet"
 	"github.com/lade-dev/lade/pkg/kube"
 	"github.com/lade-dev/lade/pkg/overlay"
 	"github.com/lade-dev/lade/pkg/release"
@@ -151,8 +152,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, r.finalize(ctx, rel)
 	}
 	if !controllerutil.ContainsFinalizer(rel, Finalizer) {
-		controllerutil.AddFinalizer(rel, Finalizer)
-		if err := r.Client.Update(ctx, rel); err != nil {
+		if err := r.patchFinalizer(ctx, rel, controllerutil.AddFinalizer); err != nil {
 			reason = "FinalizerError"
 			return ctrl.Result{}, err
 		}
@@ -457,8 +457,20 @@ func (r *Reconciler) finalize(ctx context.Context, rel *v1alpha1.Release) error 
 		}
 		r.event(rel, corev1.EventTypeNormal, "UninstallSucceeded", "Uninstall", "release %s uninstalled", rel.Name)
 	}
-	controllerutil.RemoveFinalizer(rel, Finalizer)
-	return client.IgnoreNotFound(r.Client.Update(ctx, rel))
+	return client.IgnoreNotFound(r.patchFinalizer(ctx, rel, controllerutil.RemoveFinalizer))
+}
+
+// patchFinalizer adds or removes the finalizer with a merge patch of
+// metadata.finalizers alone. An Update would send the whole object back
+// through the Go types, which rewrite what the user wrote ("5m" becomes
+// "5m0s"): a spec change that bumps the generation and costs a reconcile.
+func (r *Reconciler) patchFinalizer(ctx context.Context, rel *v1alpha1.Release, change func(client.Object, string) bool) error {
+	orig := rel.DeepCopy()
+	change(rel, Finalizer)
+	if err := r.Client.Patch(ctx, rel, client.MergeFrom(orig)); err != nil {
+		return fmt.Errorf("finalizer of release %s/%s: %w", rel.Namespace, rel.Name, err)
+	}
+	return nil
 }
 
 // checkSpec refuses what the controller cannot do.
@@ -471,9 +483,6 @@ func (r *Reconciler) checkSpec(rel *v1alpha1.Release) error {
 	}
 	if rel.Spec.Overlay != nil && rel.Spec.Overlay.Path != "" {
 		return errors.New("spec.overlay.path: directories are read by `lade apply` only; in the cluster use spec.overlay.inline")
-	}
-	if rel.Spec.CRDs == v1alpha1.CRDsCreateReplace {
-		return errors.New("spec.crds: create-replace is not supported by lade-controller yet")
 	}
 	return nil
 }
@@ -574,28 +583,15 @@ func inlineOverlay(rel *v1alpha1.Release) (*release.Overlay, error) {
 	return release.NewOverlay(ov, false), nil
 }
 
-// upgradeOptions turns the spec into an upgrade --install of the library.
+// upgradeOptions turns the spec into an upgrade --install of the library:
+// what lade apply makes of it (fleet.SpecOptions), with the chart and
+// values resolved here, values reset to exactly the spec's, and the
+// revision labelled as the controller's.
 func upgradeOptions(rel *v1alpha1.Release, ch *Chart, vals map[string]any) release.UpgradeOptions {
-	var o release.UpgradeOptions
-	o.Install = true
+	o := fleet.SpecOptions(rel.Name, &rel.Spec)
 	o.ResetValues = true
-	o.Name = rel.Name
 	o.Chart = ch.Chart
 	o.Values = vals
 	o.Labels = map[string]string{ManagedByLabel: ManagedByValue}
-	o.Wait = true
-	o.Timeout = timeout(rel)
-	s := &rel.Spec
-	o.CreateNamespace = s.CreateNamespace
-	if s.Wait != nil {
-		o.Wait = *s.Wait
-	}
-	o.Atomic = s.RollbackOnFailure
-	o.TakeOwnership = s.TakeOwnership
-	o.HistoryMax = 10
-	if s.MaxHistory != nil {
-		o.HistoryMax = int(*s.MaxHistory)
-	}
-	o.SkipCRDs = s.CRDs == v1alpha1.CRDsSkip
 	return o
 }

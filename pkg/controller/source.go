@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/registry"
 	"github.com/lade-dev/lade/pkg/repo"
+	"github.com/lade-dev/lade/pkg/source"
 )
 
 // ErrLocalChart is returned for a chart reference that is a local path: a
@@ -34,55 +34,48 @@ type SourceOptions struct {
 	Repo     repo.Options
 }
 
-// NewSource returns the controller's chart source: oci:// through
-// pkg/registry, https:// archives and REPO/CHART through pkg/repo, both with
-// their content caches; anything else is refused with ErrLocalChart.
-// Archives are kept in those content caches by digest; every call loads a
-// fresh *chart.Chart, since rendering changes the chart it is given
-// (disabled subcharts are removed).
+// NewSource returns the controller's chart source: pkg/source with local
+// paths refused (ErrLocalChart), oci:// through pkg/registry, https://
+// archives and REPO/CHART through pkg/repo, both with their content
+// caches. Every call loads a fresh *chart.Chart, since rendering changes
+// the chart it is given (disabled subcharts are removed).
 func NewSource(o SourceOptions) (Source, error) {
+	// Fail at start-up on a bad registry configuration, not per Release.
 	rc, err := registry.NewClient(o.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("registry client: %w", err)
 	}
-	return &source{reg: rc, repo: repo.NewClient(o.Repo)}, nil
+	rc.Close()
+	return &chartSource{reg: o.Registry, repo: repo.NewClient(o.Repo)}, nil
 }
 
-type source struct {
-	reg  *registry.Client
+type chartSource struct {
+	reg  registry.Options
 	repo *repo.Client
 }
 
-func (s *source) Resolve(ctx context.Context, ref, version, digest string) (*Chart, error) {
-	switch {
-	case registry.IsOCI(ref):
-		if digest != "" && !strings.Contains(ref, "@") {
-			ref += "@" + digest
-		}
-		res, err := s.reg.Pull(ctx, ref, version)
-		if err != nil {
-			return nil, err
-		}
-		return resolved(res.Manifest.Digest.String(), res.Chart), nil
-	case repo.IsURL(ref) || repo.IsReference(ref):
-		res, err := s.repo.Resolve(ctx, ref, repo.ResolveOptions{Version: version})
-		if err != nil {
-			return nil, err
-		}
-		d := res.Digest.String()
-		if digest != "" && d != digest {
-			return nil, fmt.Errorf("chart %s: digest %s, the spec pins %s", ref, d, digest)
-		}
-		return resolved(d, res.Chart), nil
-	default:
+func (s *chartSource) Resolve(ctx context.Context, ref, version, digest string) (*Chart, error) {
+	res, err := source.Resolve(ctx, ref, source.Options{
+		Version:  version,
+		Digest:   digest,
+		NoLocal:  true,
+		Registry: s.reg,
+		Repo:     func() (*repo.Client, error) { return s.repo, nil },
+	})
+	if errors.Is(err, source.ErrLocalRefused) {
 		return nil, fmt.Errorf("chart %q: %w", ref, ErrLocalChart)
 	}
-}
-
-func resolved(digest string, c *chart.Chart) *Chart {
-	v := ""
-	if c.Metadata != nil {
-		v = c.Metadata.Version
+	if err != nil {
+		return nil, err
 	}
-	return &Chart{Chart: c, Digest: digest, Version: v}
+	// An OCI chart is identified by its manifest, as `lade pull` prints it.
+	d := res.Digest.String()
+	if res.Manifest != "" {
+		d = res.Manifest.String()
+	}
+	v := ""
+	if res.Chart.Metadata != nil {
+		v = res.Chart.Metadata.Version
+	}
+	return &Chart{Chart: res.Chart, Digest: d, Version: v}, nil
 }

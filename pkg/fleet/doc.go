@@ -13,7 +13,8 @@
 // WriteDiffs, WriteJSON). The engine works on Nodes (a release, its
 // dependencies and how to build its options); FromLoad makes them from a
 // fleet pkg/fleet/load read, turning each Release's spec into release
-// options (chart through a ChartLoader, values, overlay). It imports
+// options (chart through a ChartLoader, values, overlay); SpecOptions is
+// the part of that conversion the in-cluster controller shares. It imports
 // pkg/api/v1alpha1, pkg/fleet/load, the stages a release is built from
 // (chart, values, overlay), pkg/release, pkg/kube, pkg/diff and internal/;
 // nothing of cmd/lade.

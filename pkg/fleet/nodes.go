@@ -62,11 +62,7 @@ func FromLoad(f *load.Fleet, s Sources) (nodes []*Node, members []Key) {
 // options are the upgrade options a Release asks for.
 func (s Sources) options(ctx context.Context, r *load.Release) (release.UpgradeOptions, error) {
 	sp := &r.Spec
-	var o release.UpgradeOptions
-	crds, err := release.ParseCRDPolicy(string(sp.CRDs))
-	if err != nil {
-		return o, fmt.Errorf("spec.crds: %w", err)
-	}
+	o := SpecOptions(r.Name, sp)
 	ch, err := s.Chart(ctx, sp.Chart.Ref, sp.Chart.Version, sp.Chart.Digest)
 	if err != nil {
 		return o, fmt.Errorf("spec.chart: %w", err)
@@ -79,8 +75,24 @@ func (s Sources) options(ctx context.Context, r *load.Release) (release.UpgradeO
 	if err != nil {
 		return o, fmt.Errorf("spec.overlay: %w", err)
 	}
-	o.Name, o.Chart, o.Values, o.Overlay, o.Install = r.Name, ch, vals, ov, true
-	o.CreateNamespace, o.CRDs = sp.CreateNamespace, crds
+	o.Chart, o.Values, o.Overlay = ch, vals, ov
+	return o, nil
+}
+
+// SpecOptions turns what a Release spec says of the operation into an
+// upgrade --install of release name: CRD policy, namespace creation, wait
+// and timeout (5m), rollback on failure, ownership, history (10). The
+// chart, values and overlay are left to the caller (lade apply reads
+// files, the controller refuses them). Both lade apply and the
+// controller use it, so a Release means the same to both.
+func SpecOptions(name string, sp *v1alpha1.ReleaseSpec) release.UpgradeOptions {
+	var o release.UpgradeOptions
+	o.Name, o.Install = name, true
+	o.CreateNamespace = sp.CreateNamespace
+	o.CRDs = release.CRDsCreate
+	if sp.CRDs != "" {
+		o.CRDs = release.CRDPolicy(sp.CRDs)
+	}
 	o.Wait = sp.Wait == nil || *sp.Wait
 	o.Timeout = duration(sp.Timeout, 5*time.Minute)
 	o.Atomic, o.TakeOwnership = sp.RollbackOnFailure, sp.TakeOwnership
@@ -91,7 +103,7 @@ func (s Sources) options(ctx context.Context, r *load.Release) (release.UpgradeO
 	if sp.MaxHistory != nil {
 		o.HistoryMax = int(*sp.MaxHistory)
 	}
-	return o, nil
+	return o
 }
 
 func duration(d *metav1.Duration, def time.Duration) time.Duration {
