@@ -64,6 +64,9 @@ var (
 	// ErrInvalidDigest is matched by Resolve's error when Options.Digest
 	// is not a digest, or pins a chart directory (which has no archive).
 	ErrInvalidDigest = errors.New("invalid chart digest pin")
+	// ErrVersionMismatch is matched by Resolve's error when the chart an
+	// oci:// digest pin names does not satisfy Options.Version.
+	ErrVersionMismatch = errors.New("pinned chart does not satisfy the version")
 )
 
 // Options say how to resolve a reference.
@@ -76,8 +79,12 @@ type Options struct {
 	// Digest, when set ("sha256:<hex>"), pins the chart: the archive
 	// fetched (for oci://, the chart layer or the manifest) or a local
 	// archive file must have this digest, else Resolve fails with
-	// ErrDigestMismatch (a Release's spec.chart.digest). A chart directory
-	// or a package cannot be pinned (ErrInvalidDigest).
+	// ErrDigestMismatch (a Release's spec.chart.digest). An oci://
+	// reference without tag is fetched by the pin as a manifest digest,
+	// whatever the newest version; the chart must then satisfy Version
+	// when one is given (ErrVersionMismatch). A pin no manifest has (the
+	// chart layer's digest) is checked against the version Version picks.
+	// A chart directory or a package cannot be pinned (ErrInvalidDigest).
 	Digest string
 	// BaseDir is the directory relative local paths are relative to (a
 	// Release file's directory); empty: the working directory.
@@ -217,7 +224,7 @@ func Resolve(ctx context.Context, ref string, o Options) (*Source, error) {
 	var err error
 	switch kind {
 	case OCI:
-		s, err = o.pull(ctx, ref)
+		s, err = o.pullPinned(ctx, ref, pin)
 	case Repo, URL:
 		s, err = o.fetch(ctx, ref)
 	case Package:
@@ -231,7 +238,8 @@ func Resolve(ctx context.Context, ref string, o Options) (*Source, error) {
 	if pin != "" && s.Digest != pin && (s.Manifest == "" || s.Manifest != pin) {
 		got := "the archive has digest " + s.Digest.String()
 		if s.Manifest != "" {
-			got += ", the manifest " + s.Manifest.String()
+			got = fmt.Sprintf("no chart manifest in the repository has that digest, and version %s's archive has digest %s, its manifest %s",
+				s.Chart.Metadata.Version, s.Digest, s.Manifest)
 		}
 		return nil, fmt.Errorf("chart %s: %w: %s, the pin is %s", ref, ErrDigestMismatch, got, pin)
 	}
@@ -243,14 +251,48 @@ func Resolve(ctx context.Context, ref string, o Options) (*Source, error) {
 	return s, nil
 }
 
-// pull fetches an oci:// reference.
-func (o *Options) pull(ctx context.Context, ref string) (*Source, error) {
+// pullPinned fetches an oci:// reference. With a pin and a reference
+// without tag or digest, the manifest the pin names is fetched first
+// (ref@pin) and its chart must satisfy Version; when no chart manifest
+// has that digest (a pin of the chart layer), the chart Version picks is
+// fetched and Resolve compares its digests with the pin.
+func (o *Options) pullPinned(ctx context.Context, ref string, pin digest.Digest) (*Source, error) {
+	if pin == "" {
+		return o.pull(ctx, ref, o.Version)
+	}
+	r, err := registry.ParseReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.Tag != "" || r.Digest != "" {
+		return o.pull(ctx, ref, o.Version)
+	}
+	r.Digest = pin.String()
+	s, err := o.pull(ctx, r.URL(), "")
+	if errors.Is(err, registry.ErrNotFound) || errors.Is(err, registry.ErrNotChart) {
+		return o.pull(ctx, ref, o.Version)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.Ref = ref
+	if o.Version != "" {
+		v := s.Chart.Metadata.Version
+		if _, err := registry.MatchVersion([]string{v}, o.Version); err != nil {
+			return nil, fmt.Errorf("chart %s: %w: the pin %s is version %s, which does not satisfy version %q", ref, ErrVersionMismatch, pin, v, o.Version)
+		}
+	}
+	return s, nil
+}
+
+// pull fetches an oci:// reference at version.
+func (o *Options) pull(ctx context.Context, ref, version string) (*Source, error) {
 	c, err := registry.NewClient(o.Registry)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	res, err := c.Pull(ctx, ref, o.Version)
+	res, err := c.Pull(ctx, ref, version)
 	if err != nil {
 		return nil, err
 	}

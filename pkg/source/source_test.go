@@ -130,6 +130,10 @@ func TestResolveEveryKind(t *testing.T) {
 		{name: "oci, newest", ref: "oci://" + w.reg.Host + "/charts/shop", kind: OCI, version: "1.2.0", digest: pin("1.2.0")},
 		{name: "oci, constraint, pinned", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Version, o.Digest = "~1.0", pin("1.0.0") }, kind: OCI, version: "1.0.0", digest: pin("1.0.0")},
 		{name: "oci, pinned by the manifest", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Version, o.Digest = "1.2.0", w.manifests["1.2.0"] }, kind: OCI, version: "1.2.0", digest: pin("1.2.0")},
+		// The pin names an older chart than the newest: it is fetched by its
+		// manifest digest, not by version.
+		{name: "oci, older manifest pinned, no version", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Digest = w.manifests["1.0.0"] }, kind: OCI, version: "1.0.0", digest: pin("1.0.0")},
+		{name: "oci, older manifest pinned, loose constraint", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Version, o.Digest = "^1", w.manifests["1.0.0"] }, kind: OCI, version: "1.0.0", digest: pin("1.0.0")},
 		{name: "REPO/CHART, constraint", ref: "charts/shop", tweak: func(o *Options) { o.Version = "<1.1" }, kind: Repo, version: "1.0.0", digest: pin("1.0.0")},
 		{name: "REPO/CHART, no local path, pinned", ref: "charts/shop", tweak: func(o *Options) { o.NoLocal, o.Digest = true, pin("1.2.0") }, kind: Repo, version: "1.2.0", digest: pin("1.2.0")},
 		{name: "--repo URL", ref: "shop", tweak: func(o *Options) { o.Repository.RepoURL, o.Version = w.repo.URL, "1.0.0" }, kind: Repo, version: "1.0.0", digest: pin("1.0.0")},
@@ -170,7 +174,11 @@ func TestResolveRefuses(t *testing.T) {
 		text      string
 	}{
 		{name: "pinned oci archive differs", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Digest = other }, is: ErrDigestMismatch, text: "the pin is " + other},
-		{name: "pinned oci manifest is another version's", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Digest = w.manifests["1.0.0"] }, is: ErrDigestMismatch, text: ", the manifest sha256:"},
+		{name: "pinned oci manifest outside the constraint", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Version, o.Digest = "^1.2", w.manifests["1.0.0"] }, is: ErrVersionMismatch,
+			text: "chart oci://" + w.reg.Host + "/charts/shop: pinned chart does not satisfy the version: the pin " + w.manifests["1.0.0"] + ` is version 1.0.0, which does not satisfy version "^1.2"`},
+		{name: "pinned oci manifest is another version's", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Version, o.Digest = "1.2.0", w.manifests["1.0.0"] }, is: ErrVersionMismatch, text: `is version 1.0.0, which does not satisfy version "1.2.0"`},
+		{name: "pinned oci archive is another version's", ref: "oci://" + w.reg.Host + "/charts/shop", tweak: func(o *Options) { o.Digest = digest.FromBytes(w.archives["1.0.0"]).String() }, is: ErrDigestMismatch,
+			text: "no chart manifest in the repository has that digest, and version 1.2.0's archive has digest " + digest.FromBytes(w.archives["1.2.0"]).String()},
 		{name: "pinned repository archive differs", ref: "charts/shop", tweak: func(o *Options) { o.Digest = other }, is: ErrDigestMismatch, text: "chart charts/shop"},
 		{name: "pinned local archive differs", ref: "shop-1.0.0.tgz", tweak: func(o *Options) { o.BaseDir, o.Digest = w.dir, other }, is: ErrDigestMismatch, text: "chart shop-1.0.0.tgz"},
 		{name: "pin is no digest", ref: "charts/shop", tweak: func(o *Options) { o.Digest = "sha256:abc" }, is: ErrInvalidDigest, text: `"sha256:abc" for charts/shop`},
