@@ -146,6 +146,27 @@ func TestCRDPolicyAndCheck(t *testing.T) {
 		t.Fatalf("--crds create/skip changed the definition on upgrade: %s", specProps())
 	}
 
+	// The diff of that upgrade shows the widget gaining the field the
+	// definition gains: not dry-run against the live schema, which lacks it.
+	pre := run("diff", "upgrade", "op", dir, "--crds", "create-replace", "--set", "spec.shape=round,data=two")
+	for _, want := range []string{
+		"CustomResourceDefinition " + crdName + " (update)",
+		"Widget " + ns + "/w1 (update)",
+		"# custom resource of a CustomResourceDefinition this operation changes first",
+		"+  shape: round",
+		"-  data: one",
+	} {
+		if !strings.Contains(pre.stdout, want) {
+			t.Errorf("diff upgrade lacks %q:\n%s", want, pre.stdout)
+		}
+	}
+	if strings.Contains(pre.stdout, "stray") {
+		t.Errorf("diff upgrade shows the widget the release does not own:\n%s", pre.stdout)
+	}
+	if strings.Contains(specProps(), "shape") {
+		t.Fatalf("diff upgrade changed the definition: %s", specProps())
+	}
+
 	// create-replace applies the new optional field first, then the custom
 	// resource using it in the same upgrade keeps it (not pruned).
 	r := run("upgrade", "op", dir, "--crds", "create-replace", "--set", "spec.shape=round,data=two")

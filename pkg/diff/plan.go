@@ -116,6 +116,12 @@ type Input struct {
 	// Unmapped are custom resources whose CustomResourceDefinition is created
 	// by the same operation: shown as creates without a dry-run.
 	Unmapped []*unstructured.Unstructured
+	// Unchecked are custom resources of CustomResourceDefinitions the same
+	// operation changes before applying them: a dry-run now would check
+	// them against the old schema. Each is shown as the live object with
+	// the manifest's fields laid over it (a create when absent), without a
+	// dry-run.
+	Unchecked []*kube.Resource
 	// Previous are the objects of the revision being replaced: those not in
 	// Desired are deleted (except helm.sh/resource-policy: keep) and their
 	// conflicts are forced, as the upgrade does.
@@ -267,8 +273,18 @@ func Apply(ctx context.Context, kc *kube.Client, in Input, o Options) (*Report, 
 		finish(c, nil, u.Object, o)
 		changes = append(changes, c)
 	}
+	unchecked, err := kc.GetAll(ctx, in.Unchecked)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range in.Unchecked {
+		changes = append(changes, laidOver(r, unchecked[i], o))
+	}
 	keep := map[string]bool{}
 	for _, r := range in.Desired {
+		keep[r.Key()] = true
+	}
+	for _, r := range in.Unchecked {
 		keep[r.Key()] = true
 	}
 	for _, u := range in.Unmapped {
@@ -367,6 +383,38 @@ func compare(r *kube.Resource, p prediction, live *unstructured.Unstructured, o 
 	}
 	finishNormalized(c, Normalize(old), newObj, o)
 	return c
+}
+
+// laidOver is the change of an Input.Unchecked object r: the live object
+// (nil when absent) with r's fields laid over it, as an apply of r sets
+// them.
+func laidOver(r *kube.Resource, live *unstructured.Unstructured, o Options) *Change {
+	note := "custom resource of a CustomResourceDefinition this operation changes first: shown from the manifest laid over the live object (a dry-run now would check it against the old schema)"
+	if live == nil {
+		c := change(r.Object, Create)
+		c.Predicted, c.Note = r.Object, note
+		finish(c, nil, r.Object.Object, o)
+		return c
+	}
+	pred := &unstructured.Unstructured{Object: overlay(live.DeepCopy().Object, r.Object.Object)}
+	c := change(pred, Update)
+	c.Live, c.Predicted, c.Note = live, pred, note
+	finish(c, live.Object, pred.Object, o)
+	return c
+}
+
+// overlay sets the fields of m in dst, merging maps key by key (lists and
+// other values are replaced, shared with m), and returns dst.
+func overlay(dst, m map[string]any) map[string]any {
+	for k, v := range m {
+		sub, ok := v.(map[string]any)
+		if d, dok := dst[k].(map[string]any); ok && dok {
+			dst[k] = overlay(d, sub)
+			continue
+		}
+		dst[k] = v
+	}
+	return dst
 }
 
 // withoutManagers drops the conflicts with the managers a takeover converts.

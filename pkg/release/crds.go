@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/lade-dev/lade/internal/yamljson"
 	"github.com/lade-dev/lade/pkg/chart"
 	"github.com/lade-dev/lade/pkg/crdcheck"
@@ -72,6 +74,30 @@ func (s *crdStep) objects() []*kube.Resource {
 		return nil
 	}
 	return append(append([]*kube.Resource(nil), s.create...), s.apply...)
+}
+
+// ofChanged splits objs into the custom resources of the definitions the
+// step applies (a dry-run before the step would check them against the
+// live, old schema: diff.Input.Unchecked) and the others.
+func (s *crdStep) ofChanged(objs []*kube.Resource) (others, custom []*kube.Resource) {
+	if s == nil || len(s.apply) == 0 {
+		return objs, nil
+	}
+	kinds := map[string]bool{}
+	for _, r := range s.apply {
+		g, _, _ := unstructured.NestedString(r.Object.Object, "spec", "group")
+		k, _, _ := unstructured.NestedString(r.Object.Object, "spec", "names", "kind")
+		kinds[g+"/"+k] = true
+	}
+	for _, r := range objs {
+		gvk := r.Object.GroupVersionKind()
+		if kinds[gvk.Group+"/"+gvk.Kind] {
+			custom = append(custom, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	return others, custom
 }
 
 // checkPlanTemplates checks the definitions among p's objects (see

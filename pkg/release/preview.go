@@ -23,6 +23,7 @@ func (c *Config) Preview(ctx context.Context, p *Plan, o diff.Options) (*diff.Re
 			return nil, err
 		}
 	}
+	in.Desired, in.Unchecked = p.crdStep.ofChanged(in.Desired)
 	results := p.crdResults
 	if !p.templatesChecked && p.Next != nil {
 		// An install creating CRDs first checks its templates' in the deploy.
