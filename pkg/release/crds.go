@@ -411,3 +411,32 @@ func (c *Config) previewInput(ctx context.Context, p *Plan) (diff.Input, error) 
 	in.Unmapped, in.FieldManager = unmapped, FieldManagerFor("", p.Next)
 	return in, nil
 }
+
+// crdStepAndObjects carries out the CRD step of an install or upgrade plan
+// (the compatibility check's refusals, then the chart's crds/ under the
+// policy) and returns the plan's objects, built once every kind is served
+// (what: the error's prefix when they cannot be); definitions rendered
+// from templates/ that the plan could not check yet are checked now.
+func (c *Config) crdStepAndObjects(ctx context.Context, p *Plan, what string) ([]*kube.Resource, error) {
+	o := p.install
+	if err := c.refuseCRDs(p.crdResults, o.ForceCRDUpdate); err != nil {
+		return nil, err
+	}
+	if err := c.runChartCRDs(ctx, p.crdStep, o); err != nil {
+		return nil, err
+	}
+	objs, err := c.mappedNext(p, what)
+	if err != nil {
+		return nil, err
+	}
+	if !p.templatesChecked {
+		results, err := c.checkTemplateCRDs(ctx, objs, p.Next.Name)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.refuseCRDs(results, o.ForceCRDUpdate); err != nil {
+			return nil, err
+		}
+	}
+	return objs, nil
+}

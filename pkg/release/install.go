@@ -168,24 +168,9 @@ func (c *Config) deployInstall(ctx context.Context, p *Plan) (*Release, error) {
 		hideSecrets(o, rel, p.res)
 		return rel, nil
 	}
-	if err := c.refuseCRDs(p.crdResults, o.ForceCRDUpdate); err != nil {
-		return nil, err
-	}
-	if err := c.runChartCRDs(ctx, p.crdStep, o); err != nil {
-		return nil, err
-	}
-	objs, err := c.mappedNext(p, "unable to build kubernetes objects from release manifest")
+	objs, err := c.crdStepAndObjects(ctx, p, "unable to build kubernetes objects from release manifest")
 	if err != nil {
 		return nil, err
-	}
-	if !p.templatesChecked {
-		results, err := c.checkTemplateCRDs(ctx, objs, rel.Name)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.refuseCRDs(results, o.ForceCRDUpdate); err != nil {
-			return nil, err
-		}
 	}
 	if !o.TakeOwnership {
 		if err := c.Kube.CheckOwnership(ctx, objs, rel.Name, c.Namespace); err != nil {

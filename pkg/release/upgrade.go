@@ -139,24 +139,9 @@ func (c *Config) planUpgrade(ctx context.Context, o *UpgradeOptions) (*Plan, err
 // release no longer has; a failure is recorded and, with Atomic, rolled back.
 func (c *Config) deployUpgrade(ctx context.Context, p *Plan) (*Release, error) {
 	o, rel := p.install, p.Next
-	if err := c.refuseCRDs(p.crdResults, o.ForceCRDUpdate); err != nil {
-		return nil, err
-	}
-	if err := c.runChartCRDs(ctx, p.crdStep, o); err != nil {
-		return nil, err
-	}
-	objs, err := c.mappedNext(p, "unable to build kubernetes objects from new release manifest")
+	objs, err := c.crdStepAndObjects(ctx, p, "unable to build kubernetes objects from new release manifest")
 	if err != nil {
 		return nil, err
-	}
-	if !p.templatesChecked {
-		results, err := c.checkTemplateCRDs(ctx, objs, rel.Name)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.refuseCRDs(results, o.ForceCRDUpdate); err != nil {
-			return nil, err
-		}
 	}
 	old, err := c.mappedCurrent(p)
 	if err != nil {
