@@ -86,9 +86,10 @@ type ReleaseSpec struct {
 	Wait *bool `json:"wait,omitempty"`
 
 	// Timeout bounds each install, upgrade, rollback or wait (a Go duration
-	// such as 5m or 90s).
+	// such as 5m or 90s; the default is written as Go prints it, 5m0s, so
+	// that a Go client writing the object back changes nothing).
 	// +optional
-	// +kubebuilder:default="5m"
+	// +kubebuilder:default="5m0s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
@@ -124,7 +125,7 @@ type ReleaseSpec struct {
 	// Interval is how often the controller checks the release for drift and
 	// re-resolves its chart.
 	// +optional
-	// +kubebuilder:default="10m"
+	// +kubebuilder:default="10m0s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
 	Interval *metav1.Duration `json:"interval,omitempty"`
