@@ -129,6 +129,44 @@ func newRequest(ctx context.Context, e *Entry, target string) (*http.Request, er
 	return req, nil
 }
 
+// get sends a GET of target with e's credentials and TLS settings
+// (prepare, when set, adds headers). Closing the response's body also
+// closes the idle connections of the client made for the request.
+func (c *Client) get(ctx context.Context, e *Entry, target string, prepare func(*http.Request)) (*http.Response, error) {
+	hc, err := c.httpClient(e)
+	if err != nil {
+		return nil, err
+	}
+	req, err := newRequest(ctx, e, target)
+	if err != nil {
+		hc.CloseIdleConnections()
+		return nil, err
+	}
+	if prepare != nil {
+		prepare(req)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		hc.CloseIdleConnections()
+		return nil, err
+	}
+	resp.Body = closeIdle{resp.Body, hc}
+	return resp, nil
+}
+
+// closeIdle is a response body whose Close also closes the idle
+// connections of the client that fetched it.
+type closeIdle struct {
+	io.ReadCloser
+	hc *http.Client
+}
+
+func (b closeIdle) Close() error {
+	err := b.ReadCloser.Close()
+	b.hc.CloseIdleConnections()
+	return err
+}
+
 // readBody reads at most max bytes of a response body.
 func readBody(r io.Reader, max int64, what string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
@@ -163,24 +201,17 @@ func (c *Client) fetchIndex(ctx context.Context, e *Entry, prev *Compact) (*Inde
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("repository URL %q: %w", e.URL, err)
 	}
-	hc, err := c.httpClient(e)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer hc.CloseIdleConnections()
-	req, err := newRequest(ctx, e, target)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if prev != nil {
+	resp, err := c.get(ctx, e, target, func(req *http.Request) {
+		if prev == nil {
+			return
+		}
 		if prev.ETag != "" {
 			req.Header.Set("If-None-Match", prev.ETag)
 		}
 		if prev.LastModified != "" {
 			req.Header.Set("If-Modified-Since", prev.LastModified)
 		}
-	}
-	resp, err := hc.Do(req)
+	})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -25,16 +25,7 @@ func (c *Client) Provenance(ctx context.Context, res *Resolved) ([]byte, error) 
 		e = &Entry{URL: res.URL}
 	}
 	target := res.URL + ".prov" // as Helm: after a query string too
-	hc, err := c.httpClient(e)
-	if err != nil {
-		return nil, err
-	}
-	defer hc.CloseIdleConnections()
-	req, err := newRequest(ctx, e, target)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.get(ctx, e, target, nil)
 	if err != nil {
 		return nil, err
 	}

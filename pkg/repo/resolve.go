@@ -193,16 +193,7 @@ func (c *Client) fetchArchive(ctx context.Context, e *Entry, target, wantHex, re
 
 // download GETs an archive of at most maxArchiveSize bytes.
 func (c *Client) download(ctx context.Context, e *Entry, target string) ([]byte, error) {
-	hc, err := c.httpClient(e)
-	if err != nil {
-		return nil, err
-	}
-	defer hc.CloseIdleConnections()
-	req, err := newRequest(ctx, e, target)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.get(ctx, e, target, nil)
 	if err != nil {
 		return nil, err
 	}
