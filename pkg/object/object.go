@@ -133,21 +133,23 @@ func (h *HookExecution) UnmarshalJSON(b []byte) error {
 	type plain HookExecution
 	aux := struct {
 		*plain
-		StartedAt   helmTime `json:"started_at"`
-		CompletedAt helmTime `json:"completed_at"`
+		StartedAt   RecordTime `json:"started_at"`
+		CompletedAt RecordTime `json:"completed_at"`
 	}{plain: (*plain)(h)}
-	aux.StartedAt.t, aux.CompletedAt.t = &h.StartedAt, &h.CompletedAt
+	aux.StartedAt.T, aux.CompletedAt.T = &h.StartedAt, &h.CompletedAt
 	return json.Unmarshal(b, &aux)
 }
 
-// helmTime decodes a time of a Helm record into *t: RFC 3339, or "" and
-// null for the zero time (Helm 3's helm.sh/helm/v3/pkg/time writes "").
-type helmTime struct{ t *time.Time }
+// RecordTime decodes a time of a Helm release record into *T: RFC 3339,
+// or "" and null for the zero time (Helm 3's helm.sh/helm/v3/pkg/time
+// writes ""). The hooks here and the record's Info (package release) use it.
+type RecordTime struct{ T *time.Time }
 
-func (h *helmTime) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON implements json.Unmarshaler.
+func (h *RecordTime) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte(`""`)) || bytes.Equal(b, []byte("null")) {
-		*h.t = time.Time{}
+		*h.T = time.Time{}
 		return nil
 	}
-	return h.t.UnmarshalJSON(b)
+	return h.T.UnmarshalJSON(b)
 }

@@ -1,7 +1,6 @@
 package release
 
 import (
-	"bytes"
 	"encoding/json"
 	"time"
 
@@ -51,24 +50,12 @@ func (i *Info) UnmarshalJSON(b []byte) error {
 	type plain Info
 	aux := struct {
 		*plain
-		FirstDeployed helmTime `json:"first_deployed"`
-		LastDeployed  helmTime `json:"last_deployed"`
-		Deleted       helmTime `json:"deleted"`
+		FirstDeployed object.RecordTime `json:"first_deployed"`
+		LastDeployed  object.RecordTime `json:"last_deployed"`
+		Deleted       object.RecordTime `json:"deleted"`
 	}{plain: (*plain)(i)}
-	aux.FirstDeployed.t, aux.LastDeployed.t, aux.Deleted.t = &i.FirstDeployed, &i.LastDeployed, &i.Deleted
+	aux.FirstDeployed.T, aux.LastDeployed.T, aux.Deleted.T = &i.FirstDeployed, &i.LastDeployed, &i.Deleted
 	return json.Unmarshal(b, &aux)
-}
-
-// helmTime decodes a time of a Helm record into *t: RFC 3339, or "" and
-// null for the zero time (Helm 3's helm.sh/helm/v3/pkg/time writes "").
-type helmTime struct{ t *time.Time }
-
-func (h *helmTime) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, []byte(`""`)) || bytes.Equal(b, []byte("null")) {
-		*h.t = time.Time{}
-		return nil
-	}
-	return h.t.UnmarshalJSON(b)
 }
 
 // HookPhase is the outcome of a hook's last run.
